@@ -1,0 +1,56 @@
+use super::{session, GlobalArgs};
+use anyhow::bail;
+use fixgen::fsio::write_atomically;
+use std::path::PathBuf;
+
+pub fn run(global: &GlobalArgs, paths: &[PathBuf], allow_dirty: bool) -> anyhow::Result<u8> {
+    let session = session::open(global, paths)?;
+    let changes: Vec<_> = session.report.changed().collect();
+    if changes.is_empty() {
+        eprintln!("nothing to fix");
+        return Ok(0);
+    }
+    if !allow_dirty {
+        refuse_dirty_tree(&session.workspace.root)?;
+    }
+    let mut failed = 0;
+    for (file, fixed) in changes {
+        match write_atomically(&file.file.abs, fixed) {
+            Ok(()) => {
+                let rules: Vec<String> = file
+                    .result
+                    .applied
+                    .iter()
+                    .map(|(rule, n)| format!("{rule} ×{n}"))
+                    .collect();
+                println!("fixed {}: {}", file.file.rel, rules.join(", "));
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                failed += 1;
+            }
+        }
+    }
+    Ok(if failed == 0 { 0 } else { 2 })
+}
+
+/// Like `cargo fix`: a fix mixed into uncommitted work cannot be reviewed
+/// or undone on its own.
+fn refuse_dirty_tree(root: &std::path::Path) -> anyhow::Result<()> {
+    let Some(dirty) = fixgen::git::uncommitted_paths(root)? else {
+        return Ok(());
+    };
+    if dirty.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<&str> = dirty.iter().take(10).map(String::as_str).collect();
+    let more = if dirty.len() > shown.len() {
+        format!(" and {} more", dirty.len() - shown.len())
+    } else {
+        String::new()
+    };
+    bail!(
+        "the working tree has uncommitted changes ({}{more}); commit or stash them first, or pass --allow-dirty",
+        shown.join(", ")
+    )
+}

@@ -1,0 +1,95 @@
+//! The command-line contract (see docs and DESIGN.md): names, options and
+//! exit statuses that scripts depend on.
+
+mod apply;
+mod check;
+mod preview;
+mod rules;
+mod session;
+mod test;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use fixgen::output::ColorChoice;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "fixgen",
+    version,
+    about = "Finds and fixes data races and other defects in Go code; emits reviewable diffs"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Clone, Debug)]
+pub struct GlobalArgs {
+    /// Only this rule (repeatable); a rule off by default runs when named.
+    #[arg(long = "rule", value_name = "ID", global = true)]
+    pub rules_only: Vec<String>,
+    /// A folder of rule files used beside the built-in ones (repeatable).
+    #[arg(long = "rules", value_name = "DIR", global = true)]
+    pub rule_dirs: Vec<PathBuf>,
+    /// A rule parameter, e.g. --set mysql-deadlock-retry.tables=t1,t2.
+    #[arg(long = "set", value_name = "RULE.PARAM=VALUE", global = true)]
+    pub sets: Vec<String>,
+    /// Only matches covering this place (repeatable).
+    #[arg(long = "at", value_name = "PATH:LINE", global = true)]
+    pub at: Vec<String>,
+    /// Colour: auto (on a terminal), always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// List rules: id, enabled by default or not, title.
+    Rules,
+    /// Report findings without editing. Exit 0: none, 1: findings, 2: error.
+    Check {
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Print the fixes as a unified diff; writes nothing. Exit 0: no change, 1: changes, 2: error.
+    Preview {
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+    },
+    /// Apply the fixes in place, atomically. Exit 0: ok, 2: error.
+    Apply {
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Apply even when the git working tree has uncommitted changes.
+        #[arg(long)]
+        allow_dirty: bool,
+    },
+    /// Run every rule's fixtures (before → after, then idempotency). Exit 0: pass, 1: fail.
+    Test {
+        /// The fixtures folder (default: ./fixtures, and DIR/fixtures for each --rules DIR).
+        #[arg(long, value_name = "DIR")]
+        fixtures: Vec<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<u8> {
+    let global = cli.global;
+    match cli.command {
+        Command::Rules => rules::run(&global),
+        Command::Check { paths, format } => check::run(&global, &paths, format),
+        Command::Preview { paths } => preview::run(&global, &paths),
+        Command::Apply { paths, allow_dirty } => apply::run(&global, &paths, allow_dirty),
+        Command::Test { fixtures } => test::run(&global, &fixtures),
+    }
+}

@@ -1,0 +1,19 @@
+use super::{session, GlobalArgs};
+use fixgen::output::diff;
+use std::path::PathBuf;
+
+pub fn run(global: &GlobalArgs, paths: &[PathBuf]) -> anyhow::Result<u8> {
+    let session = session::open(global, paths)?;
+    let color = global.color.enabled();
+    let mut changed = 0;
+    for (file, fixed) in session.report.changed() {
+        let d = diff::unified(&file.file.rel, &file.original, fixed);
+        print!("{}", if color { diff::colorize(&d) } else { d });
+        changed += 1;
+    }
+    let unfixed = session.report.findings().filter(|f| !f.fixable).count();
+    eprintln!(
+        "{changed} file(s) would change; {unfixed} finding(s) without a fix (see `fixgen check`)"
+    );
+    Ok(if changed == 0 { 0 } else { 1 })
+}

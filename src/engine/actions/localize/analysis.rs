@@ -1,0 +1,480 @@
+//! Which outer variables a concurrent closure writes, and how each can be
+//! made local to it (or why it cannot).
+
+use crate::go::refs::{classify, RefKind, Reference};
+use crate::go::scope::{resolve, Binding, BindingKind};
+use crate::go::syntax::{
+    contains, descendants, line_column, named_children, next_line_start, text,
+    top_level_declaration,
+};
+use crate::go::types::declared_type;
+use tree_sitter::Node;
+
+/// How a shared variable becomes local.
+#[derive(Debug, Clone)]
+pub enum Verdict<'t> {
+    /// `=` becomes `:=` in this statement.
+    Short { store: Node<'t> },
+    /// `var NAME TYPE` is declared where the concurrent part begins.
+    Var { ty: String },
+    /// Never read here: each write stores into `_`.
+    Blank,
+    /// No fix; the reason says why.
+    Refused(String),
+}
+
+/// The identity of a variable: its declaring identifier in this file, or
+/// its name when declared in another file of the package.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VarKey {
+    Local(usize),
+    Elsewhere(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct SharedVar<'t> {
+    pub key: VarKey,
+    pub name: String,
+    pub binding: Option<Binding<'t>>,
+    /// Its uses in the concurrent region, in source order.
+    pub refs: Vec<Reference<'t>>,
+    pub verdict: Verdict<'t>,
+}
+
+/// A write to a field or element of a shared value: reported, never fixed.
+#[derive(Debug, Clone)]
+pub struct SharedFieldWrite<'t> {
+    pub target: Node<'t>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OuterReads {
+    /// Reads outside the closure do not matter (parallel subtests run after
+    /// their parent's body).
+    Allow,
+    /// A read after the closure starts means the value is meant to flow
+    /// out (goroutines): no fix.
+    Refuse,
+}
+
+pub struct Closure<'t> {
+    pub match_index: usize,
+    pub node: Node<'t>,
+    pub body: Node<'t>,
+    /// Statements of the body, if any.
+    pub list: Option<Node<'t>>,
+    /// Uses from this offset on are concurrent with siblings.
+    pub region_start: usize,
+    /// Where `var` declarations go and with which indentation.
+    pub insert_at: Option<(usize, String)>,
+    pub vars: Vec<SharedVar<'t>>,
+    pub field_writes: Vec<SharedFieldWrite<'t>>,
+}
+
+impl<'t> Closure<'t> {
+    pub fn in_region(&self, node: Node) -> bool {
+        node.start_byte() >= self.region_start && contains(self.body, node)
+    }
+}
+
+pub fn analyse<'t>(
+    match_index: usize,
+    closure: Node<'t>,
+    after: Option<Node<'t>>,
+    policy: OuterReads,
+    source: &str,
+) -> Option<Closure<'t>> {
+    let body = closure.child_by_field_name("body")?;
+    let list = named_children(body)
+        .into_iter()
+        .find(|c| c.kind() == "statement_list");
+    let region_start = after.map_or(body.start_byte(), |s| s.end_byte());
+    let insert_at = insertion_point(body, list, after, source);
+    let mut this = Closure {
+        match_index,
+        node: closure,
+        body,
+        list,
+        region_start,
+        insert_at,
+        vars: Vec::new(),
+        field_writes: Vec::new(),
+    };
+    this.vars = shared_vars(&this, source);
+    this.field_writes = shared_field_writes(&this, source);
+    for i in 0..this.vars.len() {
+        this.vars[i].verdict = first_verdict(&this, &this.vars[i], policy, source);
+    }
+    settle_short_forms(&mut this, source);
+    Some(this)
+}
+
+/// After the captured start statement, or after the body's opening brace;
+/// only where that statement or brace ends its line.
+fn insertion_point(
+    body: Node,
+    list: Option<Node>,
+    after: Option<Node>,
+    source: &str,
+) -> Option<(usize, String)> {
+    let (anchor_end, indent_from) = match after {
+        Some(stmt) => (stmt.end_byte(), stmt.start_byte()),
+        None => (body.start_byte() + 1, list?.named_child(0)?.start_byte()),
+    };
+    let line_end = next_line_start(source, anchor_end);
+    let rest = source[anchor_end..line_end].trim();
+    if !(rest.is_empty() || rest.starts_with("//")) {
+        return None;
+    }
+    let indent = crate::go::syntax::indentation(source, indent_from).to_string();
+    Some((line_end, indent))
+}
+
+fn key_of(ident: Node, binding: Option<&Binding>, source: &str) -> VarKey {
+    match binding {
+        Some(b) => VarKey::Local(b.name.id()),
+        None => VarKey::Elsewhere(text(ident, source).to_string()),
+    }
+}
+
+/// Variables declared outside the closure and written in its region.
+fn shared_vars<'t>(closure: &Closure<'t>, source: &str) -> Vec<SharedVar<'t>> {
+    let mut vars: Vec<SharedVar<'t>> = Vec::new();
+    for ident in descendants(closure.body) {
+        if ident.kind() != "identifier" || !closure.in_region(ident) || text(ident, source) == "_" {
+            continue;
+        }
+        let binding = resolve(ident, source);
+        if binding.is_some_and(|b| contains(closure.node, b.name)) {
+            continue;
+        }
+        let key = key_of(ident, binding.as_ref(), source);
+        let reference = classify(ident);
+        match vars.iter_mut().find(|v| v.key == key) {
+            Some(var) => var.refs.push(reference),
+            None => vars.push(SharedVar {
+                key,
+                name: text(ident, source).to_string(),
+                binding,
+                refs: vec![reference],
+                verdict: Verdict::Blank,
+            }),
+        }
+    }
+    vars.retain(|v| {
+        let assignable = v
+            .binding
+            .is_none_or(|b| !matches!(b.kind, BindingKind::Const));
+        assignable && v.refs.iter().any(|r| r.kind != RefKind::Read)
+    });
+    vars
+}
+
+/// `x.f = …`, `m[k] = …`, `*p = …` where `x`, `m`, `p` are shared.
+fn shared_field_writes<'t>(closure: &Closure<'t>, source: &str) -> Vec<SharedFieldWrite<'t>> {
+    let mut out = Vec::new();
+    for store in descendants(closure.body) {
+        if !closure.in_region(store) {
+            continue;
+        }
+        let targets: Vec<Node> = match store.kind() {
+            "assignment_statement" => store
+                .child_by_field_name("left")
+                .map(named_children)
+                .unwrap_or_default(),
+            "inc_statement" | "dec_statement" => store.named_child(0).into_iter().collect(),
+            _ => continue,
+        };
+        for target in targets {
+            if target.kind() == "identifier" {
+                continue;
+            }
+            let Some(root) = root_identifier(target) else {
+                continue;
+            };
+            let binding = resolve(root, source);
+            let outside = binding.is_none_or(|b| !contains(closure.node, b.name));
+            let loop_var = binding.is_some_and(|b| b.kind == BindingKind::Range);
+            if outside && !loop_var {
+                out.push(SharedFieldWrite { target });
+            }
+        }
+    }
+    out
+}
+
+/// The variable at the root of `a.b[c].d` or `*p`.
+fn root_identifier(mut node: Node) -> Option<Node> {
+    loop {
+        node = match node.kind() {
+            "identifier" => return Some(node),
+            "selector_expression" | "index_expression" | "slice_expression" => {
+                node.child_by_field_name("operand")?
+            }
+            "unary_expression" => node.child_by_field_name("operand")?,
+            "parenthesized_expression" => node.named_child(0)?,
+            _ => return None,
+        };
+    }
+}
+
+fn line_of(node: Node, source: &str) -> usize {
+    line_column(source, node.start_byte()).0
+}
+
+fn first_verdict<'t>(
+    closure: &Closure<'t>,
+    var: &SharedVar<'t>,
+    policy: OuterReads,
+    source: &str,
+) -> Verdict<'t> {
+    if let Some(reason) = refusal(closure, var, policy, source) {
+        return Verdict::Refused(reason);
+    }
+    if !var.refs.iter().any(|r| r.kind == RefKind::Read) {
+        return Verdict::Blank;
+    }
+    match short_store(var, source) {
+        Some(store) => Verdict::Short { store },
+        None => var_verdict(closure, var, source),
+    }
+}
+
+fn refusal(closure: &Closure, var: &SharedVar, policy: OuterReads, source: &str) -> Option<String> {
+    if let Some(r) = var
+        .refs
+        .iter()
+        .find(|r| is_read_modify_write(r, var, source))
+    {
+        return Some(format!(
+            "read-modify-write at line {}: the new value depends on the shared one",
+            line_of(r.ident, source)
+        ));
+    }
+    for r in var.refs.iter().filter(|r| r.kind == RefKind::Write) {
+        if let Some(lock) = held_lock(r.store.unwrap_or(r.ident), closure.body, source) {
+            return Some(format!(
+                "written under {lock}.Lock() at line {}: shared on purpose",
+                line_of(r.ident, source)
+            ));
+        }
+    }
+    let first = var.refs.first()?;
+    if first.kind == RefKind::Read {
+        return Some(format!(
+            "read at line {} before it is written here: the value comes from outside",
+            line_of(first.ident, source)
+        ));
+    }
+    if policy == OuterReads::Refuse {
+        return outer_read_after(closure, var, source);
+    }
+    None
+}
+
+fn is_read_modify_write(r: &Reference, var: &SharedVar, source: &str) -> bool {
+    match (r.kind, r.store) {
+        (RefKind::ReadModifyWrite, _) => true,
+        (RefKind::Write, Some(store)) => right_side_mentions(store, var, source),
+        _ => false,
+    }
+}
+
+fn right_side_mentions(store: Node, var: &SharedVar, source: &str) -> bool {
+    let Some(right) = store.child_by_field_name("right") else {
+        return false;
+    };
+    descendants(right)
+        .into_iter()
+        .filter(|n| n.kind() == "identifier" && text(*n, source) == var.name)
+        .any(|n| key_of(n, resolve(n, source).as_ref(), source) == var.key)
+}
+
+/// The mutex held at `stmt`: an earlier `m.Lock()` in an enclosing
+/// statement list of the closure, not yet followed by `m.Unlock()`.
+fn held_lock(stmt: Node, body: Node, source: &str) -> Option<String> {
+    let mut chain: Vec<(Node, Node)> = Vec::new();
+    let mut child = stmt;
+    while let Some(parent) = child.parent() {
+        if parent.kind() == "statement_list" {
+            chain.push((parent, child));
+        }
+        if parent.id() == body.id() {
+            break;
+        }
+        child = parent;
+    }
+    let mut held: Vec<String> = Vec::new();
+    for (list, containing) in chain.into_iter().rev() {
+        for sibling in named_children(list) {
+            if sibling.start_byte() >= containing.start_byte() {
+                break;
+            }
+            match method_call(sibling, source) {
+                Some((recv, "Lock" | "RLock")) => held.push(recv.to_string()),
+                Some((recv, "Unlock" | "RUnlock")) => held.retain(|h| h != recv),
+                _ => {}
+            }
+        }
+    }
+    held.pop()
+}
+
+/// `recv.method(…)` as a statement.
+fn method_call<'s>(stmt: Node, source: &'s str) -> Option<(&'s str, &'s str)> {
+    if stmt.kind() != "expression_statement" {
+        return None;
+    }
+    let call = stmt
+        .named_child(0)
+        .filter(|c| c.kind() == "call_expression")?;
+    let function = call
+        .child_by_field_name("function")
+        .filter(|f| f.kind() == "selector_expression")?;
+    let operand = function.child_by_field_name("operand")?;
+    let field = function.child_by_field_name("field")?;
+    Some((text(operand, source), text(field, source)))
+}
+
+/// A read of the outer variable after the closure starts (or anywhere in a
+/// loop that also holds the closure) means its value is wanted outside.
+fn outer_read_after(closure: &Closure, var: &SharedVar, source: &str) -> Option<String> {
+    let Some(binding) = var.binding else {
+        return Some("declared in another file: cannot tell who reads it".into());
+    };
+    let area = top_level_declaration(closure.node);
+    let loops: Vec<Node> = descendants(area)
+        .into_iter()
+        .filter(|n| n.kind() == "for_statement" && contains(*n, closure.node))
+        .collect();
+    crate::go::refs::references_of(&binding, area, source)
+        .into_iter()
+        .filter(|r| r.kind != RefKind::Write && !contains(closure.node, r.ident))
+        .find(|r| r.ident.start_byte() > closure.node.end_byte() || loops.iter().any(|l| contains(*l, r.ident)))
+        .map(|r| {
+            format!(
+                "read at line {} outside the goroutine: its value is meant to be shared; send it on a channel or use errgroup",
+                line_of(r.ident, source)
+            )
+        })
+}
+
+/// The statement whose `=` can become `:=`: the first write, a plain
+/// assignment, with every later use inside the scope `:=` would open.
+fn short_store<'t>(var: &SharedVar<'t>, source: &str) -> Option<Node<'t>> {
+    let first = var.refs.first()?;
+    let store = first
+        .store
+        .filter(|s| first.kind == RefKind::Write && s.kind() == "assignment_statement")?;
+    let scope = short_scope(store)?;
+    let inside = var.refs.iter().all(|r| {
+        r.ident.start_byte() >= store.start_byte() && r.ident.end_byte() <= scope.end_byte()
+    });
+    let redeclared_later = scope.kind() == "statement_list"
+        && declares_later(scope, store.end_byte(), &var.name, source);
+    (inside && !redeclared_later).then_some(store)
+}
+
+/// Where a `:=` in `store` would declare: its statement list, or the
+/// `if`/`switch` whose initialiser it is.
+fn short_scope(store: Node) -> Option<Node> {
+    let parent = store.parent()?;
+    match parent.kind() {
+        "statement_list" => Some(parent),
+        "if_statement" | "expression_switch_statement" | "type_switch_statement" => parent
+            .child_by_field_name("initializer")
+            .filter(|i| i.id() == store.id())
+            .map(|_| parent),
+        _ => None,
+    }
+}
+
+/// Does a `:=` in `list` after `from` declare `name`? Then a new
+/// declaration before it would make it `no new variables`.
+fn declares_later(list: Node, from: usize, name: &str, source: &str) -> bool {
+    named_children(list)
+        .into_iter()
+        .filter(|s| s.start_byte() >= from && s.kind() == "short_var_declaration")
+        .filter_map(|s| s.child_by_field_name("left"))
+        .flat_map(named_children)
+        .any(|n| text(n, source) == name)
+}
+
+fn var_verdict<'t>(closure: &Closure<'t>, var: &SharedVar<'t>, source: &str) -> Verdict<'t> {
+    let Some(binding) = var.binding else {
+        return Verdict::Refused("declared in another file: its type cannot be named here".into());
+    };
+    let Some(ty) = declared_type(&binding, source) else {
+        return Verdict::Refused(format!(
+            "its type cannot be named from the declaration at line {}",
+            line_of(binding.name, source)
+        ));
+    };
+    if closure.insert_at.is_none() {
+        return Verdict::Refused(
+            "the closure's first line holds code: no place for a declaration".into(),
+        );
+    }
+    if closure
+        .list
+        .is_some_and(|l| declares_later(l, closure.region_start, &var.name, source))
+    {
+        return Verdict::Refused("the closure declares the name again later with :=".into());
+    }
+    Verdict::Var { ty }
+}
+
+/// `a, err = f()` may become `a, err := f()` only if `:=` would not
+/// declare a new `a` hiding another variable. Demote to `var` until stable.
+fn settle_short_forms(closure: &mut Closure, source: &str) {
+    loop {
+        let demote = (0..closure.vars.len()).find(|&i| match closure.vars[i].verdict {
+            Verdict::Short { store } => !left_side_allows_short(closure, store, source),
+            _ => false,
+        });
+        let Some(i) = demote else { return };
+        closure.vars[i].verdict = var_verdict(closure, &closure.vars[i], source);
+    }
+}
+
+fn left_side_allows_short(closure: &Closure, store: Node, source: &str) -> bool {
+    let Some(left) = store.child_by_field_name("left") else {
+        return false;
+    };
+    let list = store.parent();
+    named_children(left).into_iter().all(|target| {
+        if target.kind() != "identifier" {
+            return false;
+        }
+        if text(target, source) == "_" {
+            return true;
+        }
+        let shared = closure
+            .vars
+            .iter()
+            .find(|v| v.refs.iter().any(|r| r.ident.id() == target.id()));
+        match shared.map(|v| &v.verdict) {
+            Some(Verdict::Blank) => true,
+            Some(Verdict::Short { store: s }) => s.id() == store.id(),
+            Some(Verdict::Var { .. }) => {
+                list.is_some_and(|l| closure.list.is_some_and(|cl| cl.id() == l.id()))
+            }
+            Some(Verdict::Refused(_)) => false,
+            None => declared_in_same_list(target, store, source),
+        }
+    })
+}
+
+fn declared_in_same_list(ident: Node, store: Node, source: &str) -> bool {
+    let Some(binding) = resolve(ident, source) else {
+        return false;
+    };
+    let mut stmt = binding.declaration;
+    while let Some(parent) = stmt.parent() {
+        if parent.kind() == "statement_list" {
+            return store.parent().is_some_and(|l| l.id() == parent.id());
+        }
+        stmt = parent;
+    }
+    false
+}

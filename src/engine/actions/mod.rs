@@ -1,0 +1,175 @@
+//! Fix actions. A rule names one in its `[fix]` table; the action plans
+//! findings and edits for all matches of the rule in one file at once, so
+//! that fixes which must agree (two subtests localising the same variable,
+//! then removing its declaration) are planned together.
+
+mod localize;
+mod template;
+
+use super::context::FileContext;
+use super::edit::Edit;
+use super::matcher::Match;
+use crate::rule::model::FixSpec;
+use crate::rule::Rule;
+use tree_sitter::Query;
+
+/// Looks a capture up by name; errors carry the rule-file offset.
+pub type CaptureLookup<'a> = dyn Fn(&toml::Spanned<String>) -> Result<u32, (usize, String)> + 'a;
+
+pub trait Action: Send + Sync {
+    fn plan<'t>(&self, env: &PlanEnv<'_, 't>, matches: &[Match<'t>]) -> Plan;
+
+    /// False for rules that only report.
+    fn fixes(&self) -> bool {
+        true
+    }
+}
+
+/// What an action sees: the file and the rule (parameters, templates).
+pub struct PlanEnv<'a, 't> {
+    pub cx: &'a FileContext<'t>,
+    pub rule: &'a Rule,
+}
+
+impl PlanEnv<'_, '_> {
+    /// Renders one of the rule's templates with the match's captures, the
+    /// rule's parameters (`params.NAME`) and `extra` variables.
+    pub fn render(
+        &self,
+        template: &str,
+        m: &Match,
+        extra: &[(&str, String)],
+    ) -> Result<String, String> {
+        let mut context = tera::Context::new();
+        for (index, node) in &m.captures {
+            context.insert(self.rule.capture_name(*index), self.cx.text(*node));
+        }
+        context.insert("params", &self.rule.params);
+        for (key, value) in extra {
+            context.insert(*key, value);
+        }
+        self.rule.templates.render(template, &context).map_err(|e| {
+            let detail = std::error::Error::source(&e)
+                .map(|s| s.to_string())
+                .unwrap_or_default();
+            format!("{e}: {detail}")
+        })
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub findings: Vec<PlannedFinding>,
+    /// Each entry is one all-or-nothing fix.
+    pub fixes: Vec<Vec<Edit>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlannedFinding {
+    pub match_index: usize,
+    pub start: usize,
+    pub end: usize,
+    /// Variables for the rule's message template.
+    pub vars: Vec<(&'static str, String)>,
+    /// Appended to the message: what the fix does, or why there is none.
+    pub note: Option<String>,
+    pub fix: Option<usize>,
+}
+
+/// Builds the action a rule's `[fix]` table names; errors carry the offset
+/// of the offending option in the rule file.
+pub fn compile(spec: Option<&FixSpec>, query: &Query) -> Result<Box<dyn Action>, (usize, String)> {
+    let Some(spec) = spec else {
+        return Ok(Box::new(ReportOnly));
+    };
+    let capture = |name: &toml::Spanned<String>| {
+        query.capture_index_for_name(name.get_ref()).ok_or_else(|| {
+            (
+                name.span().start,
+                format!("the query has no capture @{}", name.get_ref()),
+            )
+        })
+    };
+    match spec.action.get_ref().as_str() {
+        "localize" => {
+            localize::Localize::compile(spec, &capture).map(|a| Box::new(a) as Box<dyn Action>)
+        }
+        "replace" | "insert" => {
+            template::TemplateEdit::compile(spec, &capture).map(|a| Box::new(a) as Box<dyn Action>)
+        }
+        other => Err((
+            spec.action.span().start,
+            format!("unknown action `{other}` (known: localize, replace, insert)"),
+        )),
+    }
+}
+
+/// Options an action does not take are mistakes, not silently ignored.
+fn reject_options(spec: &FixSpec, allowed: &[&str]) -> Result<(), (usize, String)> {
+    let given: [(&str, Option<&toml::Spanned<String>>); 6] = [
+        ("closure", spec.closure.as_ref()),
+        ("after", spec.after.as_ref()),
+        ("outer_reads_after", spec.outer_reads_after.as_ref()),
+        ("capture", spec.capture.as_ref()),
+        ("template", spec.template.as_ref()),
+        ("position", spec.position.as_ref()),
+    ];
+    for (name, value) in given {
+        if let Some(value) = value {
+            if !allowed.contains(&name) {
+                return Err((
+                    value.span().start,
+                    format!(
+                        "option `{name}` does not apply to action `{}`",
+                        spec.action.get_ref()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn required<'s>(
+    spec: &'s FixSpec,
+    value: Option<&'s toml::Spanned<String>>,
+    name: &str,
+) -> Result<&'s toml::Spanned<String>, (usize, String)> {
+    value.ok_or_else(|| {
+        (
+            spec.action.span().start,
+            format!(
+                "action `{}` needs the option `{name}`",
+                spec.action.get_ref()
+            ),
+        )
+    })
+}
+
+/// A rule without `[fix]`: one finding per match.
+struct ReportOnly;
+
+impl Action for ReportOnly {
+    fn plan<'t>(&self, _env: &PlanEnv<'_, 't>, matches: &[Match<'t>]) -> Plan {
+        let findings = matches
+            .iter()
+            .enumerate()
+            .map(|(i, m)| PlannedFinding {
+                match_index: i,
+                start: m.report.start_byte(),
+                end: m.report.end_byte(),
+                vars: Vec::new(),
+                note: None,
+                fix: None,
+            })
+            .collect();
+        Plan {
+            findings,
+            fixes: Vec::new(),
+        }
+    }
+
+    fn fixes(&self) -> bool {
+        false
+    }
+}

@@ -1,0 +1,147 @@
+//! The edit model: a fix is a set of byte-range edits applied all or
+//! nothing; fixes that overlap an accepted one wait for the next round.
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+}
+
+impl Edit {
+    pub fn replace(start: usize, end: usize, text: impl Into<String>) -> Self {
+        Edit {
+            start,
+            end,
+            text: text.into(),
+        }
+    }
+
+    pub fn insert(at: usize, text: impl Into<String>) -> Self {
+        Edit::replace(at, at, text)
+    }
+
+    pub fn delete(start: usize, end: usize) -> Self {
+        Edit::replace(start, end, "")
+    }
+
+    fn overlaps(&self, other: &Edit) -> bool {
+        if self.start == self.end || other.start == other.end {
+            // An insertion conflicts with anything touching its point but a
+            // range that merely ends or starts there.
+            let (point, range) = if self.start == self.end {
+                (self, other)
+            } else {
+                (other, self)
+            };
+            return if range.start == range.end {
+                point.start == range.start
+            } else {
+                range.start < point.start && point.start < range.end
+            };
+        }
+        self.start < other.end && other.start < self.end
+    }
+}
+
+/// One fix: edits that only make sense together.
+#[derive(Debug, Clone)]
+pub struct Fix {
+    pub rule: String,
+    pub edits: Vec<Edit>,
+}
+
+impl Fix {
+    /// Sorts the edits and joins insertions at the same point in the order given.
+    pub fn new(rule: impl Into<String>, mut edits: Vec<Edit>) -> Self {
+        edits.sort_by_key(|e| (e.start, e.end));
+        let mut merged: Vec<Edit> = Vec::with_capacity(edits.len());
+        for edit in edits {
+            if merged.last() == Some(&edit) {
+                continue;
+            }
+            match merged.last_mut() {
+                Some(last)
+                    if last.start == last.end
+                        && edit.start == last.start
+                        && edit.end == edit.start =>
+                {
+                    last.text.push_str(&edit.text);
+                }
+                _ => merged.push(edit),
+            }
+        }
+        Fix {
+            rule: rule.into(),
+            edits: merged,
+        }
+    }
+
+    fn overlaps(&self, other: &Fix) -> bool {
+        self.edits
+            .iter()
+            .any(|a| other.edits.iter().any(|b| a.overlaps(b)))
+    }
+
+    /// Edits that overlap each other cannot be applied as one fix.
+    pub fn is_consistent(&self) -> bool {
+        self.edits.windows(2).all(|w| w[0].end <= w[1].start)
+    }
+}
+
+/// Applies as many fixes as fit, in the order given, skipping any fix that
+/// overlaps one already accepted. Returns the new text and the indices of
+/// the fixes applied.
+pub fn apply_fixes(source: &str, fixes: &[Fix]) -> (String, Vec<usize>) {
+    let mut accepted: Vec<usize> = Vec::new();
+    for (index, fix) in fixes.iter().enumerate() {
+        if fix.edits.is_empty() || !fix.is_consistent() {
+            continue;
+        }
+        if accepted.iter().all(|&a| !fixes[a].overlaps(fix)) {
+            accepted.push(index);
+        }
+    }
+    let mut edits: Vec<&Edit> = accepted.iter().flat_map(|&i| &fixes[i].edits).collect();
+    edits.sort_by_key(|e| (e.start, e.end));
+    let mut out = String::with_capacity(source.len() + 64);
+    let mut cursor = 0;
+    for edit in edits {
+        out.push_str(&source[cursor..edit.start]);
+        out.push_str(&edit.text);
+        cursor = edit.end;
+    }
+    out.push_str(&source[cursor..]);
+    (out, accepted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlapping_fixes_wait_and_insertions_merge() {
+        let src = "abcdef";
+        let a = Fix::new(
+            "r",
+            vec![
+                Edit::replace(1, 3, "X"),
+                Edit::insert(5, "1"),
+                Edit::insert(5, "2"),
+            ],
+        );
+        let b = Fix::new("r", vec![Edit::replace(2, 4, "Y")]);
+        let c = Fix::new("r", vec![Edit::insert(0, ">")]);
+        let (out, applied) = apply_fixes(src, &[a, b, c]);
+        assert_eq!(out, ">aXde12f");
+        assert_eq!(applied, vec![0, 2]);
+    }
+
+    #[test]
+    fn insertion_at_a_range_boundary_does_not_conflict() {
+        let a = Fix::new("r", vec![Edit::replace(1, 3, "X")]);
+        let b = Fix::new("r", vec![Edit::insert(3, "+")]);
+        let (out, applied) = apply_fixes("abcd", &[a, b]);
+        assert_eq!((out.as_str(), applied.len()), ("aX+d", 2));
+    }
+}

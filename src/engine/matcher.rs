@@ -1,0 +1,49 @@
+//! Running a rule's tree-sitter query over a file and keeping the matches
+//! whose conditions hold.
+
+use super::context::FileContext;
+use crate::rule::Rule;
+use streaming_iterator::StreamingIterator;
+use tree_sitter::{Node, QueryCursor};
+
+/// One match of a rule's query: its captures and the node findings point at.
+#[derive(Debug, Clone)]
+pub struct Match<'t> {
+    pub captures: Vec<(u32, Node<'t>)>,
+    pub report: Node<'t>,
+}
+
+impl<'t> Match<'t> {
+    pub fn get(&self, capture: u32) -> Option<Node<'t>> {
+        self.captures
+            .iter()
+            .find(|(i, _)| *i == capture)
+            .map(|(_, n)| *n)
+    }
+}
+
+pub fn find_matches<'t>(rule: &Rule, cx: &FileContext<'t>) -> Vec<Match<'t>> {
+    let mut cursor = QueryCursor::new();
+    let mut matches = cursor.matches(&rule.query, cx.root, cx.source.as_bytes());
+    let mut out: Vec<Match<'t>> = Vec::new();
+    while let Some(m) = matches.next() {
+        let captures: Vec<(u32, Node<'t>)> = m.captures.iter().map(|c| (c.index, c.node)).collect();
+        let Some(report) = captures
+            .iter()
+            .find(|(i, _)| *i == rule.report)
+            .map(|(_, n)| *n)
+        else {
+            continue;
+        };
+        let candidate = Match { captures, report };
+        // The same node can match a pattern more than once (alternatives);
+        // one finding per reported node is what users expect.
+        if out.iter().any(|seen| seen.report.id() == report.id()) {
+            continue;
+        }
+        if rule.conditions.iter().all(|c| c.holds(cx, &candidate)) {
+            out.push(candidate);
+        }
+    }
+    out
+}

@@ -1,0 +1,269 @@
+//! The engine: match rules against one file, plan fixes, apply them all or
+//! nothing, and repeat until nothing changes.
+
+pub mod actions;
+pub mod context;
+pub mod edit;
+pub mod matcher;
+pub mod predicate;
+
+use crate::go::parse::{parse, SyntaxError};
+use crate::go::syntax::line_column;
+use crate::rule::Rule;
+use actions::PlanEnv;
+use aho_corasick::AhoCorasick;
+use context::FileContext;
+use edit::{apply_fixes, Fix};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Rounds of fixing before giving up on reaching a fixed point.
+const MAX_ROUNDS: usize = 8;
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: String,
+    /// Relative to the repository root, `/`-separated.
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    pub message: String,
+    pub fixable: bool,
+}
+
+/// A place the user pointed at (`--at PATH:LINE`): only matches covering it run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub path: String,
+    pub line: usize,
+}
+
+impl std::str::FromStr for Location {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (path, line) = s
+            .rsplit_once(':')
+            .ok_or_else(|| format!("`{s}`: expected PATH:LINE"))?;
+        let line = line
+            .parse()
+            .map_err(|_| format!("`{s}`: the line must be a number"))?;
+        Ok(Location {
+            path: path.trim_start_matches("./").to_string(),
+            line,
+        })
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct FileResult {
+    /// Findings in the file as it was.
+    pub findings: Vec<Finding>,
+    /// The fixed text, when it differs.
+    pub fixed: Option<String>,
+    /// Fixes applied, by rule.
+    pub applied: BTreeMap<String, usize>,
+    pub warnings: Vec<String>,
+}
+
+pub struct Engine {
+    rules: Vec<Rule>,
+    prefilter: Option<AhoCorasick>,
+    /// For each prefilter pattern, the rule it belongs to.
+    pattern_rule: Vec<usize>,
+    locations: Vec<Location>,
+}
+
+impl Engine {
+    pub fn new(rules: Vec<Rule>, locations: Vec<Location>) -> Self {
+        let mut patterns = Vec::new();
+        let mut pattern_rule = Vec::new();
+        for (i, rule) in rules.iter().enumerate() {
+            for literal in &rule.prefilter {
+                patterns.push(literal.clone());
+                pattern_rule.push(i);
+            }
+        }
+        let prefilter = (!patterns.is_empty())
+            .then(|| AhoCorasick::new(&patterns).expect("literal patterns compile"));
+        Engine {
+            rules,
+            prefilter,
+            pattern_rule,
+            locations,
+        }
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Rules that may match `source`: those whose prefilter literal occurs
+    /// in it, and those without a prefilter. One pass over the text.
+    pub fn candidate_rules(&self, source: &str) -> Vec<usize> {
+        let mut wanted = vec![false; self.rules.len()];
+        for (i, rule) in self.rules.iter().enumerate() {
+            wanted[i] = rule.prefilter.is_empty();
+        }
+        if let Some(ac) = &self.prefilter {
+            for m in ac.find_overlapping_iter(source) {
+                wanted[self.pattern_rule[m.pattern().as_usize()]] = true;
+            }
+        }
+        (0..self.rules.len()).filter(|&i| wanted[i]).collect()
+    }
+
+    /// Finds and fixes defects in one file. A file that does not parse is an
+    /// error, never rewritten.
+    pub fn process(&self, path: &str, source: &str) -> Result<FileResult, SyntaxError> {
+        let crlf = uses_crlf(source);
+        let normalised;
+        let text: &str = if crlf {
+            normalised = source.replace("\r\n", "\n");
+            &normalised
+        } else {
+            source
+        };
+        let mut result = self.fixed_point(path, text)?;
+        if crlf {
+            result.fixed = result.fixed.map(|t| t.replace('\n', "\r\n"));
+        }
+        Ok(result)
+    }
+
+    fn fixed_point(&self, path: &str, original: &str) -> Result<FileResult, SyntaxError> {
+        let mut result = FileResult::default();
+        let mut current = original.to_string();
+        for round in 0..MAX_ROUNDS {
+            let candidates = self.candidate_rules(&current);
+            if candidates.is_empty() {
+                break;
+            }
+            let tree = match parse(&current) {
+                Ok(tree) => tree,
+                Err(e) if round == 0 => return Err(e),
+                Err(e) => {
+                    // Never emit code that does not parse: keep the last good round.
+                    result.warnings.push(format!(
+                        "{path}: a fix produced code that does not parse ({e}); not applied"
+                    ));
+                    result.applied.clear();
+                    current = original.to_string();
+                    break;
+                }
+            };
+            let (findings, fixes) = self.run_rules(path, &current, &tree, &candidates);
+            if round == 0 {
+                result.findings = findings;
+            }
+            let (next, applied) = apply_fixes(&current, &fixes);
+            if applied.is_empty() {
+                break;
+            }
+            for i in applied {
+                *result.applied.entry(fixes[i].rule.clone()).or_default() += 1;
+            }
+            current = next;
+            if round + 1 == MAX_ROUNDS {
+                result.warnings.push(format!(
+                    "{path}: fixes did not settle after {MAX_ROUNDS} rounds"
+                ));
+            }
+        }
+        if current != original {
+            if let Err(e) = parse(&current) {
+                result.warnings.push(format!(
+                    "{path}: a fix produced code that does not parse ({e}); not applied"
+                ));
+                result.applied.clear();
+            } else {
+                result.fixed = Some(current);
+            }
+        }
+        Ok(result)
+    }
+
+    fn run_rules(
+        &self,
+        path: &str,
+        source: &str,
+        tree: &tree_sitter::Tree,
+        candidates: &[usize],
+    ) -> (Vec<Finding>, Vec<Fix>) {
+        let cx = FileContext::new(path, source, tree.root_node());
+        let mut findings = Vec::new();
+        let mut fixes = Vec::new();
+        for &i in candidates {
+            let rule = &self.rules[i];
+            let matches: Vec<_> = matcher::find_matches(rule, &cx)
+                .into_iter()
+                .filter(|m| self.selected_by_locations(path, source, m.report))
+                .collect();
+            if matches.is_empty() {
+                continue;
+            }
+            let env = PlanEnv { cx: &cx, rule };
+            let plan = rule.action.plan(&env, &matches);
+            let fix_base = fixes.len();
+            for edits in plan.fixes {
+                fixes.push(Fix::new(rule.id.clone(), edits));
+            }
+            for planned in plan.findings {
+                let m = &matches[planned.match_index];
+                let message = env
+                    .render(
+                        "message",
+                        m,
+                        &planned
+                            .vars
+                            .iter()
+                            .map(|(k, v)| (*k, v.clone()))
+                            .collect::<Vec<_>>(),
+                    )
+                    .unwrap_or_else(|e| format!("{} (message template failed: {e})", rule.title));
+                let message = match &planned.note {
+                    Some(note) => format!("{}; {note}", message.trim_end()),
+                    None => message.trim_end().to_string(),
+                };
+                let (line, column) = line_column(source, planned.start);
+                let (end_line, end_column) = line_column(source, planned.end);
+                let fixable = planned
+                    .fix
+                    .is_some_and(|f| !fixes[fix_base + f].edits.is_empty());
+                findings.push(Finding {
+                    rule: rule.id.clone(),
+                    path: path.to_string(),
+                    line,
+                    column,
+                    end_line,
+                    end_column,
+                    message,
+                    fixable,
+                });
+            }
+        }
+        findings.sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
+        (findings, fixes)
+    }
+
+    fn selected_by_locations(&self, path: &str, source: &str, node: tree_sitter::Node) -> bool {
+        if self.locations.is_empty() {
+            return true;
+        }
+        let first = line_column(source, node.start_byte()).0;
+        let last = line_column(source, node.end_byte()).0;
+        self.locations.iter().any(|l| {
+            (l.path == path || path.ends_with(&format!("/{}", l.path)))
+                && first <= l.line
+                && l.line <= last
+        })
+    }
+}
+
+/// CRLF files are processed as LF and written back as CRLF, so inserted
+/// lines get the file's own line endings.
+fn uses_crlf(source: &str) -> bool {
+    let lf = source.matches('\n').count();
+    lf > 0 && source.matches("\r\n").count() == lf
+}

@@ -1,0 +1,219 @@
+//! `fixgen test`: every rule's fixtures, `fixtures/<rule-id>/<case>/`, with
+//! `before/` (the input tree), `after/` (the exact expected tree; absent
+//! when nothing may change), an optional `findings.txt` (the expected
+//! `fixgen check` lines) and an optional `case.toml` (`set = [...]`,
+//! `at = [...]`). Each case is fixed in a temporary copy, compared byte for
+//! byte, then fixed again to prove that a second run changes nothing.
+
+use crate::engine::{Engine, Location};
+use crate::output::{diff, findings};
+use crate::rule::{select_rules, Rule, Selection};
+use crate::scan::{scan, ScanReport};
+use crate::workspace::Workspace;
+use anyhow::{bail, Context as _, Result};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Folders under `fixtures/` that hold Go end-to-end modules, not cases.
+const NOT_RULES: &[&str] = &["e2e"];
+
+#[derive(Debug)]
+pub struct CaseResult {
+    pub name: String,
+    pub failure: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseOptions {
+    #[serde(default)]
+    set: Vec<String>,
+    #[serde(default)]
+    at: Vec<String>,
+}
+
+/// Runs every case under `fixtures_dir`; `load` gives fresh rules (rules
+/// are not `Clone`: each case selects its own with its own parameters).
+pub fn run_all(
+    fixtures_dir: &Path,
+    load: &dyn Fn() -> Result<Vec<Rule>>,
+) -> Result<Vec<CaseResult>> {
+    let known: Vec<String> = load()?.into_iter().map(|r| r.id).collect();
+    let mut results = Vec::new();
+    for rule_dir in sorted_dirs(fixtures_dir)? {
+        let rule_id = file_name(&rule_dir);
+        if NOT_RULES.contains(&rule_id.as_str()) {
+            continue;
+        }
+        if !known.contains(&rule_id) {
+            results.push(CaseResult {
+                name: rule_id.clone(),
+                failure: Some(format!(
+                    "no rule named `{rule_id}` for {}",
+                    rule_dir.display()
+                )),
+            });
+            continue;
+        }
+        for case in sorted_dirs(&rule_dir)? {
+            let name = format!("{rule_id}/{}", file_name(&case));
+            let failure = run_case(&rule_id, &case, load)
+                .err()
+                .map(|e| format!("{e:#}"));
+            results.push(CaseResult { name, failure });
+        }
+    }
+    Ok(results)
+}
+
+fn run_case(rule_id: &str, case: &Path, load: &dyn Fn() -> Result<Vec<Rule>>) -> Result<()> {
+    let before = case.join("before");
+    if !before.is_dir() {
+        bail!("{}: no before/ folder", case.display());
+    }
+    let options: CaseOptions = match std::fs::read_to_string(case.join("case.toml")) {
+        Ok(text) => {
+            toml::from_str(&text).with_context(|| format!("{}/case.toml", case.display()))?
+        }
+        Err(_) => CaseOptions::default(),
+    };
+    let selection = Selection {
+        only: vec![rule_id.to_string()],
+        sets: options.set.clone(),
+    };
+    let locations = options
+        .at
+        .iter()
+        .map(|a| a.parse::<Location>().map_err(anyhow::Error::msg))
+        .collect::<Result<Vec<_>>>()?;
+    let engine = Engine::new(select_rules(load()?, &selection)?, locations);
+
+    let work = tempfile::tempdir()?;
+    copy_tree(&before, work.path())?;
+    let first = scan_tree(&engine, work.path())?;
+    if let Ok(expected) = std::fs::read_to_string(case.join("findings.txt")) {
+        let actual = findings::to_text(&first.findings().cloned().collect::<Vec<_>>());
+        if actual != expected {
+            bail!(
+                "findings differ from findings.txt:\n{}",
+                diff::unified("findings.txt", &expected, &actual)
+            );
+        }
+    }
+    write_fixes(&first)?;
+    let expected_dir = if case.join("after").is_dir() {
+        case.join("after")
+    } else {
+        before.clone()
+    };
+    compare_trees(&expected_dir, work.path())?;
+    let second = scan_tree(&engine, work.path())?;
+    if let Some((file, fixed)) = second.changed().next() {
+        bail!(
+            "not idempotent: a second run changes {}:\n{}",
+            file.file.rel,
+            diff::unified(&file.file.rel, &file.original, fixed)
+        );
+    }
+    Ok(())
+}
+
+fn scan_tree(engine: &Engine, root: &Path) -> Result<ScanReport> {
+    let workspace = Workspace {
+        root: root.canonicalize()?,
+        in_git: false,
+    };
+    let selection = workspace.select(std::slice::from_ref(&workspace.root))?;
+    let report = scan(engine, selection.files);
+    if let Some(w) = report.warnings.first() {
+        bail!("warning: {w}");
+    }
+    Ok(report)
+}
+
+fn write_fixes(report: &ScanReport) -> Result<()> {
+    for (file, fixed) in report.changed() {
+        std::fs::write(&file.file.abs, fixed)?;
+    }
+    Ok(())
+}
+
+fn compare_trees(expected: &Path, actual: &Path) -> Result<()> {
+    let want = read_tree(expected)?;
+    let got = read_tree(actual)?;
+    let mut problems = String::new();
+    for (rel, want_text) in &want {
+        match got.get(rel) {
+            None => problems.push_str(&format!("missing file {rel}\n")),
+            Some(got_text) if got_text != want_text => {
+                problems.push_str(&format!(
+                    "{rel} differs from the expected output (- expected, + actual):\n"
+                ));
+                problems.push_str(&diff::unified(rel, want_text, got_text));
+            }
+            _ => {}
+        }
+    }
+    for rel in got.keys().filter(|k| !want.contains_key(*k)) {
+        problems.push_str(&format!("unexpected file {rel}\n"));
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        bail!("{problems}")
+    }
+}
+
+fn read_tree(root: &Path) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(root)?
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.insert(
+                    rel,
+                    String::from_utf8_lossy(&std::fs::read(&path)?).into_owned(),
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let path = entry?.path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target)?;
+        } else {
+            std::fs::copy(&path, &target)?;
+        }
+    }
+    Ok(())
+}
+
+fn sorted_dirs(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    Ok(dirs)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}

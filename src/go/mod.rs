@@ -1,0 +1,10 @@
+//! Go knowledge that rules call: parsing, syntax helpers, scopes, references,
+//! naming types, generated-file detection. Nothing here knows about rules.
+
+pub mod generated;
+pub mod imports;
+pub mod parse;
+pub mod refs;
+pub mod scope;
+pub mod syntax;
+pub mod types;

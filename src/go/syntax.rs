@@ -1,0 +1,117 @@
+//! Small helpers over tree-sitter nodes and source text.
+
+use tree_sitter::Node;
+
+pub fn text<'s>(node: Node, source: &'s str) -> &'s str {
+    &source[node.byte_range()]
+}
+
+/// True when `inner` lies within `outer` (byte ranges).
+pub fn contains(outer: Node, inner: Node) -> bool {
+    outer.start_byte() <= inner.start_byte() && inner.end_byte() <= outer.end_byte()
+}
+
+/// Every node below `node` (itself included), in source order.
+pub fn descendants(node: Node) -> Vec<Node> {
+    let mut out = Vec::new();
+    let mut cursor = node.walk();
+    loop {
+        out.push(cursor.node());
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.node() == node {
+                return out;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return out;
+            }
+        }
+    }
+}
+
+pub fn named_children(node: Node) -> Vec<Node> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor).collect()
+}
+
+/// The nearest ancestor (not `node` itself) of one of `kinds`.
+pub fn ancestor_of_kind<'t>(node: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        if kinds.contains(&n.kind()) {
+            return Some(n);
+        }
+        current = n.parent();
+    }
+    None
+}
+
+/// The declaration at the top of the file (a child of `source_file`) holding `node`.
+pub fn top_level_declaration(node: Node) -> Node {
+    let mut current = node;
+    while let Some(parent) = current.parent() {
+        if parent.kind() == "source_file" {
+            return current;
+        }
+        current = parent;
+    }
+    current
+}
+
+/// The anonymous operator token of an assignment-like node (`=`, `:=`, `+=`).
+pub fn operator<'t>(node: Node<'t>) -> Option<Node<'t>> {
+    if let Some(op) = node.child_by_field_name("operator") {
+        return Some(op);
+    }
+    let mut cursor = node.walk();
+    let found = node
+        .children(&mut cursor)
+        .find(|c| !c.is_named() && matches!(c.kind(), "=" | ":="));
+    found
+}
+
+/// Byte offset of the start of the line holding `offset`.
+pub fn line_start(source: &str, offset: usize) -> usize {
+    source[..offset].rfind('\n').map_or(0, |i| i + 1)
+}
+
+/// Byte offset just past the newline ending the line holding `offset`.
+pub fn next_line_start(source: &str, offset: usize) -> usize {
+    source[offset..]
+        .find('\n')
+        .map_or(source.len(), |i| offset + i + 1)
+}
+
+/// The leading whitespace of the line holding `offset`.
+pub fn indentation(source: &str, offset: usize) -> &str {
+    let start = line_start(source, offset);
+    let line = &source[start..];
+    let width = line.len() - line.trim_start_matches([' ', '\t']).len();
+    &line[..width]
+}
+
+/// True when nothing but whitespace stands on the line between its start and
+/// `start`, and between `end` and the line's end: the node owns its lines.
+pub fn owns_its_lines(source: &str, start: usize, end: usize) -> bool {
+    let before = &source[line_start(source, start)..start];
+    let after_end = next_line_start(source, end);
+    let after = &source[end..after_end];
+    before.trim().is_empty() && after.trim().is_empty()
+}
+
+pub fn is_blank_line_at(source: &str, line_start_offset: usize) -> bool {
+    let end = next_line_start(source, line_start_offset);
+    line_start_offset < source.len() && source[line_start_offset..end].trim().is_empty()
+}
+
+/// 1-based line and column (in bytes) of a byte offset.
+pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
+    let line = source[..offset].matches('\n').count() + 1;
+    let column = offset - line_start(source, offset) + 1;
+    (line, column)
+}

@@ -1,0 +1,13 @@
+//! fixgen: an automated code-fix generator for Go. Rule files describe
+//! fixes; the engine parses Go with tree-sitter, applies Go knowledge
+//! (scopes, types, imports) and emits reviewable diffs.
+
+pub mod engine;
+pub mod fixtures;
+pub mod fsio;
+pub mod git;
+pub mod go;
+pub mod output;
+pub mod rule;
+pub mod scan;
+pub mod workspace;

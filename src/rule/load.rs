@@ -1,0 +1,264 @@
+//! Loading rule files: built-in ones, then `--rules DIR` ones (a user rule
+//! with a built-in's id replaces it), each compiled and checked up front so
+//! a broken file is reported with its path and line before any scan.
+
+use super::error::RuleError;
+use super::model::RuleFile;
+use super::{Rule, BUILTIN_RULES};
+use crate::engine::actions;
+use crate::engine::predicate::Condition;
+use crate::go::parse::language;
+use anyhow::{bail, Context as _, Result};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use toml::Spanned;
+use tree_sitter::Query;
+
+/// Loads the built-in rules and every `*.toml` in `user_dirs`.
+pub fn load_rules(user_dirs: &[PathBuf]) -> Result<Vec<Rule>> {
+    let mut rules: Vec<Rule> = Vec::new();
+    for (path, text) in BUILTIN_RULES {
+        rules.push(compile_rule(path, text)?);
+    }
+    let builtin_count = rules.len();
+    for dir in user_dirs {
+        for path in rule_files_in(dir)? {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read rule file {}", path.display()))?;
+            let rule = compile_rule(&path.display().to_string(), &text)?;
+            if let Some(existing) = rules.iter().position(|r| r.id == rule.id) {
+                if existing >= builtin_count {
+                    bail!(
+                        "rule id `{}` is defined twice: {} and {}",
+                        rule.id,
+                        rules[existing].origin,
+                        rule.origin
+                    );
+                }
+                rules[existing] = rule;
+            } else {
+                rules.push(rule);
+            }
+        }
+    }
+    Ok(rules)
+}
+
+fn rule_files_in(dir: &PathBuf) -> Result<Vec<PathBuf>> {
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot read the rules folder {}", dir.display()))?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Parses and checks one rule file.
+pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
+    let at = |offset: usize, message: String| RuleError::at(path, text, offset, message);
+    let file: RuleFile = toml::from_str(text).map_err(|e| {
+        let offset = e.span().map_or(0, |s| s.start);
+        at(offset, e.message().trim().to_string())
+    })?;
+    check_id(&file.id).map_err(|m| at(file.id.span().start, m))?;
+    let query = compile_query(&file.query, text).map_err(|(offset, m)| at(offset, m))?;
+    let report = report_capture(&file, &query).map_err(|(offset, m)| at(offset, m))?;
+    let capture_index = |name: &str| query.capture_index_for_name(name);
+    let conditions = file
+        .conditions
+        .iter()
+        .map(|c| Condition::parse(c.get_ref(), &capture_index).map_err(|m| at(c.span().start, m)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut templates = tera::Tera::default();
+    add_template(&mut templates, "message", &file.message).map_err(|(o, m)| at(o, m))?;
+    if let Some(template) = file.fix.as_ref().and_then(|f| f.template.as_ref()) {
+        add_template(&mut templates, "fix", template).map_err(|(o, m)| at(o, m))?;
+    }
+    let action = actions::compile(file.fix.as_ref(), &query).map_err(|(o, m)| at(o, m))?;
+    Ok(Rule {
+        id: file.id.into_inner(),
+        title: file.title,
+        rationale: file.rationale.trim().to_string(),
+        enabled_by_default: file.enabled,
+        prefilter: file.prefilter,
+        query,
+        report,
+        conditions,
+        templates,
+        params: file
+            .params
+            .into_iter()
+            .map(|(k, v)| (k, v.default))
+            .collect(),
+        action,
+        origin: path.to_string(),
+    })
+}
+
+fn check_id(id: &Spanned<String>) -> Result<(), String> {
+    let valid = !id.get_ref().is_empty()
+        && id
+            .get_ref()
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if valid {
+        Ok(())
+    } else {
+        Err(format!(
+            "rule id `{}` must be lowercase letters, digits and dashes",
+            id.get_ref()
+        ))
+    }
+}
+
+/// Compiles the query; a tree-sitter error is placed on its line in the file.
+fn compile_query(query: &Spanned<String>, text: &str) -> Result<Query, (usize, String)> {
+    Query::new(&language(), query.get_ref()).map_err(|e| {
+        let start = query.span().start;
+        let raw = &text[start..];
+        let opens_multiline = (raw.starts_with("'''") || raw.starts_with("\"\"\""))
+            && raw[3..].trim_start_matches('\r').starts_with('\n');
+        let line_offset = e.row + usize::from(opens_multiline);
+        let offset = nth_line_start(text, start, line_offset);
+        let message = e.message.lines().next().unwrap_or("").trim().to_string();
+        (
+            offset,
+            format!(
+                "query does not compile against tree-sitter-go ({:?}): {message}",
+                e.kind
+            ),
+        )
+    })
+}
+
+fn nth_line_start(text: &str, from: usize, lines: usize) -> usize {
+    let mut offset = from;
+    for _ in 0..lines {
+        match text[offset..].find('\n') {
+            Some(i) => offset += i + 1,
+            None => break,
+        }
+    }
+    offset
+}
+
+fn report_capture(file: &RuleFile, query: &Query) -> Result<u32, (usize, String)> {
+    match &file.report {
+        Some(name) => query.capture_index_for_name(name.get_ref()).ok_or_else(|| {
+            (
+                name.span().start,
+                format!("`report`: the query has no capture @{}", name.get_ref()),
+            )
+        }),
+        None => query
+            .capture_names()
+            .iter()
+            .position(|n| !n.starts_with('_'))
+            .map(|i| i as u32)
+            .ok_or_else(|| {
+                (
+                    file.query.span().start,
+                    "the query needs a capture not starting with `_` to report".to_string(),
+                )
+            }),
+    }
+}
+
+fn add_template(
+    tera: &mut tera::Tera,
+    name: &str,
+    source: &Spanned<String>,
+) -> Result<(), (usize, String)> {
+    tera.add_raw_template(name, source.get_ref()).map_err(|e| {
+        let detail = std::error::Error::source(&e)
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        (
+            source.span().start,
+            format!("template does not parse: {e} {detail}")
+                .trim()
+                .to_string(),
+        )
+    })
+}
+
+/// Which rules run, and with which parameters.
+#[derive(Debug, Default, Clone)]
+pub struct Selection {
+    /// `--rule ID`: only these (a rule off by default runs when named).
+    pub only: Vec<String>,
+    /// `--set RULE.PARAM=VALUE`.
+    pub sets: Vec<String>,
+}
+
+pub fn select_rules(rules: Vec<Rule>, selection: &Selection) -> Result<Vec<Rule>> {
+    for id in &selection.only {
+        if !rules.iter().any(|r| &r.id == id) {
+            bail!("unknown rule `{id}` (see `fixgen rules`)");
+        }
+    }
+    let mut selected: Vec<Rule> = rules
+        .into_iter()
+        .filter(|r| {
+            if selection.only.is_empty() {
+                r.enabled_by_default
+            } else {
+                selection.only.contains(&r.id)
+            }
+        })
+        .collect();
+    for set in &selection.sets {
+        apply_set(&mut selected, set)?;
+    }
+    Ok(selected)
+}
+
+fn apply_set(rules: &mut [Rule], set: &str) -> Result<()> {
+    let (key, value) = set
+        .split_once('=')
+        .with_context(|| format!("--set `{set}`: expected RULE.PARAM=VALUE"))?;
+    let (rule_id, param) = key
+        .split_once('.')
+        .with_context(|| format!("--set `{set}`: expected RULE.PARAM=VALUE"))?;
+    let Some(rule) = rules.iter_mut().find(|r| r.id == rule_id) else {
+        bail!("--set `{set}`: rule `{rule_id}` is unknown or not selected");
+    };
+    let Some(default) = rule.params.get(param) else {
+        let known: Vec<&String> = rule.params.keys().collect();
+        bail!("--set `{set}`: rule `{rule_id}` has no parameter `{param}` (it has: {known:?})");
+    };
+    let parsed = parse_param(default, value).with_context(|| format!("--set `{set}`"))?;
+    rule.params.insert(param.to_string(), parsed);
+    Ok(())
+}
+
+/// A command-line value takes the shape of the parameter's default.
+fn parse_param(default: &toml::Value, value: &str) -> Result<toml::Value> {
+    Ok(match default {
+        toml::Value::Integer(_) => {
+            toml::Value::Integer(value.trim().parse().context("expected a whole number")?)
+        }
+        toml::Value::Float(_) => {
+            toml::Value::Float(value.trim().parse().context("expected a number")?)
+        }
+        toml::Value::Boolean(_) => {
+            toml::Value::Boolean(value.trim().parse().context("expected true or false")?)
+        }
+        toml::Value::Array(_) => toml::Value::Array(
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| toml::Value::String(s.to_string()))
+                .collect(),
+        ),
+        _ => toml::Value::String(value.to_string()),
+    })
+}
+
+/// Parameters as a map, for templates.
+pub fn params_map(rule: &Rule) -> BTreeMap<&str, &toml::Value> {
+    rule.params.iter().map(|(k, v)| (k.as_str(), v)).collect()
+}

@@ -1,0 +1,53 @@
+//! Rules: the file format (TOML), loading with file:line errors, parameters,
+//! and the built-in rule files embedded at build time.
+
+pub mod error;
+pub mod load;
+pub mod model;
+
+pub use error::RuleError;
+pub use load::{load_rules, select_rules, Selection};
+
+use crate::engine::actions::Action;
+use std::collections::BTreeMap;
+use tree_sitter::Query;
+
+/// A rule ready to run.
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub rationale: String,
+    pub enabled_by_default: bool,
+    /// A file is parsed for this rule only if it contains one of these literals.
+    pub prefilter: Vec<String>,
+    pub query: Query,
+    /// The capture findings point at.
+    pub report: u32,
+    pub conditions: Vec<crate::engine::predicate::Condition>,
+    /// Templates: `message`, and the action's own.
+    pub templates: tera::Tera,
+    pub params: BTreeMap<String, toml::Value>,
+    pub action: Box<dyn Action>,
+    /// Where the rule came from: `rules/x.toml` (built in) or a user's path.
+    pub origin: String,
+}
+
+impl Rule {
+    pub fn capture_name(&self, index: u32) -> &str {
+        self.query.capture_names()[index as usize]
+    }
+
+    pub fn capture_index(&self, name: &str) -> Option<u32> {
+        self.query.capture_index_for_name(name)
+    }
+
+    pub fn has_fix(&self) -> bool {
+        self.action.fixes()
+    }
+}
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+}
+
+pub use builtin::BUILTIN_RULES;

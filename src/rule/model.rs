@@ -1,0 +1,58 @@
+//! The rule file as written (see docs/rules.md). Spanned fields let errors
+//! found after parsing still point at a line.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleFile {
+    pub id: Spanned<String>,
+    pub title: String,
+    pub rationale: String,
+    #[serde(default = "default_enabled")]
+    pub enabled: bool,
+    #[serde(default)]
+    pub prefilter: Vec<String>,
+    pub query: Spanned<String>,
+    pub report: Option<Spanned<String>>,
+    #[serde(default, rename = "where")]
+    pub conditions: Vec<Spanned<String>>,
+    pub message: Spanned<String>,
+    #[serde(default)]
+    pub params: BTreeMap<String, ParamSpec>,
+    pub fix: Option<FixSpec>,
+}
+
+fn default_enabled() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamSpec {
+    pub default: toml::Value,
+    #[serde(default)]
+    pub doc: String,
+}
+
+/// The fix: an action name and its options. Each action takes the options it
+/// needs and rejects the rest (see `engine::actions`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixSpec {
+    pub action: Spanned<String>,
+    /// localize: the capture holding the closure (`func_literal`).
+    pub closure: Option<Spanned<String>>,
+    /// localize: writes after this captured statement are the concurrent ones.
+    pub after: Option<Spanned<String>>,
+    /// localize: `allow` or `refuse` reads of the outer variable after the closure.
+    pub outer_reads_after: Option<Spanned<String>>,
+    /// replace / insert: the capture to edit.
+    pub capture: Option<Spanned<String>>,
+    /// replace / insert: a tera template rendered with the captures and params.
+    pub template: Option<Spanned<String>>,
+    /// insert: `before` or `after` the capture.
+    pub position: Option<Spanned<String>>,
+}
