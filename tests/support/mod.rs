@@ -1,0 +1,43 @@
+//! Helpers shared by integration tests.
+
+use std::process::{Command, Stdio};
+
+/// Returns true if the external tool `name` can be run.
+///
+/// The tool is probed with `name version` for `go` and with `name --version`
+/// (then `name version`) for anything else. If it cannot be run:
+/// - when the `CI` environment variable is set, this panics: CI must have it;
+/// - otherwise a loud `SKIPPED:` message is printed to stderr and `false` is
+///   returned, so the caller can return early.
+#[allow(dead_code)]
+pub fn require_tool(name: &str) -> bool {
+    let probes: &[&[&str]] = if name == "go" {
+        &[&["version"]]
+    } else {
+        &[&["--version"], &["version"]]
+    };
+    let runs = probes.iter().any(|args| {
+        Command::new(name)
+            .args(*args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    });
+    if runs {
+        return true;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("{name} is required in CI, but `{name}` could not be run from PATH");
+    }
+    eprintln!();
+    eprintln!("================================================================");
+    eprintln!("SKIPPED: `{name}` is not on PATH (or does not run); the tests that");
+    eprintln!("SKIPPED: need it did NOT run. Install {name} to run them. In CI");
+    eprintln!("SKIPPED: (env var CI set) this is a hard failure instead.");
+    eprintln!("================================================================");
+    eprintln!();
+    false
+}
