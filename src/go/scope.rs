@@ -13,8 +13,10 @@ pub enum BindingKind {
     /// `var x T` / `var x = …`.
     Var,
     Const,
-    /// A parameter, named result or receiver.
+    /// A parameter or receiver.
     Param,
+    /// A named result: read by every `return`.
+    Result,
     /// `for k, v := range …`.
     Range,
     /// `switch v := x.(type)`.
@@ -101,6 +103,7 @@ fn declared_here<'t>(ident: Node<'t>, source: &str) -> Option<Binding<'t>> {
                 "const_spec" => BindingKind::Const,
                 "var_spec" if is_package_level(parent) => BindingKind::Package,
                 "var_spec" => BindingKind::Var,
+                _ if is_named_result(parent) => BindingKind::Result,
                 _ => BindingKind::Param,
             };
             this(kind, parent)
@@ -135,6 +138,15 @@ fn declared_here<'t>(ident: Node<'t>, source: &str) -> Option<Binding<'t>> {
         }
         _ => None,
     }
+}
+
+fn is_named_result(param: Node) -> bool {
+    let Some(list) = param.parent() else {
+        return false;
+    };
+    list.parent()
+        .and_then(|func| func.child_by_field_name("result"))
+        .is_some_and(|result| result.id() == list.id())
 }
 
 fn is_package_level(spec: Node) -> bool {
@@ -304,10 +316,10 @@ fn in_receive_case<'t>(
 fn in_signature<'t>(func: Node<'t>, name: &str, source: &str) -> Option<Binding<'t>> {
     ["receiver", "parameters", "result"]
         .iter()
-        .filter_map(|field| func.child_by_field_name(field))
-        .filter(|list| list.kind() == "parameter_list")
-        .flat_map(named_children)
-        .find_map(|param| {
+        .filter_map(|field| func.child_by_field_name(field).map(|list| (*field, list)))
+        .filter(|(_, list)| list.kind() == "parameter_list")
+        .flat_map(|(field, list)| named_children(list).into_iter().map(move |p| (field, p)))
+        .find_map(|(field, param)| {
             let mut cursor = param.walk();
             let names: Vec<Node> = param.children_by_field_name("name", &mut cursor).collect();
             names
@@ -315,7 +327,11 @@ fn in_signature<'t>(func: Node<'t>, name: &str, source: &str) -> Option<Binding<
                 .find(|n| text(*n, source) == name)
                 .map(|n| Binding {
                     name: n,
-                    kind: BindingKind::Param,
+                    kind: if field == "result" {
+                        BindingKind::Result
+                    } else {
+                        BindingKind::Param
+                    },
                     declaration: param,
                 })
         })

@@ -47,7 +47,7 @@ pub struct FixSpec {
     pub closure: Option<Spanned<String>>,
     /// localize: writes after this captured statement are the concurrent ones.
     pub after: Option<Spanned<String>>,
-    /// localize: `allow` or `refuse` reads of the outer variable after the closure.
+    /// localize: which outer reads mean the value flows out: `after-closure` or `after-parent`.
     pub outer_reads_after: Option<Spanned<String>>,
     /// replace / insert: the capture to edit.
     pub capture: Option<Spanned<String>>,

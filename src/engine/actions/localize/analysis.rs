@@ -2,9 +2,9 @@
 //! made local to it (or why it cannot).
 
 use crate::go::refs::{classify, RefKind, Reference};
-use crate::go::scope::{resolve, Binding, BindingKind};
+use crate::go::scope::{declared_by_statement, resolve, Binding, BindingKind};
 use crate::go::syntax::{
-    contains, descendants, line_column, named_children, next_line_start, text,
+    ancestor_of_kind, contains, descendants, line_column, named_children, next_line_start, text,
     top_level_declaration,
 };
 use crate::go::types::declared_type;
@@ -47,14 +47,16 @@ pub struct SharedFieldWrite<'t> {
     pub target: Node<'t>,
 }
 
+/// Which reads of the outer variable, outside the closure, mean that the
+/// value the closure writes is wanted there (so making it local would lose it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OuterReads {
-    /// Reads outside the closure do not matter (parallel subtests run after
-    /// their parent's body).
-    Allow,
-    /// A read after the closure starts means the value is meant to flow
-    /// out (goroutines): no fix.
-    Refuse,
+    /// Reads after the closure starts (goroutines: the caller waits, then reads).
+    AfterClosure,
+    /// Reads after the function holding the closure returns, or in its
+    /// `Cleanup` callbacks: parallel subtests run only once their parent's
+    /// body has returned, so the parent's own later reads come first.
+    AfterParent,
 }
 
 pub struct Closure<'t> {
@@ -145,7 +147,9 @@ fn shared_vars<'t>(closure: &Closure<'t>, source: &str) -> Vec<SharedVar<'t>> {
             continue;
         }
         let binding = resolve(ident, source);
-        if binding.is_some_and(|b| contains(closure.node, b.name)) {
+        if binding
+            .is_some_and(|b| contains(closure.node, b.name) || per_iteration(&b, closure.node))
+        {
             continue;
         }
         let key = key_of(ident, binding.as_ref(), source);
@@ -194,13 +198,57 @@ fn shared_field_writes<'t>(closure: &Closure<'t>, source: &str) -> Vec<SharedFie
             };
             let binding = resolve(root, source);
             let outside = binding.is_none_or(|b| !contains(closure.node, b.name));
-            let loop_var = binding.is_some_and(|b| b.kind == BindingKind::Range);
-            if outside && !loop_var {
+            let own = binding
+                .is_some_and(|b| b.kind == BindingKind::Range || per_iteration(&b, closure.node));
+            if outside && !own && !indexed_by_own_variable(target, closure.node, source) {
                 out.push(SharedFieldWrite { target });
             }
         }
     }
     out
+}
+
+/// Declared inside the body of a loop that also holds the closure: each
+/// iteration, so each closure, has its own.
+fn per_iteration(binding: &Binding, closure: Node) -> bool {
+    let mut current = closure;
+    while let Some(ancestor) = ancestor_of_kind(current, &["for_statement"]) {
+        if ancestor
+            .child_by_field_name("body")
+            .is_some_and(|body| contains(body, binding.name))
+        {
+            return true;
+        }
+        current = ancestor;
+    }
+    false
+}
+
+/// `slots[i] = …` where `i` is the closure's own: each closure its own element.
+fn indexed_by_own_variable(target: Node, closure: Node, source: &str) -> bool {
+    let mut node = Some(target);
+    while let Some(n) = node {
+        if n.kind() == "index_expression" {
+            let own = n.child_by_field_name("index").is_some_and(|index| {
+                let idents: Vec<Node> = descendants(index)
+                    .into_iter()
+                    .filter(|i| i.kind() == "identifier")
+                    .collect();
+                !idents.is_empty()
+                    && idents
+                        .iter()
+                        .all(|i| resolve(*i, source).is_some_and(|b| contains(closure, b.name)))
+            });
+            if own {
+                return true;
+            }
+        }
+        node = match n.kind() {
+            "parenthesized_expression" => n.named_child(0),
+            _ => n.child_by_field_name("operand"),
+        };
+    }
+    false
 }
 
 /// The variable at the root of `a.b[c].d` or `*p`.
@@ -241,6 +289,17 @@ fn first_verdict<'t>(
 }
 
 fn refusal(closure: &Closure, var: &SharedVar, policy: OuterReads, source: &str) -> Option<String> {
+    if let Some(reason) = visibility_refusal(var) {
+        return Some(reason);
+    }
+    for r in var.refs.iter().filter(|r| r.kind != RefKind::Read) {
+        if let Some(lock) = held_lock(r.store.unwrap_or(r.ident), closure.body, source) {
+            return Some(format!(
+                "written under {lock}.Lock() at line {}: shared on purpose",
+                line_of(r.ident, source)
+            ));
+        }
+    }
     if let Some(r) = var
         .refs
         .iter()
@@ -251,14 +310,6 @@ fn refusal(closure: &Closure, var: &SharedVar, policy: OuterReads, source: &str)
             line_of(r.ident, source)
         ));
     }
-    for r in var.refs.iter().filter(|r| r.kind == RefKind::Write) {
-        if let Some(lock) = held_lock(r.store.unwrap_or(r.ident), closure.body, source) {
-            return Some(format!(
-                "written under {lock}.Lock() at line {}: shared on purpose",
-                line_of(r.ident, source)
-            ));
-        }
-    }
     let first = var.refs.first()?;
     if first.kind == RefKind::Read {
         return Some(format!(
@@ -266,10 +317,88 @@ fn refusal(closure: &Closure, var: &SharedVar, policy: OuterReads, source: &str)
             line_of(first.ident, source)
         ));
     }
-    if policy == OuterReads::Refuse {
-        return outer_read_after(closure, var, source);
+    outer_read(closure, var, policy, source)
+}
+
+/// Variables whose readers this file cannot see, or that `return` reads.
+fn visibility_refusal(var: &SharedVar) -> Option<String> {
+    match var.binding.map(|b| b.kind) {
+        None => Some("declared in another file of the package: code elsewhere may read it".into()),
+        Some(BindingKind::Package) => {
+            Some("a package-level variable: code elsewhere may read it".into())
+        }
+        Some(BindingKind::Result) => {
+            Some("a named result of the enclosing function: `return` reads it".into())
+        }
+        _ => None,
+    }
+}
+
+/// A read outside the closure that may see the value the closure wrote.
+fn outer_read(
+    closure: &Closure,
+    var: &SharedVar,
+    policy: OuterReads,
+    source: &str,
+) -> Option<String> {
+    let binding = var.binding?;
+    let area = top_level_declaration(closure.node);
+    let loops: Vec<Node> = descendants(area)
+        .into_iter()
+        .filter(|n| n.kind() == "for_statement" && contains(*n, closure.node))
+        .collect();
+    let outer_reads: Vec<Reference> = crate::go::refs::references_of(&binding, area, source)
+        .into_iter()
+        .filter(|r| r.kind != RefKind::Write && !contains(closure.node, r.ident))
+        .collect();
+    let after_start = |r: &&Reference| {
+        r.ident.start_byte() > closure.node.end_byte()
+            || loops.iter().any(|l| contains(*l, r.ident))
+    };
+    let never_read_here = !var.refs.iter().any(|r| r.kind == RefKind::Read);
+    if policy == OuterReads::AfterClosure || never_read_here {
+        if let Some(r) = outer_reads.iter().find(after_start) {
+            return Some(format!(
+                "read at line {} outside the closure: the value it writes is meant to flow out; send it on a channel, use errgroup, or guard it",
+                line_of(r.ident, source)
+            ));
+        }
+    }
+    if policy == OuterReads::AfterParent {
+        let parent = ancestor_of_kind(
+            closure.node,
+            &["func_literal", "function_declaration", "method_declaration"],
+        )?;
+        let beyond = |r: &&Reference| {
+            (!contains(parent, r.ident) && r.ident.start_byte() > parent.end_byte())
+                || in_cleanup(r.ident, source)
+        };
+        if let Some(r) = outer_reads.iter().find(beyond) {
+            return Some(format!(
+                "read at line {} after the subtests finish: the value is meant to flow out; guard it with a mutex or use sync/atomic",
+                line_of(r.ident, source)
+            ));
+        }
     }
     None
+}
+
+/// Inside a function passed to `….Cleanup(…)`, which runs after subtests.
+fn in_cleanup(node: Node, source: &str) -> bool {
+    let mut current = node;
+    while let Some(func) = ancestor_of_kind(current, &["func_literal"]) {
+        let method = func
+            .parent()
+            .and_then(|args| args.parent())
+            .filter(|call| call.kind() == "call_expression")
+            .and_then(|call| call.child_by_field_name("function"))
+            .and_then(|f| f.child_by_field_name("field"));
+        if method.is_some_and(|m| text(m, source) == "Cleanup") {
+            return true;
+        }
+        current = func;
+    }
+    false
 }
 
 fn is_read_modify_write(r: &Reference, var: &SharedVar, source: &str) -> bool {
@@ -336,29 +465,6 @@ fn method_call<'s>(stmt: Node, source: &'s str) -> Option<(&'s str, &'s str)> {
     Some((text(operand, source), text(field, source)))
 }
 
-/// A read of the outer variable after the closure starts (or anywhere in a
-/// loop that also holds the closure) means its value is wanted outside.
-fn outer_read_after(closure: &Closure, var: &SharedVar, source: &str) -> Option<String> {
-    let Some(binding) = var.binding else {
-        return Some("declared in another file: cannot tell who reads it".into());
-    };
-    let area = top_level_declaration(closure.node);
-    let loops: Vec<Node> = descendants(area)
-        .into_iter()
-        .filter(|n| n.kind() == "for_statement" && contains(*n, closure.node))
-        .collect();
-    crate::go::refs::references_of(&binding, area, source)
-        .into_iter()
-        .filter(|r| r.kind != RefKind::Write && !contains(closure.node, r.ident))
-        .find(|r| r.ident.start_byte() > closure.node.end_byte() || loops.iter().any(|l| contains(*l, r.ident)))
-        .map(|r| {
-            format!(
-                "read at line {} outside the goroutine: its value is meant to be shared; send it on a channel or use errgroup",
-                line_of(r.ident, source)
-            )
-        })
-}
-
 /// The statement whose `=` can become `:=`: the first write, a plain
 /// assignment, with every later use inside the scope `:=` would open.
 fn short_store<'t>(var: &SharedVar<'t>, source: &str) -> Option<Node<'t>> {
@@ -389,15 +495,32 @@ fn short_scope(store: Node) -> Option<Node> {
     }
 }
 
-/// Does a `:=` in `list` after `from` declare `name`? Then a new
-/// declaration before it would make it `no new variables`.
+/// Would a `:=` in `list` after `from` that names `name` have no new
+/// variable left once `name` is declared before it (`no new variables`)?
 fn declares_later(list: Node, from: usize, name: &str, source: &str) -> bool {
     named_children(list)
         .into_iter()
         .filter(|s| s.start_byte() >= from && s.kind() == "short_var_declaration")
-        .filter_map(|s| s.child_by_field_name("left"))
-        .flat_map(named_children)
-        .any(|n| text(n, source) == name)
+        .any(|stmt| {
+            let names: Vec<&str> = stmt
+                .child_by_field_name("left")
+                .map(named_children)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|n| text(n, source))
+                .collect();
+            names.contains(&name)
+                && names.iter().all(|n| {
+                    *n == "_" || *n == name || declared_before(list, stmt.start_byte(), n, source)
+                })
+        })
+}
+
+fn declared_before(list: Node, before: usize, name: &str, source: &str) -> bool {
+    named_children(list)
+        .into_iter()
+        .filter(|s| s.end_byte() <= before)
+        .any(|s| declared_by_statement(s, name, source).is_some())
 }
 
 fn var_verdict<'t>(closure: &Closure<'t>, var: &SharedVar<'t>, source: &str) -> Verdict<'t> {

@@ -25,16 +25,16 @@ impl Localize {
         let closure = capture(required(spec, spec.closure.as_ref(), "closure")?)?;
         let after = spec.after.as_ref().map(capture).transpose()?;
         let outer_reads = match spec.outer_reads_after.as_ref() {
-            None => OuterReads::Allow,
+            None => OuterReads::AfterClosure,
             Some(v) => match v.get_ref().as_str() {
-                "allow" => OuterReads::Allow,
-                "refuse" => OuterReads::Refuse,
-                other => {
-                    return Err((
-                        v.span().start,
-                        format!("`outer_reads_after` is `allow` or `refuse`, not `{other}`"),
-                    ))
-                }
+                "after-closure" => OuterReads::AfterClosure,
+                "after-parent" => OuterReads::AfterParent,
+                other => return Err((
+                    v.span().start,
+                    format!(
+                        "`outer_reads_after` is `after-closure` or `after-parent`, not `{other}`"
+                    ),
+                )),
             },
         };
         Ok(Localize {
