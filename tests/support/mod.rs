@@ -32,12 +32,15 @@ pub fn require_tool(name: &str) -> bool {
     if std::env::var_os("CI").is_some() {
         panic!("{name} is required in CI, but `{name}` could not be run from PATH");
     }
-    eprintln!();
-    eprintln!("================================================================");
-    eprintln!("SKIPPED: `{name}` is not on PATH (or does not run); the tests that");
-    eprintln!("SKIPPED: need it did NOT run. Install {name} to run them. In CI");
-    eprintln!("SKIPPED: (env var CI set) this is a hard failure instead.");
-    eprintln!("================================================================");
-    eprintln!();
+    // Written straight to the process's stderr: the test harness captures
+    // eprintln! of passing tests, and a skip must never pass unnoticed.
+    let banner = format!(
+        "\n================================================================\n\
+         SKIPPED: `{name}` is not on PATH (or does not run); the tests that\n\
+         SKIPPED: need it did NOT run. Install {name} to run them. In CI\n\
+         SKIPPED: (env var CI set) this is a hard failure instead.\n\
+         ================================================================\n\n"
+    );
+    let _ = std::io::Write::write_all(&mut std::io::stderr(), banner.as_bytes());
     false
 }
