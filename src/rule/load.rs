@@ -12,7 +12,7 @@ use anyhow::{bail, Context as _, Result};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use toml::Spanned;
-use tree_sitter::Query;
+use tree_sitter::{Query, QueryErrorKind};
 
 /// Loads the built-in rules and every `*.toml` in `user_dirs`.
 pub fn load_rules(user_dirs: &[PathBuf]) -> Result<Vec<Rule>> {
@@ -122,13 +122,20 @@ fn compile_query(query: &Spanned<String>, text: &str) -> Result<Query, (usize, S
             && raw[3..].trim_start_matches('\r').starts_with('\n');
         let line_offset = e.row + usize::from(opens_multiline);
         let offset = nth_line_start(text, start, line_offset);
-        let message = e.message.lines().next().unwrap_or("").trim().to_string();
+        let detail = e.message.lines().next().unwrap_or("").trim();
+        let what = match e.kind {
+            QueryErrorKind::NodeType => format!("unknown node type `{detail}`"),
+            QueryErrorKind::Field => format!("unknown field `{detail}`"),
+            QueryErrorKind::Capture => format!("unknown capture `@{detail}`"),
+            QueryErrorKind::Predicate => format!("bad predicate: {detail}"),
+            QueryErrorKind::Structure => {
+                format!("impossible pattern: tree-sitter-go never nests nodes this way ({detail})")
+            }
+            _ => format!("syntax error near `{detail}`"),
+        };
         (
             offset,
-            format!(
-                "query does not compile against tree-sitter-go ({:?}): {message}",
-                e.kind
-            ),
+            format!("query does not compile against tree-sitter-go: {what}"),
         )
     })
 }

@@ -29,12 +29,14 @@ impl Localize {
             Some(v) => match v.get_ref().as_str() {
                 "after-closure" => OuterReads::AfterClosure,
                 "after-parent" => OuterReads::AfterParent,
-                other => return Err((
-                    v.span().start,
-                    format!(
+                other => {
+                    return Err((
+                        v.span().start,
+                        format!(
                         "`outer_reads_after` is `after-closure` or `after-parent`, not `{other}`"
                     ),
-                )),
+                    ))
+                }
             },
         };
         Ok(Localize {

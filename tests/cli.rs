@@ -1,0 +1,504 @@
+//! The command-line contract, exercised as a user would: real files in a
+//! temporary folder (a git repository where it matters), the real binary.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const RACY_TEST: &str = r#"package x
+
+import "testing"
+
+func setup() (int, error)     { return 1, nil }
+func update(ws int) error     { return nil }
+
+func TestTools(t *testing.T) {
+	ws, err := setup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("first", func(t *testing.T) {
+		t.Parallel()
+		err = update(ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("second", func(t *testing.T) {
+		t.Parallel()
+		err = update(ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+"#;
+
+fn fixed(source: &str) -> String {
+    source.replace("\t\terr = update(ws)", "\t\terr := update(ws)")
+}
+
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("go.mod"),
+            "module example.com/x\n\ngo 1.22\n",
+        )
+        .unwrap();
+        Sandbox { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let path = self.path().join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, text).unwrap();
+        path
+    }
+
+    fn read(&self, rel: &str) -> String {
+        fs::read_to_string(self.path().join(rel)).unwrap()
+    }
+
+    fn git(&self, args: &[&str]) {
+        let out = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(self.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn commit_all(&self) {
+        self.git(&["init", "-q", "-b", "main"]);
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-qm", "init"]);
+    }
+
+    fn fixgen(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_fixgen"))
+            .args(args)
+            .current_dir(self.path())
+            .output()
+            .unwrap()
+    }
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+#[test]
+fn fixgen_test_passes_on_the_shipped_fixtures() {
+    let out = Command::new(env!("CARGO_BIN_EXE_fixgen"))
+        .arg("test")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert_eq!(code(&out), 0, "{text}{}", stderr(&out));
+    let summary = text.lines().last().unwrap_or("");
+    assert!(summary.ends_with(" passed, 0 failed"), "{summary}");
+    let passed: usize = summary.split(' ').next().unwrap().parse().unwrap();
+    assert!(passed >= 40, "only {passed} fixture cases ran");
+}
+
+#[test]
+fn fixgen_test_fails_when_a_fixture_expects_something_else() {
+    let sb = Sandbox::new();
+    let case = "fixtures/parallel-subtest-shared-var/wrong";
+    sb.write(&format!("{case}/before/x_test.go"), RACY_TEST);
+    sb.write(&format!("{case}/after/x_test.go"), RACY_TEST); // claims: no change
+    let out = sb.fixgen(&["test"]);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("FAIL  parallel-subtest-shared-var/wrong"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("+\t\terr := update(ws)"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn preview_prints_a_diff_that_git_apply_accepts_and_writes_nothing() {
+    let sb = Sandbox::new();
+    sb.write("pkg/x_test.go", RACY_TEST);
+    sb.commit_all();
+    let out = sb.fixgen(&["preview"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let diff = stdout(&out);
+    assert!(
+        diff.starts_with("diff --git a/pkg/x_test.go b/pkg/x_test.go\n"),
+        "{diff}"
+    );
+    assert!(
+        !diff.contains('\x1b'),
+        "no colour when stdout is not a terminal"
+    );
+    assert_eq!(
+        sb.read("pkg/x_test.go"),
+        RACY_TEST,
+        "preview writes nothing"
+    );
+    sb.write("fix.patch", &diff);
+    sb.git(&["apply", "fix.patch"]);
+    assert_eq!(sb.read("pkg/x_test.go"), fixed(RACY_TEST));
+    let again = sb.fixgen(&["preview", "pkg"]);
+    assert_eq!(
+        code(&again),
+        0,
+        "nothing left to change: {}",
+        stdout(&again)
+    );
+}
+
+#[test]
+fn preview_colours_only_when_asked_or_on_a_terminal() {
+    let sb = Sandbox::new();
+    sb.write("x_test.go", RACY_TEST);
+    let out = sb.fixgen(&["preview", "--color", "always"]);
+    assert!(
+        stdout(&out).contains("\x1b[32m+\t\terr := update(ws)\x1b[0m"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn apply_refuses_a_dirty_tree_unless_allowed() {
+    let sb = Sandbox::new();
+    sb.write("x_test.go", RACY_TEST);
+    sb.commit_all();
+    sb.write("notes.txt", "work in progress\n");
+    let out = sb.fixgen(&["apply"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("uncommitted changes (notes.txt)"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("--allow-dirty"), "{}", stderr(&out));
+    assert_eq!(sb.read("x_test.go"), RACY_TEST);
+
+    let out = sb.fixgen(&["apply", "--allow-dirty"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "fixed x_test.go: parallel-subtest-shared-var ×1\n"
+    );
+    assert_eq!(sb.read("x_test.go"), fixed(RACY_TEST));
+}
+
+#[test]
+fn apply_on_a_clean_tree_rewrites_atomically_and_is_idempotent() {
+    let sb = Sandbox::new();
+    sb.write("x_test.go", RACY_TEST);
+    sb.commit_all();
+    let out = sb.fixgen(&["apply", "."]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(sb.read("x_test.go"), fixed(RACY_TEST));
+    let leftovers: Vec<_> = fs::read_dir(sb.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".fixgen-"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left behind");
+    sb.git(&["commit", "-qam", "fixed"]);
+    let again = sb.fixgen(&["apply"]);
+    assert_eq!(code(&again), 0);
+    assert_eq!(stderr(&again), "nothing to fix\n");
+}
+
+#[test]
+fn a_read_only_file_is_reported_and_left_as_it_was() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    let path = sb.write("x_test.go", RACY_TEST);
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+    let out = sb.fixgen(&["apply", "--allow-dirty"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("x_test.go is read-only; not changed"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(sb.read("x_test.go"), RACY_TEST);
+}
+
+#[test]
+fn a_file_that_does_not_parse_is_skipped_with_a_warning_and_others_are_fixed() {
+    let sb = Sandbox::new();
+    let broken = "package x\n\nfunc TestX(t *testing.T) {\n\tt.Parallel()\n\tif {\n}\n";
+    sb.write("broken_test.go", broken);
+    sb.write("x_test.go", RACY_TEST);
+    let out = sb.fixgen(&["apply", "--allow-dirty"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: broken_test.go: syntax error at 5:"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(sb.read("broken_test.go"), broken);
+    assert_eq!(sb.read("x_test.go"), fixed(RACY_TEST));
+}
+
+#[test]
+fn generated_vendor_testdata_and_outside_files_are_never_touched() {
+    let sb = Sandbox::new();
+    let generated = format!("// Code generated by mockgen. DO NOT EDIT.\n\n{RACY_TEST}");
+    sb.write("gen_test.go", &generated);
+    sb.write("vendor/example.com/dep/x_test.go", RACY_TEST);
+    sb.write("testdata/x_test.go", RACY_TEST);
+    sb.write("x_test.go", RACY_TEST);
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("o_test.go"), RACY_TEST).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("o_test.go"),
+        sb.path().join("link_test.go"),
+    )
+    .unwrap();
+    sb.commit_all();
+
+    let out = sb.fixgen(&["apply"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "fixed x_test.go: parallel-subtest-shared-var ×1\n"
+    );
+    assert_eq!(sb.read("gen_test.go"), generated);
+    assert_eq!(sb.read("vendor/example.com/dep/x_test.go"), RACY_TEST);
+    assert_eq!(sb.read("testdata/x_test.go"), RACY_TEST);
+    assert_eq!(
+        fs::read_to_string(outside.path().join("o_test.go")).unwrap(),
+        RACY_TEST
+    );
+
+    // Named explicitly, they are still refused, with a reason.
+    let out = sb.fixgen(&[
+        "apply",
+        "--allow-dirty",
+        "vendor/example.com/dep/x_test.go",
+        "link_test.go",
+    ]);
+    assert!(
+        stderr(&out).contains("under vendor/ or testdata/; not touched"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("link_test.go: outside the repository"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        fs::read_to_string(outside.path().join("o_test.go")).unwrap(),
+        RACY_TEST
+    );
+}
+
+#[test]
+fn check_reports_json_sarif_and_exit_codes() {
+    let sb = Sandbox::new();
+    sb.write("x_test.go", RACY_TEST);
+    let out = sb.fixgen(&["check", "--format", "json"]);
+    assert_eq!(code(&out), 1);
+    let findings: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let first = &findings[0];
+    assert_eq!(first["rule"], "parallel-subtest-shared-var");
+    assert_eq!(first["path"], "x_test.go");
+    assert_eq!(
+        (first["line"].as_u64(), first["column"].as_u64()),
+        (Some(15), Some(3))
+    );
+    assert_eq!(first["fixable"], true);
+    assert!(first["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("`err` (declared at line 9) is declared outside this parallel subtest"));
+    assert_eq!(findings.as_array().unwrap().len(), 2);
+
+    let sarif: serde_json::Value =
+        serde_json::from_str(&stdout(&sb.fixgen(&["check", "--format", "sarif"]))).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(
+        sarif["runs"][0]["results"][1]["locations"][0]["physicalLocation"]["region"]["startLine"],
+        22
+    );
+
+    let text = stdout(&sb.fixgen(&["check"]));
+    assert!(
+        text.starts_with("x_test.go:15:3: parallel-subtest-shared-var: `err`"),
+        "{text}"
+    );
+
+    sb.write("x_test.go", &fixed(RACY_TEST));
+    let clean = sb.fixgen(&["check"]);
+    assert_eq!((code(&clean), stdout(&clean).as_str()), (0, ""));
+}
+
+#[test]
+fn at_selects_only_the_match_covering_that_line() {
+    let sb = Sandbox::new();
+    sb.write("x_test.go", RACY_TEST);
+    let out = sb.fixgen(&["preview", "--at", "x_test.go:22"]);
+    let diff = stdout(&out);
+    assert_eq!(diff.matches("+\t\terr := update(ws)").count(), 1, "{diff}");
+    assert!(diff.contains("@@ -19,7 +19,7 @@"), "{diff}");
+}
+
+#[test]
+fn rules_lists_every_built_in_rule_and_unknown_rules_are_errors() {
+    let sb = Sandbox::new();
+    let out = sb.fixgen(&["rules"]);
+    assert_eq!(code(&out), 0);
+    assert!(stdout(&out)
+        .contains("parallel-subtest-shared-var  on   A parallel subtest writes a variable shared"));
+    assert!(stdout(&out).contains("goroutine-shared-var"));
+    let out = sb.fixgen(&["check", "--rule", "no-such-rule"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("unknown rule `no-such-rule`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = sb.fixgen(&["check", "--set", "parallel-subtest-shared-var.nope=1"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("has no parameter `nope`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+const GOOD_RULE: &str = r#"id = "errors-new-sprintf"
+title = "errors.New(fmt.Sprintf(...)) is fmt.Errorf(...)"
+rationale = "fmt.Errorf says the same in one call."
+prefilter = ["errors.New(fmt.Sprintf"]
+query = '''
+(call_expression
+  function: (selector_expression operand: (identifier) @_pkg field: (field_identifier) @_new)
+  arguments: (argument_list
+    (call_expression
+      function: (selector_expression operand: (identifier) @_fmt field: (field_identifier) @_sprintf)
+      arguments: (argument_list) @args))
+  (#eq? @_pkg "errors") (#eq? @_new "New") (#eq? @_fmt "fmt") (#eq? @_sprintf "Sprintf")) @call
+'''
+report = "call"
+where = ['imports("errors")']
+message = "use fmt.Errorf{{ args }}"
+
+[fix]
+action = "replace"
+capture = "call"
+template = "fmt.Errorf{{ args }}"
+"#;
+
+#[test]
+fn a_user_rule_with_a_template_fix_runs_from_rules_dir() {
+    let sb = Sandbox::new();
+    sb.write("rules/errors.toml", GOOD_RULE);
+    sb.write(
+        "e.go",
+        "package x\n\nimport (\n\t\"errors\"\n\t\"fmt\"\n)\n\nfunc f(n int) error {\n\treturn errors.New(fmt.Sprintf(\"bad %d\", n))\n}\n",
+    );
+    let out = sb.fixgen(&[
+        "preview",
+        "--rules",
+        "rules",
+        "--rule",
+        "errors-new-sprintf",
+        "e.go",
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("+\treturn fmt.Errorf(\"bad %d\", n)\n"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// Each broken rule file must name itself and the line that is wrong.
+#[test]
+fn a_broken_rule_file_is_reported_with_its_path_and_line() {
+    let cases: &[(&str, String, &str)] = &[
+        (
+            "bad toml",
+            GOOD_RULE.replace("title = ", "title = = "),
+            "bad.toml:2: ",
+        ),
+        (
+            "unknown key",
+            GOOD_RULE.replace("report = ", "reprot = "),
+            "bad.toml:14: unknown field `reprot`",
+        ),
+        (
+            "query does not compile",
+            GOOD_RULE.replace(
+                "arguments: (argument_list) @args))",
+                "arguments: (argument_lizt) @args))",
+            ),
+            "bad.toml:11: query does not compile",
+        ),
+        (
+            "unknown predicate",
+            GOOD_RULE.replace("imports(", "imprts("),
+            "bad.toml:15: unknown predicate `imprts`",
+        ),
+        (
+            "unknown capture",
+            GOOD_RULE.replace("capture = \"call\"", "capture = \"cal\""),
+            "bad.toml:20: the query has no capture @cal",
+        ),
+        (
+            "unknown action",
+            GOOD_RULE.replace("action = \"replace\"", "action = \"rewrite\""),
+            "bad.toml:19: unknown action `rewrite`",
+        ),
+        (
+            "bad template",
+            GOOD_RULE.replace(
+                "template = \"fmt.Errorf{{ args }}\"",
+                "template = \"{{ args \"",
+            ),
+            "bad.toml:21: template does not parse",
+        ),
+    ];
+    for (what, text, expected) in cases {
+        let sb = Sandbox::new();
+        sb.write("rules/bad.toml", text);
+        sb.write("x_test.go", RACY_TEST);
+        let out = sb.fixgen(&["check", "--rules", "rules"]);
+        assert_eq!(code(&out), 2, "{what}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(&format!("rules/{expected}")),
+            "{what}: expected `{expected}` in:\n{err}"
+        );
+        assert_eq!(sb.read("x_test.go"), RACY_TEST, "{what}: nothing touched");
+    }
+}
