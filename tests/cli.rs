@@ -336,10 +336,9 @@ fn check_reports_json_sarif_and_exit_codes() {
         (Some(15), Some(3))
     );
     assert_eq!(first["fixable"], true);
-    assert!(first["message"]
-        .as_str()
-        .unwrap()
-        .starts_with("`err` (declared at line 9) is declared outside this parallel subtest"));
+    assert!(first["message"].as_str().unwrap().starts_with(
+        "`err` (declared at line 9) is shared with sibling subtests and written after t.Parallel()"
+    ));
     assert_eq!(findings.as_array().unwrap().len(), 2);
 
     let sarif: serde_json::Value =

@@ -45,6 +45,9 @@ pub struct SharedVar<'t> {
 #[derive(Debug, Clone)]
 pub struct SharedFieldWrite<'t> {
     pub target: Node<'t>,
+    /// The shared variable whose field or element is written.
+    pub root: Node<'t>,
+    pub binding: Option<Binding<'t>>,
 }
 
 /// Which reads of the outer variable, outside the closure, mean that the
@@ -201,7 +204,11 @@ fn shared_field_writes<'t>(closure: &Closure<'t>, source: &str) -> Vec<SharedFie
             let own = binding
                 .is_some_and(|b| b.kind == BindingKind::Range || per_iteration(&b, closure.node));
             if outside && !own && !indexed_by_own_variable(target, closure.node, source) {
-                out.push(SharedFieldWrite { target });
+                out.push(SharedFieldWrite {
+                    target,
+                    root,
+                    binding,
+                });
             }
         }
     }
@@ -289,7 +296,7 @@ fn first_verdict<'t>(
 }
 
 fn refusal(closure: &Closure, var: &SharedVar, policy: OuterReads, source: &str) -> Option<String> {
-    if let Some(reason) = visibility_refusal(var) {
+    if let Some(reason) = visibility_refusal(var, policy) {
         return Some(reason);
     }
     for r in var.refs.iter().filter(|r| r.kind != RefKind::Read) {
@@ -321,17 +328,20 @@ fn refusal(closure: &Closure, var: &SharedVar, policy: OuterReads, source: &str)
 }
 
 /// Variables whose readers this file cannot see, or that `return` reads.
-fn visibility_refusal(var: &SharedVar) -> Option<String> {
-    match var.binding.map(|b| b.kind) {
-        None => Some("declared in another file of the package: code elsewhere may read it".into()),
-        Some(BindingKind::Package) => {
-            Some("a package-level variable: code elsewhere may read it".into())
+fn visibility_refusal(var: &SharedVar, policy: OuterReads) -> Option<String> {
+    let reason = match (var.binding.map(|b| b.kind), policy) {
+        (None, _) => "declared in another file of the package: code elsewhere may read it",
+        (Some(BindingKind::Package), _) => "a package-level variable: code elsewhere may read it",
+        (Some(BindingKind::Result), OuterReads::AfterClosure) => {
+            "a named result of the enclosing function: `return` reads it"
         }
-        Some(BindingKind::Result) => {
-            Some("a named result of the enclosing function: `return` reads it".into())
+        (Some(BindingKind::Result), OuterReads::AfterParent) => {
+            "a named result of the enclosing function, which returns before parallel subtests run: \
+             what they write is lost; report it through t instead"
         }
-        _ => None,
-    }
+        _ => return None,
+    };
+    Some(reason.to_string())
 }
 
 /// A read outside the closure that may see the value the closure wrote.
@@ -356,15 +366,12 @@ fn outer_read(
             || loops.iter().any(|l| contains(*l, r.ident))
     };
     let never_read_here = !var.refs.iter().any(|r| r.kind == RefKind::Read);
-    if policy == OuterReads::AfterClosure || never_read_here {
-        if let Some(r) = outer_reads.iter().find(after_start) {
-            return Some(format!(
-                "read at line {} outside the closure: the value it writes is meant to flow out; send it on a channel, use errgroup, or guard it",
-                line_of(r.ident, source)
-            ));
-        }
-    }
-    if policy == OuterReads::AfterParent {
+    let found = if policy == OuterReads::AfterClosure || never_read_here {
+        outer_reads.iter().find(after_start)
+    } else {
+        None
+    };
+    let found = found.or_else(|| {
         let parent = ancestor_of_kind(
             closure.node,
             &["func_literal", "function_declaration", "method_declaration"],
@@ -373,14 +380,22 @@ fn outer_read(
             (!contains(parent, r.ident) && r.ident.start_byte() > parent.end_byte())
                 || in_cleanup(r.ident, source)
         };
-        if let Some(r) = outer_reads.iter().find(beyond) {
-            return Some(format!(
-                "read at line {} after the subtests finish: the value is meant to flow out; guard it with a mutex or use sync/atomic",
-                line_of(r.ident, source)
-            ));
-        }
-    }
-    None
+        outer_reads
+            .iter()
+            .find(beyond)
+            .filter(|_| policy == OuterReads::AfterParent)
+    })?;
+    let line = line_of(found.ident, source);
+    Some(match policy {
+        OuterReads::AfterClosure => format!(
+            "read at line {line} outside the goroutine: the value it writes is meant to flow out; \
+             send it on a channel, use errgroup, or guard it"
+        ),
+        OuterReads::AfterParent => format!(
+            "read at line {line} after the subtests finish: the value is meant to flow out; \
+             guard it with a mutex or use sync/atomic"
+        ),
+    })
 }
 
 /// Inside a function passed to `….Cleanup(…)`, which runs after subtests.

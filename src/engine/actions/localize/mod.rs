@@ -93,15 +93,7 @@ fn report(plan: &mut Plan, closure: &Closure, fix: Option<usize>, source: &str) 
         else {
             continue;
         };
-        let declared = var
-            .binding
-            .map(|b| {
-                format!(
-                    " (declared at line {})",
-                    line_column(source, b.name.start_byte()).0
-                )
-            })
-            .unwrap_or_default();
+        let declared = declared_at(var.binding.as_ref(), source);
         let line = line_column(source, first.ident.start_byte()).0;
         let (note, fixable) = match &var.verdict {
             Verdict::Short { .. } => (format!("fix: declare it with := at line {line}"), true),
@@ -129,9 +121,28 @@ fn report(plan: &mut Plan, closure: &Closure, fix: Option<usize>, source: &str) 
             match_index: closure.match_index,
             start: write.target.start_byte(),
             end: write.target.end_byte(),
-            vars: vec![("var", text(write.target, source).to_string()), ("declared", String::new())],
-            note: Some("not fixed: a field or element of a shared value; guard it with a mutex or give each its own copy".into()),
+            vars: vec![
+                ("var", text(write.root, source).to_string()),
+                ("declared", declared_at(write.binding.as_ref(), source)),
+            ],
+            note: Some(format!(
+                "not fixed: it writes `{}`, a field or element of the shared value; \
+                 guard it with a mutex or give each its own copy",
+                text(write.target, source)
+            )),
             fix: None,
         });
     }
+}
+
+/// ` (declared at line N)`, or nothing when declared in another file.
+fn declared_at(binding: Option<&crate::go::scope::Binding>, source: &str) -> String {
+    binding
+        .map(|b| {
+            format!(
+                " (declared at line {})",
+                line_column(source, b.name.start_byte()).0
+            )
+        })
+        .unwrap_or_default()
 }
