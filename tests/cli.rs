@@ -209,7 +209,7 @@ fn apply_refuses_a_dirty_tree_unless_allowed() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "fixed x_test.go: parallel-subtest-shared-var ×1\n"
+        "fixed x_test.go: parallel-subtest-shared-var (2 findings)\n"
     );
     assert_eq!(sb.read("x_test.go"), fixed(RACY_TEST));
 }
@@ -290,7 +290,7 @@ fn generated_vendor_testdata_ignored_and_outside_files_are_never_touched() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "fixed x_test.go: parallel-subtest-shared-var ×1\n"
+        "fixed x_test.go: parallel-subtest-shared-var (2 findings)\n"
     );
     assert_eq!(sb.read("gen_test.go"), generated);
     assert_eq!(sb.read("vendor/example.com/dep/x_test.go"), RACY_TEST);

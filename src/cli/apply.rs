@@ -17,13 +17,7 @@ pub fn run(global: &GlobalArgs, paths: &[PathBuf], allow_dirty: bool) -> anyhow:
     for (file, fixed) in changes {
         match write_atomically(&file.file.abs, fixed) {
             Ok(()) => {
-                let rules: Vec<String> = file
-                    .result
-                    .applied
-                    .iter()
-                    .map(|(rule, n)| format!("{rule} ×{n}"))
-                    .collect();
-                println!("fixed {}: {}", file.file.rel, rules.join(", "));
+                println!("fixed {}: {}", file.file.rel, describe_fixes(&file.result));
             }
             Err(e) => {
                 eprintln!("error: {e:#}");
@@ -53,4 +47,22 @@ fn refuse_dirty_tree(root: &std::path::Path) -> anyhow::Result<()> {
         "the working tree has uncommitted changes ({}{more}); commit or stash them first, or pass --allow-dirty",
         shown.join(", ")
     )
+}
+
+/// `rule-a (3 findings), rule-b (1 finding)`: what the user saw in `check`.
+fn describe_fixes(result: &fixgen::engine::FileResult) -> String {
+    result
+        .applied
+        .keys()
+        .map(|rule| {
+            let n = result
+                .findings
+                .iter()
+                .filter(|f| f.fixable && &f.rule == rule)
+                .count()
+                .max(1);
+            format!("{rule} ({n} finding{})", if n == 1 { "" } else { "s" })
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
