@@ -269,27 +269,21 @@ fn in_type_switch<'t>(
     in_initializer(node, from, name, source)
 }
 
+/// A loop's clause declares for its body: `for i := 0; …` (initialiser)
+/// and `for k, v := range …`.
 fn in_for_statement<'t>(
     node: Node<'t>,
     from: Node<'t>,
     name: &str,
     source: &str,
 ) -> Option<Binding<'t>> {
-    let range = named_children(node)
+    let clause = named_children(node)
         .into_iter()
-        .find(|c| c.kind() == "range_clause")?;
-    if contains(range, from) {
-        return None;
+        .find(|c| matches!(c.kind(), "range_clause" | "for_clause"))?;
+    match clause.kind() {
+        "range_clause" => declared_by_clause(clause, from, name, source, BindingKind::Range),
+        _ => in_initializer(clause, from, name, source),
     }
-    let declares = operator(range).is_some_and(|op| op.kind() == ":=");
-    if !declares {
-        return None;
-    }
-    names_in_list(range.child_by_field_name("left")?, name, source).map(|n| Binding {
-        name: n,
-        kind: BindingKind::Range,
-        declaration: range,
-    })
 }
 
 fn in_receive_case<'t>(
@@ -298,18 +292,29 @@ fn in_receive_case<'t>(
     name: &str,
     source: &str,
 ) -> Option<Binding<'t>> {
-    let comm = node.child_by_field_name("communication")?;
-    if contains(comm, from) || comm.kind() != "receive_statement" {
+    let comm = node
+        .child_by_field_name("communication")
+        .filter(|c| c.kind() == "receive_statement")?;
+    declared_by_clause(comm, from, name, source, BindingKind::Receive)
+}
+
+/// `k, v := range …` or `v := <-ch` declares its left side for the code
+/// it governs, not for itself.
+fn declared_by_clause<'t>(
+    clause: Node<'t>,
+    from: Node<'t>,
+    name: &str,
+    source: &str,
+    kind: BindingKind,
+) -> Option<Binding<'t>> {
+    let declares = operator(clause).is_some_and(|op| op.kind() == ":=");
+    if contains(clause, from) || !declares {
         return None;
     }
-    let declares = operator(comm).is_some_and(|op| op.kind() == ":=");
-    if !declares {
-        return None;
-    }
-    names_in_list(comm.child_by_field_name("left")?, name, source).map(|n| Binding {
+    names_in_list(clause.child_by_field_name("left")?, name, source).map(|n| Binding {
         name: n,
-        kind: BindingKind::Receive,
-        declaration: comm,
+        kind,
+        declaration: clause,
     })
 }
 
@@ -392,6 +397,15 @@ func f(p int) (res error) {
         assert_eq!(decl_line(SRC, "v", 1), Some(11));
         assert_eq!(decl_line(SRC, "p", 0), Some(5));
         assert_eq!(decl_line(SRC, "pkg", 0), Some(3));
+    }
+
+    #[test]
+    fn loop_and_select_clauses_declare_for_their_bodies() {
+        let src = "package x\n\nfunc f(ch chan int) {\n\tfor i := 0; i < 3; i++ {\n\t\t_ = i\n\t}\n\tselect {\n\tcase v := <-ch:\n\t\t_ = v\n\t}\n}\n";
+        // i: 0 decl, 1 cond, 2 update, 3 body use; v: 0 decl, 1 body use
+        assert_eq!(decl_line(src, "i", 1), Some(4));
+        assert_eq!(decl_line(src, "i", 3), Some(4));
+        assert_eq!(decl_line(src, "v", 1), Some(8));
     }
 
     #[test]
