@@ -1,6 +1,6 @@
 //! The import declarations of a file: which local name stands for which path.
 
-use super::syntax::{descendants, text};
+use super::syntax::{descendants, indentation, line_start, named_children, next_line_start, text};
 use tree_sitter::Node;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +39,96 @@ pub fn default_package_name(path: &str) -> &str {
     }
 }
 
+/// The edit `(start, end, replacement)` that imports `path` in gofmt
+/// order, or `None` when the file imports it already:
+/// - into an `import ( … )` block, at its sorted place in the first group;
+/// - a single `import "x"` becomes a block (standard library first, then a
+///   blank line before other modules' paths, as goimports groups them);
+/// - a file without imports gets one after its package clause.
+pub fn import_edit(root: Node, source: &str, path: &str) -> Option<(usize, usize, String)> {
+    if imports(root, source).iter().any(|i| i.path == path) {
+        return None;
+    }
+    let decls: Vec<Node> = named_children(root)
+        .into_iter()
+        .filter(|n| n.kind() == "import_declaration")
+        .collect();
+    let quoted = format!("\"{path}\"");
+    let Some(decl) = decls.first() else {
+        let package = named_children(root)
+            .into_iter()
+            .find(|n| n.kind() == "package_clause")?;
+        let at = next_line_start(source, package.end_byte());
+        return Some((at, at, format!("\nimport {quoted}\n")));
+    };
+    if let Some(list) = named_children(*decl)
+        .into_iter()
+        .find(|n| n.kind() == "import_spec_list")
+    {
+        return Some(insert_into_block(list, source, &quoted));
+    }
+    let spec = named_children(*decl)
+        .into_iter()
+        .find(|n| n.kind() == "import_spec")?;
+    let existing = text(spec, source);
+    let existing_path = text(spec.child_by_field_name("path")?, source);
+    let block = if is_standard(existing_path) {
+        let mut lines = [existing, quoted.as_str()];
+        lines.sort_by_key(|l| spec_path(l).to_string());
+        format!("import (\n\t{}\n\t{}\n)", lines[0], lines[1])
+    } else {
+        format!("import (\n\t{quoted}\n\n\t{existing}\n)")
+    };
+    Some((decl.start_byte(), decl.end_byte(), block))
+}
+
+fn insert_into_block(list: Node, source: &str, quoted: &str) -> (usize, usize, String) {
+    let specs: Vec<Node> = named_children(list)
+        .into_iter()
+        .filter(|n| n.kind() == "import_spec")
+        .collect();
+    let Some(first) = specs.first() else {
+        let at = list.start_byte() + 1;
+        return (at, at, format!("\n\t{quoted}"));
+    };
+    // The first group: specs up to the first blank line.
+    let mut group = vec![*first];
+    for pair in specs.windows(2) {
+        let between = &source[pair[0].end_byte()..pair[1].start_byte()];
+        if between.matches('\n').count() > 1 {
+            break;
+        }
+        group.push(pair[1]);
+    }
+    let indent = indentation(source, first.start_byte()).to_string();
+    let line = format!("{indent}{quoted}\n");
+    let path = spec_path(quoted);
+    match group.iter().find(|s| spec_path(text(**s, source)) > path) {
+        Some(next) => {
+            let at = line_start(source, next.start_byte());
+            (at, at, line)
+        }
+        None => {
+            let at = next_line_start(source, group.last().unwrap().end_byte());
+            (at, at, line)
+        }
+    }
+}
+
+/// The path of an import spec's text (`name "path"` or `"path"`).
+fn spec_path(spec: &str) -> &str {
+    spec.rsplit(' ')
+        .next()
+        .unwrap_or(spec)
+        .trim_matches(['"', '`'])
+}
+
+/// Standard-library paths have no dot in their first element.
+fn is_standard(quoted_path: &str) -> bool {
+    let path = quoted_path.trim_matches(['"', '`']);
+    !path.split('/').next().unwrap_or("").contains('.')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,6 +138,36 @@ mod tests {
         assert_eq!(default_package_name("testing"), "testing");
         assert_eq!(default_package_name("github.com/a/b/v2"), "b");
         assert_eq!(default_package_name("gopkg.in/yaml.v3"), "yaml.v3");
+    }
+
+    fn with_import(src: &str, path: &str) -> String {
+        let tree = crate::go::parse::parse(src).unwrap();
+        match import_edit(tree.root_node(), src, path) {
+            Some((start, end, text)) => format!("{}{}{}", &src[..start], text, &src[end..]),
+            None => src.to_string(),
+        }
+    }
+
+    #[test]
+    fn imports_are_added_once_in_gofmt_order() {
+        let block = "package x\n\nimport (\n\t\"context\"\n\t\"sync\"\n\n\t\"example.com/pb\"\n)\n";
+        assert_eq!(
+            with_import(block, "slices"),
+            "package x\n\nimport (\n\t\"context\"\n\t\"slices\"\n\t\"sync\"\n\n\t\"example.com/pb\"\n)\n"
+        );
+        assert_eq!(with_import(block, "sync"), block);
+        assert_eq!(
+            with_import("package x\n\nimport \"fmt\"\n", "slices"),
+            "package x\n\nimport (\n\t\"fmt\"\n\t\"slices\"\n)\n"
+        );
+        assert_eq!(
+            with_import("package x\n\nimport pb \"example.com/pb\"\n", "slices"),
+            "package x\n\nimport (\n\t\"slices\"\n\n\tpb \"example.com/pb\"\n)\n"
+        );
+        assert_eq!(
+            with_import("package x\n\nfunc f() {}\n", "maps"),
+            "package x\n\nimport \"maps\"\n\nfunc f() {}\n"
+        );
     }
 
     #[test]

@@ -3,8 +3,10 @@
 
 pub mod generated;
 pub mod imports;
+pub mod module;
 pub mod parse;
 pub mod refs;
 pub mod scope;
 pub mod syntax;
+pub mod typeindex;
 pub mod types;

@@ -13,8 +13,10 @@ pub enum BindingKind {
     /// `var x T` / `var x = …`.
     Var,
     Const,
-    /// A parameter or receiver.
+    /// A parameter.
     Param,
+    /// A method's receiver.
+    Receiver,
     /// A named result: read by every `return`.
     Result,
     /// `for k, v := range …`.
@@ -103,8 +105,7 @@ fn declared_here<'t>(ident: Node<'t>, source: &str) -> Option<Binding<'t>> {
                 "const_spec" => BindingKind::Const,
                 "var_spec" if is_package_level(parent) => BindingKind::Package,
                 "var_spec" => BindingKind::Var,
-                _ if is_named_result(parent) => BindingKind::Result,
-                _ => BindingKind::Param,
+                _ => signature_role(parent),
             };
             this(kind, parent)
         }
@@ -140,13 +141,25 @@ fn declared_here<'t>(ident: Node<'t>, source: &str) -> Option<Binding<'t>> {
     }
 }
 
-fn is_named_result(param: Node) -> bool {
+/// A parameter declaration's role: which list of its function holds it.
+fn signature_role(param: Node) -> BindingKind {
     let Some(list) = param.parent() else {
-        return false;
+        return BindingKind::Param;
     };
-    list.parent()
-        .and_then(|func| func.child_by_field_name("result"))
-        .is_some_and(|result| result.id() == list.id())
+    let Some(func) = list.parent() else {
+        return BindingKind::Param;
+    };
+    let is = |field: &str| {
+        func.child_by_field_name(field)
+            .is_some_and(|l| l.id() == list.id())
+    };
+    if is("result") {
+        BindingKind::Result
+    } else if is("receiver") {
+        BindingKind::Receiver
+    } else {
+        BindingKind::Param
+    }
 }
 
 fn is_package_level(spec: Node) -> bool {

@@ -27,7 +27,7 @@ pub fn declared_type(binding: &Binding, source: &str) -> Option<String> {
                 .position(|n| n.id() == binding.name.id())?;
             value_type(name, decl.child_by_field_name("right")?, index, source)
         }
-        BindingKind::Param | BindingKind::Result => {
+        BindingKind::Param | BindingKind::Result | BindingKind::Receiver => {
             let ty = text(decl.child_by_field_name("type")?, source);
             Some(if decl.kind() == "variadic_parameter_declaration" {
                 format!("[]{ty}")

@@ -1,0 +1,366 @@
+//! A module-wide index of declared types, loaded lazily one package at a
+//! time: struct fields, named types and method results, so that the type
+//! of `in.AddTags` or `in.GetAddTags()` is known even when the request type
+//! lives in a generated `.pb.go` file of another package. Files are read
+//! for their declarations only; nothing here edits them.
+
+use super::imports::{imports, Import};
+use super::module::{find_module, Module};
+use super::parse::parse;
+use super::scope::resolve;
+use super::syntax::{descendants, named_children, text};
+use super::types::declared_type;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tree_sitter::Node;
+
+/// A type as written, with what is needed to resolve its names: the
+/// declaring file's imports and its package folder.
+#[derive(Debug, Clone)]
+pub struct TypeExpr {
+    pub text: String,
+    pub imports: Arc<Vec<Import>>,
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TypeKind {
+    /// A slice; `pointer_elements` when its elements are pointers.
+    Slice {
+        pointer_elements: bool,
+    },
+    Map,
+    Other,
+}
+
+#[derive(Debug, Default)]
+pub struct Package {
+    /// Named types: name → the type they are declared as.
+    types: HashMap<String, TypeExpr>,
+    /// Struct fields: (type name, field) → field type.
+    fields: HashMap<(String, String), TypeExpr>,
+    /// Methods with one result: (receiver type name, method) → result type.
+    methods: HashMap<(String, String), TypeExpr>,
+}
+
+#[derive(Default)]
+pub struct TypeIndex {
+    packages: Mutex<HashMap<PathBuf, Arc<Package>>>,
+    modules: Mutex<HashMap<PathBuf, Option<Arc<Module>>>>,
+}
+
+impl TypeIndex {
+    pub fn module_for(&self, dir: &Path) -> Option<Arc<Module>> {
+        let mut modules = self.modules.lock().unwrap();
+        modules
+            .entry(dir.to_path_buf())
+            .or_insert_with(|| find_module(dir).map(Arc::new))
+            .clone()
+    }
+
+    /// The package in `dir`, parsed on first use.
+    pub fn package(&self, dir: &Path) -> Arc<Package> {
+        if let Some(p) = self.packages.lock().unwrap().get(dir) {
+            return p.clone();
+        }
+        let loaded = Arc::new(load_package(dir));
+        self.packages
+            .lock()
+            .unwrap()
+            .entry(dir.to_path_buf())
+            .or_insert(loaded)
+            .clone()
+    }
+
+    /// Where a type name written as `T` or `pkg.T` in `ty`'s file is declared.
+    fn declaring_package(&self, ty: &TypeExpr, name: &str) -> Option<(PathBuf, String)> {
+        match name.split_once('.') {
+            None => Some((ty.dir.clone(), name.to_string())),
+            Some((qualifier, type_name)) => {
+                let import = ty.imports.iter().find(|i| i.local_name == qualifier)?;
+                let module = self.module_for(&ty.dir)?;
+                Some((module.package_dir(&import.path)?, type_name.to_string()))
+            }
+        }
+    }
+
+    /// Follows named types to what they are declared as.
+    pub fn underlying(&self, ty: &TypeExpr) -> TypeExpr {
+        let mut current = ty.clone();
+        for _ in 0..16 {
+            let name = strip_type_args(current.text.trim());
+            if !is_type_name(name) {
+                break;
+            }
+            let Some((dir, type_name)) = self.declaring_package(&current, name) else {
+                break;
+            };
+            match self.package(&dir).types.get(&type_name) {
+                Some(next) => current = next.clone(),
+                None => break,
+            }
+        }
+        current
+    }
+
+    pub fn kind(&self, ty: &TypeExpr) -> TypeKind {
+        let under = self.underlying(ty);
+        let text = under.text.trim();
+        if let Some(elem) = text.strip_prefix("[]") {
+            let elem = TypeExpr {
+                text: elem.to_string(),
+                ..under.clone()
+            };
+            let pointer_elements = self.underlying(&elem).text.trim_start().starts_with('*');
+            TypeKind::Slice { pointer_elements }
+        } else if text.starts_with("map[") {
+            TypeKind::Map
+        } else {
+            TypeKind::Other
+        }
+    }
+
+    /// The type of field `field` of (a pointer to) the struct type `ty`.
+    pub fn field_type(&self, ty: &TypeExpr, field: &str) -> Option<TypeExpr> {
+        let (dir, name) = self.named_target(ty)?;
+        self.package(&dir)
+            .fields
+            .get(&(name, field.to_string()))
+            .cloned()
+    }
+
+    /// The result type of the one-result method `method` of `ty` (or `*ty`).
+    pub fn method_result(&self, ty: &TypeExpr, method: &str) -> Option<TypeExpr> {
+        let (dir, name) = self.named_target(ty)?;
+        self.package(&dir)
+            .methods
+            .get(&(name, method.to_string()))
+            .cloned()
+    }
+
+    fn named_target(&self, ty: &TypeExpr) -> Option<(PathBuf, String)> {
+        let name = strip_type_args(ty.text.trim().trim_start_matches('*'));
+        if !is_type_name(name) {
+            return None;
+        }
+        self.declaring_package(ty, name)
+    }
+
+    /// The type of an expression in a file: identifiers through their
+    /// declarations, `x.F` through struct fields, `x.M()` through method
+    /// results.
+    pub fn type_of(
+        &self,
+        expr: Node,
+        source: &str,
+        file_imports: &Arc<Vec<Import>>,
+        dir: &Path,
+    ) -> Option<TypeExpr> {
+        match expr.kind() {
+            "identifier" => {
+                let binding = resolve(expr, source)?;
+                let text = declared_type(&binding, source)?;
+                Some(TypeExpr {
+                    text,
+                    imports: file_imports.clone(),
+                    dir: dir.to_path_buf(),
+                })
+            }
+            "parenthesized_expression" => {
+                self.type_of(expr.named_child(0)?, source, file_imports, dir)
+            }
+            "selector_expression" => {
+                let operand = self.type_of(
+                    expr.child_by_field_name("operand")?,
+                    source,
+                    file_imports,
+                    dir,
+                )?;
+                self.field_type(&operand, text(expr.child_by_field_name("field")?, source))
+            }
+            "call_expression" => {
+                let function = expr
+                    .child_by_field_name("function")
+                    .filter(|f| f.kind() == "selector_expression")?;
+                let receiver = self.type_of(
+                    function.child_by_field_name("operand")?,
+                    source,
+                    file_imports,
+                    dir,
+                )?;
+                self.method_result(
+                    &receiver,
+                    text(function.child_by_field_name("field")?, source),
+                )
+            }
+            _ => None,
+        }
+    }
+}
+
+fn is_type_name(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+}
+
+/// `List[T]` → `List`.
+fn strip_type_args(text: &str) -> &str {
+    text.split('[').next().unwrap_or(text).trim()
+}
+
+fn load_package(dir: &Path) -> Package {
+    let mut package = Package::default();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return package;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if !name.ends_with(".go") || name.ends_with("_test.go") {
+            continue;
+        }
+        if let Ok(source) = std::fs::read_to_string(&path) {
+            index_file(&mut package, &source, dir);
+        }
+    }
+    package
+}
+
+fn index_file(package: &mut Package, source: &str, dir: &Path) {
+    let Ok(tree) = parse(source) else { return };
+    let root = tree.root_node();
+    let file_imports = Arc::new(imports(root, source));
+    let expr = |node: Node| TypeExpr {
+        text: text(node, source).to_string(),
+        imports: file_imports.clone(),
+        dir: dir.to_path_buf(),
+    };
+    for decl in named_children(root) {
+        match decl.kind() {
+            "type_declaration" => {
+                for spec in named_children(decl)
+                    .into_iter()
+                    .filter(|s| matches!(s.kind(), "type_spec" | "type_alias"))
+                {
+                    let (Some(name), Some(ty)) = (
+                        spec.child_by_field_name("name"),
+                        spec.child_by_field_name("type"),
+                    ) else {
+                        continue;
+                    };
+                    let name = text(name, source).to_string();
+                    if ty.kind() == "struct_type" {
+                        for (field, field_ty) in struct_fields(ty, source) {
+                            package.fields.insert((name.clone(), field), expr(field_ty));
+                        }
+                    }
+                    package.types.insert(name, expr(ty));
+                }
+            }
+            "method_declaration" => {
+                let Some((recv, method, result)) = method_signature(decl, source) else {
+                    continue;
+                };
+                package.methods.insert((recv, method), expr(result));
+            }
+            _ => {}
+        }
+    }
+}
+
+fn struct_fields<'t>(ty: Node<'t>, source: &str) -> Vec<(String, Node<'t>)> {
+    descendants(ty)
+        .into_iter()
+        .filter(|n| {
+            n.kind() == "field_declaration"
+                && n.parent()
+                    .is_some_and(|p| p.parent().is_some_and(|s| s.id() == ty.id()))
+        })
+        .flat_map(|field| {
+            let ty = field.child_by_field_name("type");
+            let mut cursor = field.walk();
+            let names: Vec<Node> = field.children_by_field_name("name", &mut cursor).collect();
+            names
+                .into_iter()
+                .filter_map(move |n| Some((text(n, source).to_string(), ty?)))
+        })
+        .collect()
+}
+
+/// (receiver type name, method name, the single result type).
+fn method_signature<'t>(decl: Node<'t>, source: &str) -> Option<(String, String, Node<'t>)> {
+    let receiver = decl.child_by_field_name("receiver")?.named_child(0)?;
+    let recv_type = text(receiver.child_by_field_name("type")?, source);
+    let recv_name = strip_type_args(recv_type.trim_start_matches('*')).to_string();
+    let method = text(decl.child_by_field_name("name")?, source).to_string();
+    let mut result = decl.child_by_field_name("result")?;
+    if result.kind() == "parameter_list" {
+        let params = named_children(result);
+        if params.len() != 1 || params[0].child_by_field_name("name").is_some() {
+            return None;
+        }
+        result = params[0].child_by_field_name("type")?;
+    }
+    Some((recv_name, method, result))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_resolve_across_packages_of_a_module() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("go.mod"), "module example.com/svc\n\ngo 1.22\n").unwrap();
+        std::fs::create_dir_all(root.join("pb")).unwrap();
+        std::fs::write(
+            root.join("pb/x.pb.go"),
+            "// Code generated by protoc-gen-go. DO NOT EDIT.\n\npackage pb\n\ntype Tags []string\n\ntype Tag struct{ N string }\n\ntype Req struct {\n\tName string\n\tAddTags Tags\n\tRefs []*Tag\n\tAttrs map[string]string\n}\n\nfunc (x *Req) GetAddTags() Tags {\n\tif x != nil {\n\t\treturn x.AddTags\n\t}\n\treturn nil\n}\n",
+        )
+        .unwrap();
+        let handler = "package h\n\nimport \"example.com/svc/pb\"\n\nfunc H(in *pb.Req) {\n\t_ = in.AddTags\n\t_ = in.GetAddTags()\n\t_ = in.Name\n\t_ = in.Attrs\n\t_ = in.Refs\n}\n";
+        let tree = parse(handler).unwrap();
+        let index = TypeIndex::default();
+        let file_imports = Arc::new(imports(tree.root_node(), handler));
+        let kinds: Vec<TypeKind> = descendants(tree.root_node())
+            .into_iter()
+            .filter(|n| {
+                n.parent().is_some_and(|p| p.kind() == "expression_list")
+                    && matches!(n.kind(), "selector_expression" | "call_expression")
+            })
+            .filter(|n| {
+                n.parent()
+                    .unwrap()
+                    .parent()
+                    .is_some_and(|s| s.kind() == "assignment_statement")
+                    && n.start_position().column > 4
+            })
+            .map(|n| {
+                index
+                    .type_of(n, handler, &file_imports, &root.join("h"))
+                    .map(|t| index.kind(&t))
+                    .unwrap_or(TypeKind::Other)
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                TypeKind::Slice {
+                    pointer_elements: false
+                },
+                TypeKind::Slice {
+                    pointer_elements: false
+                },
+                TypeKind::Other,
+                TypeKind::Map,
+                TypeKind::Slice {
+                    pointer_elements: true
+                },
+            ]
+        );
+    }
+}
