@@ -87,10 +87,10 @@ fn run_case(rule_id: &str, case: &Path, load: &dyn Fn() -> Result<Vec<Rule>>) ->
         .iter()
         .map(|a| a.parse::<Location>().map_err(anyhow::Error::msg))
         .collect::<Result<Vec<_>>>()?;
-    let engine = Engine::new(select_rules(load()?, &selection)?, locations);
-
     let work = tempfile::tempdir()?;
     copy_tree(&before, work.path())?;
+    let engine = Engine::new(select_rules(load()?, &selection)?, locations)
+        .with_root(work.path().canonicalize()?);
     let first = scan_tree(&engine, work.path())?;
     if let Ok(expected) = std::fs::read_to_string(case.join("findings.txt")) {
         let actual = findings::to_text(&first.findings().cloned().collect::<Vec<_>>());

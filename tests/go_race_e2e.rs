@@ -247,3 +247,8 @@ fn parallel_subtests_race_is_fixed() {
 fn goroutines_race_is_fixed() {
     check_fixture("goroutines");
 }
+
+#[test]
+fn request_slices_race_is_fixed() {
+    check_fixture("request-slices");
+}

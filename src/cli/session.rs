@@ -27,7 +27,11 @@ pub fn engine(global: &GlobalArgs, workspace: Option<&Workspace>) -> Result<Engi
         .iter()
         .map(|a| relative_location(a, workspace))
         .collect::<Result<Vec<_>>>()?;
-    Ok(Engine::new(rules, locations))
+    let engine = Engine::new(rules, locations);
+    Ok(match workspace {
+        Some(ws) => engine.with_root(ws.root.clone()),
+        None => engine,
+    })
 }
 
 /// `--at` paths may be given relative to the current folder or absolute;

@@ -41,7 +41,11 @@ pub fn find_matches<'t>(rule: &Rule, cx: &FileContext<'t>) -> Vec<Match<'t>> {
         if out.iter().any(|seen| seen.report.id() == report.id()) {
             continue;
         }
-        if rule.conditions.iter().all(|c| c.holds(cx, &candidate)) {
+        if rule
+            .conditions
+            .iter()
+            .all(|c| c.holds(cx, &candidate, &rule.params))
+        {
             out.push(candidate);
         }
     }

@@ -69,9 +69,14 @@ pub struct FileResult {
 
 pub struct Engine {
     rules: Vec<Rule>,
+    /// The repository root: files' folders, for go.mod and the type index.
+    root: Option<std::path::PathBuf>,
+    types: crate::go::typeindex::TypeIndex,
     prefilter: Option<AhoCorasick>,
     /// For each prefilter pattern, the rule it belongs to.
     pattern_rule: Vec<usize>,
+    /// Rules with no literal at all run on every file.
+    unfiltered: Vec<bool>,
     locations: Vec<Location>,
 }
 
@@ -80,19 +85,31 @@ impl Engine {
         let mut patterns = Vec::new();
         let mut pattern_rule = Vec::new();
         for (i, rule) in rules.iter().enumerate() {
-            for literal in &rule.prefilter {
-                patterns.push(literal.clone());
+            for literal in prefilter_literals(rule) {
+                patterns.push(literal);
                 pattern_rule.push(i);
             }
         }
+        let unfiltered = (0..rules.len())
+            .map(|i| !pattern_rule.contains(&i))
+            .collect();
         let prefilter = (!patterns.is_empty())
             .then(|| AhoCorasick::new(&patterns).expect("literal patterns compile"));
         Engine {
             rules,
+            root: None,
+            types: Default::default(),
             prefilter,
             pattern_rule,
+            unfiltered,
             locations,
         }
+    }
+
+    /// Files are read relative to `root` for module and type knowledge.
+    pub fn with_root(mut self, root: std::path::PathBuf) -> Self {
+        self.root = Some(root);
+        self
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -102,10 +119,7 @@ impl Engine {
     /// Rules that may match `source`: those whose prefilter literal occurs
     /// in it, and those without a prefilter. One pass over the text.
     pub fn candidate_rules(&self, source: &str) -> Vec<usize> {
-        let mut wanted = vec![false; self.rules.len()];
-        for (i, rule) in self.rules.iter().enumerate() {
-            wanted[i] = rule.prefilter.is_empty();
-        }
+        let mut wanted = self.unfiltered.clone();
         if let Some(ac) = &self.prefilter {
             for m in ac.find_overlapping_iter(source) {
                 wanted[self.pattern_rule[m.pattern().as_usize()]] = true;
@@ -191,7 +205,14 @@ impl Engine {
         tree: &tree_sitter::Tree,
         candidates: &[usize],
     ) -> (Vec<Finding>, Vec<Fix>) {
-        let cx = FileContext::new(path, source, tree.root_node());
+        let mut cx = FileContext::new(path, source, tree.root_node());
+        if let Some(dir) = self
+            .root
+            .as_ref()
+            .and_then(|r| r.join(path).parent().map(|d| d.to_path_buf()))
+        {
+            cx = cx.with_types(&self.types, dir);
+        }
         let mut findings = Vec::new();
         let mut fixes = Vec::new();
         for &i in candidates {
@@ -259,6 +280,21 @@ impl Engine {
                 && l.line <= last
         })
     }
+}
+
+/// A rule's prefilter literals; an entry `params.NAME` stands for that
+/// parameter's value(s), so `--set` keeps prefilter and conditions in step.
+fn prefilter_literals(rule: &Rule) -> Vec<String> {
+    rule.prefilter
+        .iter()
+        .flat_map(|entry| match entry.strip_prefix("params.") {
+            Some(name) => predicate::param_strings(rule.params.get(name))
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
+            None => vec![entry.clone()],
+        })
+        .collect()
 }
 
 /// CRLF files are processed as LF and written back as CRLF, so inserted

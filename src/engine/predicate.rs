@@ -6,13 +6,18 @@
 
 use super::context::FileContext;
 use super::matcher::Match;
-use crate::go::scope::resolve;
+use crate::go::scope::{resolve, BindingKind};
 use crate::go::syntax::{ancestor_of_kind, contains};
+use crate::go::typeindex::TypeKind;
 use crate::go::types::{declared_type, type_matches};
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Predicate {
     HasType,
+    TypeNameEndsWith,
+    TypeKind,
+    ParameterField,
     Imports,
     Inside,
     InsideKind,
@@ -30,6 +35,24 @@ const PREDICATES: &[(&str, Predicate, &[Param], &str)] = &[
         Predicate::HasType,
         &[Param::Capture, Param::Str],
         "the identifier's declared type is TYPE (path-qualified, e.g. \"*testing.T\")",
+    ),
+    (
+        "type-name-ends-with",
+        Predicate::TypeNameEndsWith,
+        &[Param::Capture, Param::Str],
+        "the identifier's declared type name (pointer, package and type arguments aside) ends with one of SUFFIXES (a string, or params.NAME holding a list)",
+    ),
+    (
+        "type-kind",
+        Predicate::TypeKind,
+        &[Param::Capture, Param::Str],
+        "the expression's type (from declarations anywhere in the module) is one of KINDS, `|`-separated: slice, map",
+    ),
+    (
+        "parameter-field",
+        Predicate::ParameterField,
+        &[Param::Capture],
+        "the expression is `p.F` or a getter `p.GetF()` on a parameter `p` of the enclosing function",
     ),
     (
         "imports",
@@ -60,6 +83,8 @@ pub fn known_predicates() -> impl Iterator<Item = (&'static str, &'static str)> 
 enum Arg {
     Capture(u32),
     Str(String),
+    /// `params.NAME`: the rule parameter's value(s) at run time.
+    Param(String),
 }
 
 #[derive(Debug, Clone)]
@@ -71,7 +96,11 @@ pub struct Condition {
 
 impl Condition {
     /// Parses one condition; `capture_index` maps a capture name to its index.
-    pub fn parse(input: &str, capture_index: &dyn Fn(&str) -> Option<u32>) -> Result<Self, String> {
+    pub fn parse(
+        input: &str,
+        capture_index: &dyn Fn(&str) -> Option<u32>,
+        param_exists: &dyn Fn(&str) -> bool,
+    ) -> Result<Self, String> {
         let input = input.trim();
         let (negated, body) = match input.strip_prefix('!') {
             Some(rest) => (true, rest.trim_start()),
@@ -103,7 +132,7 @@ impl Condition {
         let args = raw_args
             .iter()
             .zip(params.iter())
-            .map(|(raw, param)| parse_arg(name, raw, *param, capture_index))
+            .map(|(raw, param)| parse_arg(name, raw, *param, capture_index, param_exists))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Condition {
             kind: *kind,
@@ -112,24 +141,46 @@ impl Condition {
         })
     }
 
-    pub fn holds(&self, cx: &FileContext, m: &Match) -> bool {
-        self.evaluate(cx, m) != self.negated
+    pub fn holds(
+        &self,
+        cx: &FileContext,
+        m: &Match,
+        params: &BTreeMap<String, toml::Value>,
+    ) -> bool {
+        self.evaluate(cx, m, params) != self.negated
     }
 
-    fn evaluate(&self, cx: &FileContext, m: &Match) -> bool {
+    fn evaluate(
+        &self,
+        cx: &FileContext,
+        m: &Match,
+        params: &BTreeMap<String, toml::Value>,
+    ) -> bool {
         let node = |i: usize| match &self.args[i] {
             Arg::Capture(c) => m.get(*c),
-            Arg::Str(_) => None,
+            Arg::Str(_) | Arg::Param(_) => None,
         };
-        let string = |i: usize| match &self.args[i] {
-            Arg::Str(s) => s.as_str(),
-            Arg::Capture(_) => "",
+        let strings = |i: usize| -> Vec<&str> {
+            match &self.args[i] {
+                Arg::Str(s) => vec![s.as_str()],
+                Arg::Param(name) => param_strings(params.get(name)),
+                Arg::Capture(_) => Vec::new(),
+            }
         };
+        let string = |i: usize| strings(i).first().copied().unwrap_or("");
         match self.kind {
             Predicate::HasType => node(0)
                 .and_then(|ident| resolve(ident, cx.source))
                 .and_then(|binding| declared_type(&binding, cx.source))
                 .is_some_and(|ty| type_matches(&ty, string(1), cx.imports())),
+            Predicate::TypeNameEndsWith => node(0).is_some_and(|n| {
+                let name = declared_type_name(cx, n);
+                strings(1)
+                    .iter()
+                    .any(|suffix| name.as_deref().is_some_and(|t| t.ends_with(suffix)))
+            }),
+            Predicate::TypeKind => node(0).is_some_and(|n| type_kind_is(cx, n, string(1))),
+            Predicate::ParameterField => node(0).is_some_and(|n| is_parameter_field(n, cx.source)),
             Predicate::Imports => cx.imports().iter().any(|i| i.path == string(0)),
             Predicate::Inside => matches!((node(0), node(1)), (Some(a), Some(b)) if contains(b, a)),
             Predicate::InsideKind => {
@@ -137,6 +188,56 @@ impl Condition {
             }
         }
     }
+}
+
+/// A rule parameter as strings: a string, or the strings of a list.
+pub fn param_strings(value: Option<&toml::Value>) -> Vec<&str> {
+    match value {
+        Some(toml::Value::String(s)) => vec![s.as_str()],
+        Some(toml::Value::Array(items)) => items.iter().filter_map(|v| v.as_str()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// `*pb.UpdateThreadRequest` → `UpdateThreadRequest`.
+fn declared_type_name(cx: &FileContext, ident: tree_sitter::Node) -> Option<String> {
+    let binding = resolve(ident, cx.source)?;
+    let ty = declared_type(&binding, cx.source)?;
+    let bare = ty.trim_start_matches('*');
+    let bare = bare.split('[').next().unwrap_or(bare);
+    Some(bare.rsplit('.').next().unwrap_or(bare).to_string())
+}
+
+fn type_kind_is(cx: &FileContext, node: tree_sitter::Node, kinds: &str) -> bool {
+    let (Some(ty), Some(index)) = (cx.type_of(node), cx.type_index()) else {
+        return false;
+    };
+    let kind = match index.kind(&ty) {
+        TypeKind::Slice { .. } => "slice",
+        TypeKind::Map => "map",
+        TypeKind::Other => return false,
+    };
+    kinds.split('|').any(|k| k.trim() == kind)
+}
+
+/// `p.F`, or `p.GetF()` with no arguments, where `p` is a parameter.
+fn is_parameter_field(node: tree_sitter::Node, source: &str) -> bool {
+    let selector = match node.kind() {
+        "selector_expression" => Some(node),
+        "call_expression" => {
+            let no_args = node
+                .child_by_field_name("arguments")
+                .is_some_and(|a| a.named_child_count() == 0);
+            node.child_by_field_name("function")
+                .filter(|f| no_args && f.kind() == "selector_expression")
+        }
+        _ => None,
+    };
+    selector
+        .and_then(|s| s.child_by_field_name("operand"))
+        .filter(|o| o.kind() == "identifier")
+        .and_then(|o| resolve(o, source))
+        .is_some_and(|b| b.kind == BindingKind::Param)
 }
 
 fn split_args(inner: &str) -> Result<Vec<String>, String> {
@@ -167,7 +268,15 @@ fn parse_arg(
     raw: &str,
     param: Param,
     capture_index: &dyn Fn(&str) -> Option<u32>,
+    param_exists: &dyn Fn(&str) -> bool,
 ) -> Result<Arg, String> {
+    if let (Param::Str, Some(name)) = (param, raw.strip_prefix("params.")) {
+        return if param_exists(name) {
+            Ok(Arg::Param(name.to_string()))
+        } else {
+            Err(format!("`{predicate}`: the rule has no parameter `{name}`"))
+        };
+    }
     match param {
         Param::Capture => {
             let name = raw.strip_prefix('@').ok_or_else(|| {
@@ -195,13 +304,18 @@ mod tests {
 
     #[test]
     fn parse_errors_say_what_is_wrong() {
-        assert!(Condition::parse("has-type(@t, \"*testing.T\")", &captures).is_ok());
-        assert!(Condition::parse("!imports(\"sync\")", &captures).is_ok());
-        let err = Condition::parse("has-typo(@t)", &captures).unwrap_err();
+        let params = |name: &str| name == "known";
+        let parse = |text: &str| Condition::parse(text, &captures, &params);
+        assert!(parse("type-name-ends-with(@t, params.known)").is_ok());
+        let err = parse("type-name-ends-with(@t, params.unknown)").unwrap_err();
+        assert!(err.contains("no parameter `unknown`"), "{err}");
+        assert!(parse("has-type(@t, \"*testing.T\")").is_ok());
+        assert!(parse("!imports(\"sync\")").is_ok());
+        let err = parse("has-typo(@t)").unwrap_err();
         assert!(err.contains("unknown predicate `has-typo`"), "{err}");
-        let err = Condition::parse("has-type(@x, \"int\")", &captures).unwrap_err();
+        let err = parse("has-type(@x, \"int\")").unwrap_err();
         assert!(err.contains("no capture @x"), "{err}");
-        let err = Condition::parse("imports(\"a\", \"b\")", &captures).unwrap_err();
+        let err = parse("imports(\"a\", \"b\")").unwrap_err();
         assert!(err.contains("takes 1 argument"), "{err}");
     }
 }

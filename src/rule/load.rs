@@ -63,13 +63,29 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
         at(offset, e.message().trim().to_string())
     })?;
     check_id(&file.id).map_err(|m| at(file.id.span().start, m))?;
+    for entry in &file.prefilter {
+        if let Some(name) = entry
+            .strip_prefix("params.")
+            .filter(|n| !file.params.contains_key(*n))
+        {
+            let offset = text.find(&format!("\"{entry}\"")).unwrap_or(0);
+            return Err(at(
+                offset,
+                format!("prefilter `{entry}`: the rule has no parameter `{name}`"),
+            ));
+        }
+    }
     let query = compile_query(&file.query, text).map_err(|(offset, m)| at(offset, m))?;
     let report = report_capture(&file, &query).map_err(|(offset, m)| at(offset, m))?;
     let capture_index = |name: &str| query.capture_index_for_name(name);
+    let param_exists = |name: &str| file.params.contains_key(name);
     let conditions = file
         .conditions
         .iter()
-        .map(|c| Condition::parse(c.get_ref(), &capture_index).map_err(|m| at(c.span().start, m)))
+        .map(|c| {
+            Condition::parse(c.get_ref(), &capture_index, &param_exists)
+                .map_err(|m| at(c.span().start, m))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let mut templates = tera::Tera::default();
     add_template(&mut templates, "message", &file.message).map_err(|(o, m)| at(o, m))?;

@@ -3,6 +3,7 @@
 //! that fixes which must agree (two subtests localising the same variable,
 //! then removing its declaration) are planned together.
 
+mod clone;
 mod localize;
 mod template;
 
@@ -94,12 +95,15 @@ pub fn compile(spec: Option<&FixSpec>, query: &Query) -> Result<Box<dyn Action>,
         "localize" => {
             localize::Localize::compile(spec, &capture).map(|a| Box::new(a) as Box<dyn Action>)
         }
+        "clone" => {
+            clone::CloneValue::compile(spec, &capture).map(|a| Box::new(a) as Box<dyn Action>)
+        }
         "replace" | "insert" => {
             template::TemplateEdit::compile(spec, &capture).map(|a| Box::new(a) as Box<dyn Action>)
         }
         other => Err((
             spec.action.span().start,
-            format!("unknown action `{other}` (known: localize, replace, insert)"),
+            format!("unknown action `{other}` (known: clone, localize, replace, insert)"),
         )),
     }
 }
