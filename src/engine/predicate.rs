@@ -74,11 +74,6 @@ const PREDICATES: &[(&str, Predicate, &[Param], &str)] = &[
     ),
 ];
 
-/// Names and meanings, for documentation and error messages.
-pub fn known_predicates() -> impl Iterator<Item = (&'static str, &'static str)> {
-    PREDICATES.iter().map(|(name, _, _, doc)| (*name, *doc))
-}
-
 #[derive(Debug, Clone)]
 enum Arg {
     Capture(u32),

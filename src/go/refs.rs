@@ -83,16 +83,3 @@ pub fn references_of<'t>(
         .map(classify)
         .collect()
 }
-
-/// True when the right side of the store `stmt` mentions the variable: the
-/// new value depends on the old one (`n = n + 1`, `err = errors.Join(err, e)`).
-pub fn right_side_mentions(stmt: Node, binding: &Binding, source: &str) -> bool {
-    let Some(right) = stmt.child_by_field_name("right") else {
-        return false;
-    };
-    let name = text(binding.name, source);
-    descendants(right)
-        .into_iter()
-        .filter(|n| n.kind() == "identifier" && text(*n, source) == name)
-        .any(|n| resolve(n, source).is_some_and(|b| b.same(binding)))
-}

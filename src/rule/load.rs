@@ -9,7 +9,6 @@ use crate::engine::actions;
 use crate::engine::predicate::Condition;
 use crate::go::parse::language;
 use anyhow::{bail, Context as _, Result};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use toml::Spanned;
 use tree_sitter::{Query, QueryErrorKind};
@@ -279,9 +278,4 @@ fn parse_param(default: &toml::Value, value: &str) -> Result<toml::Value> {
         ),
         _ => toml::Value::String(value.to_string()),
     })
-}
-
-/// Parameters as a map, for templates.
-pub fn params_map(rule: &Rule) -> BTreeMap<&str, &toml::Value> {
-    rule.params.iter().map(|(k, v)| (k.as_str(), v)).collect()
 }

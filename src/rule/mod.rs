@@ -36,14 +36,6 @@ impl Rule {
     pub fn capture_name(&self, index: u32) -> &str {
         self.query.capture_names()[index as usize]
     }
-
-    pub fn capture_index(&self, name: &str) -> Option<u32> {
-        self.query.capture_index_for_name(name)
-    }
-
-    pub fn has_fix(&self) -> bool {
-        self.action.fixes()
-    }
 }
 
 mod builtin {

@@ -19,11 +19,6 @@ pub type CaptureLookup<'a> = dyn Fn(&toml::Spanned<String>) -> Result<u32, (usiz
 
 pub trait Action: Send + Sync {
     fn plan<'t>(&self, env: &PlanEnv<'_, 't>, matches: &[Match<'t>]) -> Plan;
-
-    /// False for rules that only report.
-    fn fixes(&self) -> bool {
-        true
-    }
 }
 
 /// What an action sees: the file and the rule (parameters, templates).
@@ -171,9 +166,5 @@ impl Action for ReportOnly {
             findings,
             fixes: Vec::new(),
         }
-    }
-
-    fn fixes(&self) -> bool {
-        false
     }
 }
