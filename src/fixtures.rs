@@ -101,7 +101,7 @@ fn run_case(rule_id: &str, case: &Path, load: &dyn Fn() -> Result<Vec<Rule>>) ->
             );
         }
     }
-    write_fixes(&first)?;
+    write_fixes(&first, work.path())?;
     let expected_dir = if case.join("after").is_dir() {
         case.join("after")
     } else {
@@ -109,6 +109,9 @@ fn run_case(rule_id: &str, case: &Path, load: &dyn Fn() -> Result<Vec<Rule>>) ->
     };
     compare_trees(&expected_dir, work.path())?;
     let second = scan_tree(&engine, work.path())?;
+    if let Some(file) = second.created.first() {
+        bail!("not idempotent: a second run adds {} again", file.path);
+    }
     if let Some((file, fixed)) = second.changed().next() {
         bail!(
             "not idempotent: a second run changes {}:\n{}",
@@ -132,9 +135,12 @@ fn scan_tree(engine: &Engine, root: &Path) -> Result<ScanReport> {
     Ok(report)
 }
 
-fn write_fixes(report: &ScanReport) -> Result<()> {
+fn write_fixes(report: &ScanReport, root: &Path) -> Result<()> {
     for (file, fixed) in report.changed() {
         std::fs::write(&file.file.abs, fixed)?;
+    }
+    for file in &report.created {
+        std::fs::write(root.join(&file.path), &file.text)?;
     }
     Ok(())
 }

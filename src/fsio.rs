@@ -28,3 +28,28 @@ pub fn write_atomically(path: &Path, contents: &str) -> Result<()> {
         .with_context(|| format!("{}: cannot replace the file", path.display()))?;
     Ok(())
 }
+
+/// Creates `path` with `contents` the same way, refusing to replace a file
+/// that exists: a helper a fix adds never overwrites the user's.
+pub fn create_atomically(path: &Path, contents: &str) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut temp = tempfile::Builder::new()
+        .prefix(".fixgen-")
+        .tempfile_in(dir)
+        .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
+    temp.write_all(contents.as_bytes())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        temp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    temp.as_file().sync_all()?;
+    temp.persist_noclobber(path)
+        .map_err(|e| e.error)
+        .with_context(|| format!("{}: cannot create the file", path.display()))?;
+    Ok(())
+}

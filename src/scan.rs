@@ -1,6 +1,7 @@
 //! Running the engine over a selection of files, in parallel, reading each
 //! file once and parsing only files a rule's prefilter lets through.
 
+use crate::engine::edit::NewFile;
 use crate::engine::{Engine, FileResult};
 use crate::go::generated::is_generated;
 use crate::workspace::SourceFile;
@@ -15,6 +16,8 @@ pub struct Scanned {
 #[derive(Default)]
 pub struct ScanReport {
     pub files: Vec<Scanned>,
+    /// Files the fixes add (helpers), once each, by path.
+    pub created: Vec<NewFile>,
     pub warnings: Vec<String>,
 }
 
@@ -54,7 +57,47 @@ pub fn scan(engine: &Engine, files: Vec<SourceFile>) -> ScanReport {
             Outcome::Quiet => {}
         }
     }
+    collect_created(engine, &mut report);
     report
+}
+
+/// Fixes in several files of a package may each add the same helper file:
+/// it is added once. Two different texts for one path, or a path that
+/// exists by now, are reported and not written.
+fn collect_created(engine: &Engine, report: &mut ScanReport) {
+    let mut created: Vec<NewFile> = Vec::new();
+    for file in report.files.iter().flat_map(|f| f.result.created.iter()) {
+        match created.iter().find(|c| c.path == file.path) {
+            Some(existing) if existing.text != file.text => report.warnings.push(format!(
+                "{}: two fixes add this file with different contents; neither is written",
+                file.path
+            )),
+            Some(_) => {}
+            None => created.push(file.clone()),
+        }
+    }
+    let conflicting: Vec<String> = report
+        .files
+        .iter()
+        .flat_map(|f| f.result.created.iter())
+        .filter(|f| created.iter().any(|c| c.path == f.path && c.text != f.text))
+        .map(|f| f.path.clone())
+        .collect();
+    created.retain(|c| !conflicting.contains(&c.path));
+    if let Some(root) = engine.root() {
+        created.retain(|c| {
+            let exists = root.join(&c.path).exists();
+            if exists {
+                report.warnings.push(format!(
+                    "{}: a fix would add this file, but it exists; not written",
+                    c.path
+                ));
+            }
+            !exists
+        });
+    }
+    created.sort_by(|a, b| a.path.cmp(&b.path));
+    report.created = created;
 }
 
 fn scan_one(engine: &Engine, file: SourceFile) -> Outcome {

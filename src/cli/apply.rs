@@ -1,12 +1,13 @@
 use super::{session, GlobalArgs};
 use anyhow::bail;
-use fixgen::fsio::write_atomically;
+use fixgen::fsio::{create_atomically, write_atomically};
 use std::path::PathBuf;
 
 pub fn run(global: &GlobalArgs, paths: &[PathBuf], allow_dirty: bool) -> anyhow::Result<u8> {
     let session = session::open(global, paths)?;
     let changes: Vec<_> = session.report.changed().collect();
-    if changes.is_empty() {
+    let created = &session.report.created;
+    if changes.is_empty() && created.is_empty() {
         eprintln!("nothing to fix");
         return Ok(0);
     }
@@ -14,6 +15,16 @@ pub fn run(global: &GlobalArgs, paths: &[PathBuf], allow_dirty: bool) -> anyhow:
         refuse_dirty_tree(&session.workspace.root)?;
     }
     let mut failed = 0;
+    // Helpers first: a fixed file that calls one must never exist without it.
+    for file in created {
+        match create_atomically(&session.workspace.root.join(&file.path), &file.text) {
+            Ok(()) => println!("created {}", file.path),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                failed += 1;
+            }
+        }
+    }
     for (file, fixed) in changes {
         match write_atomically(&file.file.abs, fixed) {
             Ok(()) => {

@@ -11,6 +11,11 @@ pub fn run(global: &GlobalArgs, paths: &[PathBuf]) -> anyhow::Result<u8> {
         print!("{}", if color { diff::colorize(&d) } else { d });
         changed += 1;
     }
+    for file in &session.report.created {
+        let d = diff::new_file(&file.path, &file.text);
+        print!("{}", if color { diff::colorize(&d) } else { d });
+        changed += 1;
+    }
     let unfixed = session.report.findings().filter(|f| !f.fixable).count();
     eprintln!(
         "{changed} file(s) would change; {unfixed} finding(s) without a fix (see `fixgen check`)"

@@ -1,8 +1,10 @@
 //! What rules see of one file while matching: its text, tree, imports, and
 //! the module's type index (types declared anywhere in the module).
 
+use crate::go::functions::{functions, string_constants};
 use crate::go::imports::{imports, Import};
 use crate::go::module::Module;
+use crate::go::sql::PackageView;
 use crate::go::typeindex::{TypeExpr, TypeIndex};
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -51,6 +53,33 @@ impl<'t> FileContext<'t> {
     pub fn type_of(&self, node: Node) -> Option<TypeExpr> {
         let (index, dir) = self.types.as_ref()?;
         index.type_of(node, self.source, self.imports(), dir)
+    }
+
+    /// The file's package: its other files as the index read them from
+    /// disk, this file as it is now (mid-fix, it differs from the disk).
+    pub fn package_view(&self) -> Option<PackageView> {
+        let (index, dir) = self.types.as_ref()?;
+        let package = index.package(dir);
+        let (rel_dir, file) = self.path.rsplit_once('/').unwrap_or(("", self.path));
+        let mut all: Vec<_> = package
+            .functions
+            .iter()
+            .filter(|f| f.file != file)
+            .cloned()
+            .collect();
+        all.extend(functions(self.root, self.source, file));
+        let mut constants = package.string_constants.clone();
+        constants.extend(string_constants(self.root, self.source));
+        Some(PackageView {
+            dir: rel_dir.to_string(),
+            functions: all,
+            constants,
+        })
+    }
+
+    /// The folder holding the file on disk.
+    pub fn dir(&self) -> Option<&std::path::Path> {
+        self.types.as_ref().map(|(_, dir)| dir.as_path())
     }
 
     /// The module (go.mod) the file belongs to.

@@ -44,11 +44,20 @@ impl Edit {
     }
 }
 
-/// One fix: edits that only make sense together.
+/// A file a fix adds (a helper the fixed code calls), relative to the
+/// repository root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFile {
+    pub path: String,
+    pub text: String,
+}
+
+/// One fix: edits that only make sense together, and the files they need.
 #[derive(Debug, Clone)]
 pub struct Fix {
     pub rule: String,
     pub edits: Vec<Edit>,
+    pub files: Vec<NewFile>,
 }
 
 impl Fix {
@@ -74,6 +83,7 @@ impl Fix {
         Fix {
             rule: rule.into(),
             edits: merged,
+            files: Vec::new(),
         }
     }
 

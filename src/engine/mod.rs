@@ -13,7 +13,7 @@ use crate::rule::Rule;
 use actions::PlanEnv;
 use aho_corasick::AhoCorasick;
 use context::FileContext;
-use edit::{apply_fixes, Fix};
+use edit::{apply_fixes, Fix, NewFile};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -64,6 +64,8 @@ pub struct FileResult {
     pub fixed: Option<String>,
     /// Fixes applied, by rule.
     pub applied: BTreeMap<String, usize>,
+    /// Files the applied fixes add, beside this one.
+    pub created: Vec<NewFile>,
     pub warnings: Vec<String>,
 }
 
@@ -110,6 +112,10 @@ impl Engine {
     pub fn with_root(mut self, root: std::path::PathBuf) -> Self {
         self.root = Some(root);
         self
+    }
+
+    pub fn root(&self) -> Option<&std::path::Path> {
+        self.root.as_deref()
     }
 
     pub fn rules(&self) -> &[Rule] {
@@ -163,6 +169,7 @@ impl Engine {
                         "{path}: a fix produced code that does not parse ({e}); not applied"
                     ));
                     result.applied.clear();
+                    result.created.clear();
                     current = original.to_string();
                     break;
                 }
@@ -177,6 +184,11 @@ impl Engine {
             }
             for i in applied {
                 *result.applied.entry(fixes[i].rule.clone()).or_default() += 1;
+                for file in &fixes[i].files {
+                    if !result.created.contains(file) {
+                        result.created.push(file.clone());
+                    }
+                }
             }
             current = next;
             if round + 1 == MAX_ROUNDS {
@@ -191,6 +203,7 @@ impl Engine {
                     "{path}: a fix produced code that does not parse ({e}); not applied"
                 ));
                 result.applied.clear();
+                result.created.clear();
             } else {
                 result.fixed = Some(current);
             }
@@ -229,6 +242,9 @@ impl Engine {
             let fix_base = fixes.len();
             for edits in plan.fixes {
                 fixes.push(Fix::new(rule.id.clone(), edits));
+            }
+            for (index, file) in plan.files {
+                fixes[fix_base + index].files.push(file);
             }
             for planned in plan.findings {
                 let m = &matches[planned.match_index];

@@ -82,6 +82,54 @@ pub fn import_edit(root: Node, source: &str, path: &str) -> Option<(usize, usize
     Some((decl.start_byte(), decl.end_byte(), block))
 }
 
+/// One edit that imports every path of `paths` the file lacks, or `None`.
+/// Edits for several paths may touch the same lines (a single import
+/// becoming a block), so they are applied one after another to a copy and
+/// the changed span is returned as one replacement.
+pub fn imports_edit(source: &str, paths: &[&str]) -> Option<(usize, usize, String)> {
+    let mut current = source.to_string();
+    for path in paths {
+        let tree = super::parse::parse(&current).ok()?;
+        if let Some((start, end, text)) = import_edit(tree.root_node(), &current, path) {
+            current.replace_range(start..end, &text);
+        }
+    }
+    if current == source {
+        return None;
+    }
+    let prefix = source
+        .bytes()
+        .zip(current.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let prefix = floor_char_boundary(source, prefix);
+    let suffix = source[prefix..]
+        .bytes()
+        .rev()
+        .zip(current[prefix..].bytes().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let end = source.len() - suffix;
+    let new_end = current.len() - suffix;
+    let end = ceil_char_boundary(source, end);
+    let new_end = new_end + (end - (source.len() - suffix));
+    Some((prefix, end, current[prefix..new_end].to_string()))
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
+    while !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
 fn insert_into_block(list: Node, source: &str, quoted: &str) -> (usize, usize, String) {
     let specs: Vec<Node> = named_children(list)
         .into_iter()
@@ -168,6 +216,18 @@ mod tests {
             with_import("package x\n\nfunc f() {}\n", "maps"),
             "package x\n\nimport \"maps\"\n\nfunc f() {}\n"
         );
+    }
+
+    #[test]
+    fn several_imports_become_one_edit() {
+        let src = "package x\n\nimport \"database/sql\"\n\nfunc f() {}\n";
+        let (start, end, text) = imports_edit(src, &["time", "context", "database/sql"]).unwrap();
+        let got = format!("{}{}{}", &src[..start], text, &src[end..]);
+        assert_eq!(
+            got,
+            "package x\n\nimport (\n\t\"context\"\n\t\"database/sql\"\n\t\"time\"\n)\n\nfunc f() {}\n"
+        );
+        assert_eq!(imports_edit(src, &["database/sql"]), None);
     }
 
     #[test]

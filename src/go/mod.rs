@@ -1,12 +1,15 @@
 //! Go knowledge that rules call: parsing, syntax helpers, scopes, references,
 //! naming types, generated-file detection. Nothing here knows about rules.
 
+pub mod duration;
+pub mod functions;
 pub mod generated;
 pub mod imports;
 pub mod module;
 pub mod parse;
 pub mod refs;
 pub mod scope;
+pub mod sql;
 pub mod syntax;
 pub mod typeindex;
 pub mod types;

@@ -1,4 +1,5 @@
-//! go.mod: the module's import path and the Go version its code targets.
+//! go.mod: the module's import path, the Go version its code targets and
+//! the modules it requires.
 
 use std::path::{Path, PathBuf};
 
@@ -10,6 +11,8 @@ pub struct Module {
     pub path: String,
     /// The `go` line as (major, minor), e.g. (1, 22).
     pub go_version: Option<(u32, u32)>,
+    /// Module paths of `require` lines (direct and indirect).
+    pub requires: Vec<String>,
 }
 
 impl Module {
@@ -17,6 +20,11 @@ impl Module {
     /// versions are treated as old, so a fix never needs a newer library.
     pub fn go_at_least(&self, major: u32, minor: u32) -> bool {
         self.go_version.is_some_and(|v| v >= (major, minor))
+    }
+
+    /// True when go.mod requires the module `path` (a driver, say).
+    pub fn requires_module(&self, path: &str) -> bool {
+        self.requires.iter().any(|r| r == path)
     }
 
     /// The folder of a package of this module, or `None` for other modules.
@@ -35,11 +43,12 @@ pub fn find_module(dir: &Path) -> Option<Module> {
     while let Some(d) = current {
         let go_mod = d.join("go.mod");
         if let Ok(text) = std::fs::read_to_string(&go_mod) {
-            let (path, go_version) = parse_go_mod(&text);
+            let parsed = parse_go_mod(&text);
             return Some(Module {
                 root: d.to_path_buf(),
-                path: path?,
-                go_version,
+                path: parsed.path?,
+                go_version: parsed.go_version,
+                requires: parsed.requires,
             });
         }
         current = d.parent();
@@ -47,18 +56,38 @@ pub fn find_module(dir: &Path) -> Option<Module> {
     None
 }
 
-pub fn parse_go_mod(text: &str) -> (Option<String>, Option<(u32, u32)>) {
-    let mut path = None;
-    let mut version = None;
+#[derive(Debug, Default)]
+pub struct GoMod {
+    pub path: Option<String>,
+    pub go_version: Option<(u32, u32)>,
+    pub requires: Vec<String>,
+}
+
+pub fn parse_go_mod(text: &str) -> GoMod {
+    let mut parsed = GoMod::default();
+    let mut in_require_block = false;
     for line in text.lines() {
         let line = line.split("//").next().unwrap_or("").trim();
-        if let Some(rest) = line.strip_prefix("module ") {
-            path = Some(rest.trim().trim_matches('"').to_string());
+        if in_require_block {
+            if line == ")" {
+                in_require_block = false;
+            } else if let Some(path) = line.split_whitespace().next() {
+                parsed.requires.push(path.trim_matches('"').to_string());
+            }
+        } else if let Some(rest) = line.strip_prefix("module ") {
+            parsed.path = Some(rest.trim().trim_matches('"').to_string());
         } else if let Some(rest) = line.strip_prefix("go ") {
-            version = parse_version(rest.trim());
+            parsed.go_version = parse_version(rest.trim());
+        } else if let Some(rest) = line.strip_prefix("require") {
+            let rest = rest.trim();
+            if rest == "(" {
+                in_require_block = true;
+            } else if let Some(path) = rest.split_whitespace().next() {
+                parsed.requires.push(path.trim_matches('"').to_string());
+            }
         }
     }
-    (path, version)
+    parsed
 }
 
 fn parse_version(v: &str) -> Option<(u32, u32)> {
@@ -79,15 +108,28 @@ mod tests {
 
     #[test]
     fn reads_module_path_and_version() {
-        let (path, v) =
-            parse_go_mod("// c\nmodule example.com/svc // x\n\ngo 1.21.4\n\nrequire x v1\n");
-        assert_eq!(path.as_deref(), Some("example.com/svc"));
-        assert_eq!(v, Some((1, 21)));
-        assert_eq!(parse_go_mod("module m\ngo 1.22rc1\n").1, Some((1, 22)));
+        let parsed = parse_go_mod(
+            "// c\nmodule example.com/svc // x\n\ngo 1.21.4\n\nrequire x v1\nrequire (\n\tgithub.com/go-sql-driver/mysql v1.8.1\n\tfilippo.io/edwards25519 v1.1.0 // indirect\n)\n",
+        );
+        assert_eq!(parsed.path.as_deref(), Some("example.com/svc"));
+        assert_eq!(parsed.go_version, Some((1, 21)));
+        assert_eq!(
+            parsed.requires,
+            [
+                "x",
+                "github.com/go-sql-driver/mysql",
+                "filippo.io/edwards25519"
+            ]
+        );
+        assert_eq!(
+            parse_go_mod("module m\ngo 1.22rc1\n").go_version,
+            Some((1, 22))
+        );
         let m = Module {
             root: "/r".into(),
             path: "example.com/svc".into(),
             go_version: Some((1, 19)),
+            requires: Vec::new(),
         };
         assert!(!m.go_at_least(1, 21));
         assert_eq!(

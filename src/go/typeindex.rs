@@ -4,6 +4,7 @@
 //! lives in a generated `.pb.go` file of another package. Files are read
 //! for their declarations only; nothing here edits them.
 
+use super::functions::{functions, string_constants, Function};
 use super::imports::{imports, Import};
 use super::module::{find_module, Module};
 use super::parse::parse;
@@ -42,6 +43,10 @@ pub struct Package {
     fields: HashMap<(String, String), TypeExpr>,
     /// Methods with one result: (receiver type name, method) → result type.
     methods: HashMap<(String, String), TypeExpr>,
+    /// Top-level functions and methods, with what their bodies call and use.
+    pub functions: Vec<Function>,
+    /// Package-level string constants: name → value.
+    pub string_constants: HashMap<String, String>,
 }
 
 #[derive(Default)]
@@ -223,15 +228,19 @@ fn load_package(dir: &Path) -> Package {
             continue;
         }
         if let Ok(source) = std::fs::read_to_string(&path) {
-            index_file(&mut package, &source, dir);
+            index_file(&mut package, &source, dir, name);
         }
     }
     package
 }
 
-fn index_file(package: &mut Package, source: &str, dir: &Path) {
+fn index_file(package: &mut Package, source: &str, dir: &Path, file_name: &str) {
     let Ok(tree) = parse(source) else { return };
     let root = tree.root_node();
+    package.functions.extend(functions(root, source, file_name));
+    package
+        .string_constants
+        .extend(string_constants(root, source));
     let file_imports = Arc::new(imports(root, source));
     let expr = |node: Node| TypeExpr {
         text: text(node, source).to_string(),

@@ -16,6 +16,17 @@ pub fn unified(rel: &str, old: &str, new: &str) -> String {
     format!("diff --git a/{rel} b/{rel}\n{body}")
 }
 
+/// The diff that adds file `rel` with `text`, as `git diff` shows it.
+pub fn new_file(rel: &str, text: &str) -> String {
+    let diff = TextDiff::from_lines("", text);
+    let body = diff
+        .unified_diff()
+        .context_radius(3)
+        .header("/dev/null", &format!("b/{rel}"))
+        .to_string();
+    format!("diff --git a/{rel} b/{rel}\nnew file mode 100644\n{body}")
+}
+
 pub fn colorize(diff: &str) -> String {
     let mut out = String::with_capacity(diff.len() + 256);
     for line in diff.split_inclusive('\n') {
@@ -54,5 +65,9 @@ mod tests {
         assert!(d.starts_with("diff --git a/pkg/x.go b/pkg/x.go\n--- a/pkg/x.go\n+++ b/pkg/x.go\n@@ -1,2 +1,2 @@\n"), "{d}");
         assert!(d.ends_with(" a\n-b\n+c\n"), "{d}");
         assert_eq!(unified("x", "same", "same"), "");
+        assert_eq!(
+            new_file("p/h.go", "package p\n"),
+            "diff --git a/p/h.go b/p/h.go\nnew file mode 100644\n--- /dev/null\n+++ b/p/h.go\n@@ -0,0 +1 @@\n+package p\n"
+        );
     }
 }

@@ -87,9 +87,13 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     let mut templates = tera::Tera::default();
+    templates.register_filter("go_duration", go_duration_filter);
     add_template(&mut templates, "message", &file.message).map_err(|(o, m)| at(o, m))?;
     if let Some(template) = file.fix.as_ref().and_then(|f| f.template.as_ref()) {
         add_template(&mut templates, "fix", template).map_err(|(o, m)| at(o, m))?;
+    }
+    if let Some(add_file) = file.fix.as_ref().and_then(|f| f.add_file.as_ref()) {
+        add_template(&mut templates, "file", &add_file.template).map_err(|(o, m)| at(o, m))?;
     }
     let action = actions::compile(file.fix.as_ref(), &query).map_err(|(o, m)| at(o, m))?;
     Ok(Rule {
@@ -188,6 +192,23 @@ fn report_capture(file: &RuleFile, query: &Query) -> Result<u32, (usize, String)
     }
 }
 
+/// `{{ params.backoff | go_duration }}`: `"10ms"` → `10 * time.Millisecond`.
+fn go_duration_filter(
+    value: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    let text = value
+        .as_str()
+        .ok_or_else(|| tera::Error::msg("go_duration: expected a string such as \"10ms\""))?;
+    crate::go::duration::duration_expr(text)
+        .map(tera::Value::String)
+        .ok_or_else(|| {
+            tera::Error::msg(format!(
+                "go_duration: `{text}` is not a duration such as 10ms or 1.5s"
+            ))
+        })
+}
+
 fn add_template(
     tera: &mut tera::Tera,
     name: &str,
@@ -268,14 +289,21 @@ fn parse_param(default: &toml::Value, value: &str) -> Result<toml::Value> {
         toml::Value::Boolean(_) => {
             toml::Value::Boolean(value.trim().parse().context("expected true or false")?)
         }
-        toml::Value::Array(_) => toml::Value::Array(
-            value
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| toml::Value::String(s.to_string()))
-                .collect(),
-        ),
+        // Each element takes the shape of the default's first (numbers stay numbers).
+        toml::Value::Array(items) => {
+            let element = items
+                .first()
+                .cloned()
+                .unwrap_or(toml::Value::String(String::new()));
+            toml::Value::Array(
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| parse_param(&element, s))
+                    .collect::<Result<_>>()?,
+            )
+        }
         _ => toml::Value::String(value.to_string()),
     })
 }

@@ -55,4 +55,30 @@ pub struct FixSpec {
     pub template: Option<Spanned<String>>,
     /// insert: `before` or `after` the capture.
     pub position: Option<Spanned<String>>,
+    /// wrap-function: which functions may be wrapped (`sql-transaction-owner`).
+    pub target: Option<Spanned<String>>,
+    /// wrap-function: the tables whose writers are wrapped (`params.NAME`).
+    pub tables: Option<Spanned<String>>,
+    /// wrap-function: appended to the name of the function holding the
+    /// original body (`Once`: `Save` → `saveOnce`).
+    pub suffix: Option<Spanned<String>>,
+    /// wrap-function: a module go.mod must require for the fix (`params.NAME`
+    /// or a path); without it the finding has no fix.
+    pub requires_module: Option<Spanned<String>>,
+    /// Standard packages the generated code may use; each is imported
+    /// when the generated text uses it.
+    pub imports: Option<Spanned<Vec<String>>>,
+    /// A file the fix adds to the package when the package lacks it.
+    pub add_file: Option<AddFileSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddFileSpec {
+    /// The file name in the package folder.
+    pub name: Spanned<String>,
+    /// Added only when no function of the package has this name.
+    pub unless_declared: Spanned<String>,
+    /// A tera template: captures, params, `package` (the package name).
+    pub template: Spanned<String>,
 }

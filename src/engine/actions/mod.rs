@@ -6,9 +6,10 @@
 mod clone;
 mod localize;
 mod template;
+mod wrap;
 
 use super::context::FileContext;
-use super::edit::Edit;
+use super::edit::{Edit, NewFile};
 use super::matcher::Match;
 use crate::rule::model::FixSpec;
 use crate::rule::Rule;
@@ -58,6 +59,8 @@ pub struct Plan {
     pub findings: Vec<PlannedFinding>,
     /// Each entry is one all-or-nothing fix.
     pub fixes: Vec<Vec<Edit>>,
+    /// Files a fix adds: (index into `fixes`, file). Added only with it.
+    pub files: Vec<(usize, NewFile)>,
 }
 
 #[derive(Debug, Clone)]
@@ -93,31 +96,48 @@ pub fn compile(spec: Option<&FixSpec>, query: &Query) -> Result<Box<dyn Action>,
         "clone" => {
             clone::CloneValue::compile(spec, &capture).map(|a| Box::new(a) as Box<dyn Action>)
         }
+        "wrap-function" => {
+            wrap::WrapFunction::compile(spec, &capture).map(|a| Box::new(a) as Box<dyn Action>)
+        }
         "replace" | "insert" => {
             template::TemplateEdit::compile(spec, &capture).map(|a| Box::new(a) as Box<dyn Action>)
         }
         other => Err((
             spec.action.span().start,
-            format!("unknown action `{other}` (known: clone, localize, replace, insert)"),
+            format!(
+                "unknown action `{other}` (known: clone, localize, replace, insert, wrap-function)"
+            ),
         )),
     }
 }
 
 /// Options an action does not take are mistakes, not silently ignored.
 fn reject_options(spec: &FixSpec, allowed: &[&str]) -> Result<(), (usize, String)> {
-    let given: [(&str, Option<&toml::Spanned<String>>); 6] = [
-        ("closure", spec.closure.as_ref()),
-        ("after", spec.after.as_ref()),
-        ("outer_reads_after", spec.outer_reads_after.as_ref()),
-        ("capture", spec.capture.as_ref()),
-        ("template", spec.template.as_ref()),
-        ("position", spec.position.as_ref()),
+    let given: [(&str, Option<std::ops::Range<usize>>); 12] = [
+        ("closure", spec.closure.as_ref().map(|v| v.span())),
+        ("after", spec.after.as_ref().map(|v| v.span())),
+        (
+            "outer_reads_after",
+            spec.outer_reads_after.as_ref().map(|v| v.span()),
+        ),
+        ("capture", spec.capture.as_ref().map(|v| v.span())),
+        ("template", spec.template.as_ref().map(|v| v.span())),
+        ("position", spec.position.as_ref().map(|v| v.span())),
+        ("target", spec.target.as_ref().map(|v| v.span())),
+        ("tables", spec.tables.as_ref().map(|v| v.span())),
+        ("suffix", spec.suffix.as_ref().map(|v| v.span())),
+        (
+            "requires_module",
+            spec.requires_module.as_ref().map(|v| v.span()),
+        ),
+        ("imports", spec.imports.as_ref().map(|v| v.span())),
+        ("add_file", spec.add_file.as_ref().map(|v| v.name.span())),
     ];
-    for (name, value) in given {
-        if let Some(value) = value {
+    for (name, span) in given {
+        if let Some(span) = span {
             if !allowed.contains(&name) {
                 return Err((
-                    value.span().start,
+                    span.start,
                     format!(
                         "option `{name}` does not apply to action `{}`",
                         spec.action.get_ref()
@@ -164,7 +184,7 @@ impl Action for ReportOnly {
             .collect();
         Plan {
             findings,
-            fixes: Vec::new(),
+            ..Plan::default()
         }
     }
 }
