@@ -222,10 +222,7 @@ impl WrapFunction {
                     ]),
                     Role::NotOwner { tables, reason } => Verdict::Refuse(
                         reason,
-                        vec![
-                            ("tables", listed(&tables)),
-                            ("role", "writes, inside a transaction, to".into()),
-                        ],
+                        vec![("tables", listed(&tables)), ("role", "writes".into())],
                     ),
                 }
             }
@@ -290,7 +287,7 @@ impl WrapFunction {
             Edit::insert(
                 decl.end_byte(),
                 format!(
-                    "\n\n// {once} is one attempt of {}, which runs it\n// again when it fails.\n{attempt_decl}",
+                    "\n\n// {once} is one attempt of {}, which retries it.\n{attempt_decl}",
                     f.name
                 ),
             ),
@@ -358,6 +355,8 @@ struct Signature {
     args: Vec<String>,
     /// Names for the results in the wrapper; the last is the error.
     results: Vec<String>,
+    /// Named results are assigned (`=`); unnamed ones get new names (`:=`).
+    named_results: bool,
     context: Option<String>,
     attempt: String,
 }
@@ -425,6 +424,7 @@ impl Signature {
                 "its last result is not an error, so a failed attempt cannot be seen".into(),
             );
         }
+        let named_results = results.iter().all(|(n, _)| !n.is_empty() && n != "_");
         let last = results.len() - 1;
         let mut names = Vec::new();
         for (i, (name, _)) in results.iter().enumerate() {
@@ -435,7 +435,11 @@ impl Signature {
             } else {
                 format!("r{i}")
             };
-            let chosen = fresh(&wanted, &taken);
+            let chosen = if named_results {
+                wanted
+            } else {
+                fresh(&wanted, &taken)
+            };
             taken.push(chosen.clone());
             names.push(chosen);
         }
@@ -445,6 +449,7 @@ impl Signature {
             type_args,
             args,
             results: names,
+            named_results,
             context,
             attempt,
         })
@@ -469,6 +474,10 @@ impl Signature {
                 format!("{callee}{type_args}({})", self.args.join(", ")),
             ),
             ("results", self.results.join(", ")),
+            (
+                "assign",
+                if self.named_results { "=" } else { ":=" }.to_string(),
+            ),
             ("err", self.results.last().cloned().unwrap_or_default()),
             (
                 "ctx",
