@@ -53,3 +53,13 @@ pub fn create_atomically(path: &Path, contents: &str) -> Result<()> {
         .with_context(|| format!("{}: cannot create the file", path.display()))?;
     Ok(())
 }
+
+/// Writes a file fixgen owns (a patch, a manifest) atomically, whether or
+/// not it exists.
+pub fn create_or_replace(path: &Path, contents: &str) -> Result<()> {
+    if path.exists() {
+        write_atomically(path, contents)
+    } else {
+        create_atomically(path, contents)
+    }
+}

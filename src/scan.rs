@@ -40,9 +40,22 @@ enum Outcome {
 }
 
 pub fn scan(engine: &Engine, files: Vec<SourceFile>) -> ScanReport {
+    scan_with(engine, files, &|_| None)
+}
+
+/// Like `scan`, reading a file's text from `overlay` when it has it (the
+/// result of earlier rules, not yet on disk).
+pub fn scan_with(
+    engine: &Engine,
+    files: Vec<SourceFile>,
+    overlay: &(dyn Fn(&SourceFile) -> Option<String> + Sync),
+) -> ScanReport {
     let outcomes: Vec<Outcome> = files
         .into_par_iter()
-        .map(|file| scan_one(engine, file))
+        .map(|file| match overlay(&file) {
+            Some(text) => scan_text(engine, file, text),
+            None => scan_one(engine, file),
+        })
         .collect();
     let mut report = ScanReport::default();
     for outcome in outcomes {
@@ -108,6 +121,10 @@ fn scan_one(engine: &Engine, file: SourceFile) -> Outcome {
     let Ok(original) = String::from_utf8(bytes) else {
         return Outcome::Skipped(format!("{}: not UTF-8; skipped", file.rel));
     };
+    scan_text(engine, file, original)
+}
+
+fn scan_text(engine: &Engine, file: SourceFile, original: String) -> Outcome {
     if engine.candidate_rules(&original).is_empty() {
         return Outcome::Quiet;
     }

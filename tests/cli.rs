@@ -1,9 +1,11 @@
 //! The command-line contract, exercised as a user would: real files in a
 //! temporary folder (a git repository where it matters), the real binary.
 
+mod support;
+
 use std::fs;
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::Sandbox;
 
 const RACY_TEST: &str = r#"package x
 
@@ -36,65 +38,6 @@ func TestTools(t *testing.T) {
 
 fn fixed(source: &str) -> String {
     source.replace("\t\terr = update(ws)", "\t\terr := update(ws)")
-}
-
-struct Sandbox {
-    dir: tempfile::TempDir,
-}
-
-impl Sandbox {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        fs::write(
-            dir.path().join("go.mod"),
-            "module example.com/x\n\ngo 1.22\n",
-        )
-        .unwrap();
-        Sandbox { dir }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn write(&self, rel: &str, text: &str) -> PathBuf {
-        let path = self.path().join(rel);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(&path, text).unwrap();
-        path
-    }
-
-    fn read(&self, rel: &str) -> String {
-        fs::read_to_string(self.path().join(rel)).unwrap()
-    }
-
-    fn git(&self, args: &[&str]) {
-        let out = Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-            .args(args)
-            .current_dir(self.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    fn commit_all(&self) {
-        self.git(&["init", "-q", "-b", "main"]);
-        self.git(&["add", "-A"]);
-        self.git(&["commit", "-qm", "init"]);
-    }
-
-    fn fixgen(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_fixgen"))
-            .args(args)
-            .current_dir(self.path())
-            .output()
-            .unwrap()
-    }
 }
 
 fn stdout(out: &Output) -> String {

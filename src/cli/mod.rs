@@ -3,6 +3,7 @@
 
 mod apply;
 mod check;
+mod patch;
 mod preview;
 mod rules;
 mod session;
@@ -68,6 +69,17 @@ pub enum Command {
         #[arg(long)]
         allow_dirty: bool,
     },
+    /// Write one patch per rule (git format-patch form; `git am` applies them in order). Exit 0: ok, 2: error.
+    Patch {
+        #[arg(value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Where the patches go.
+        #[arg(long, value_name = "DIR", default_value = "patches-out")]
+        out: PathBuf,
+        /// Commit message templates (commit.tera) instead of the built-in ones.
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
+    },
     /// Run every rule's fixtures (before → after, then idempotency). Exit 0: pass, 1: fail.
     Test {
         /// The fixtures folder (default: ./fixtures, and DIR/fixtures for each --rules DIR).
@@ -90,6 +102,11 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Check { paths, format } => check::run(&global, &paths, format),
         Command::Preview { paths } => preview::run(&global, &paths),
         Command::Apply { paths, allow_dirty } => apply::run(&global, &paths, allow_dirty),
+        Command::Patch {
+            paths,
+            out,
+            templates,
+        } => patch::run(&global, &paths, &out, templates.as_deref()),
         Command::Test { fixtures } => test::run(&global, &fixtures),
     }
 }

@@ -66,3 +66,37 @@ pub fn open(global: &GlobalArgs, paths: &[PathBuf]) -> Result<Session> {
         report,
     })
 }
+
+/// The fixes grouped by rule, each rule run on the result of those before
+/// it: what `patch` and `pr` turn into patches and commits.
+pub fn open_by_rule(
+    global: &GlobalArgs,
+    paths: &[PathBuf],
+) -> Result<(Workspace, fixgen::changeset::ChangeSet)> {
+    let paths: Vec<PathBuf> = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    let workspace = Workspace::discover(&paths[0])?;
+    let rules = select_rules(
+        load_rules(&global.rule_dirs)?,
+        &Selection {
+            only: global.rules_only.clone(),
+            sets: global.sets.clone(),
+        },
+    )?;
+    let locations = global
+        .at
+        .iter()
+        .map(|a| relative_location(a, Some(&workspace)))
+        .collect::<Result<Vec<_>>>()?;
+    let selection = workspace.select(&paths)?;
+    let mut changes =
+        fixgen::changeset::by_rule(rules, &locations, &workspace.root, &selection.files);
+    changes.warnings.splice(0..0, selection.warnings);
+    for warning in &changes.warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok((workspace, changes))
+}

@@ -24,3 +24,16 @@ pub fn uncommitted_paths(root: &Path) -> Result<Option<Vec<String>>> {
         .collect();
     Ok(Some(paths))
 }
+
+/// Who commits and patches are from: git's `user.name` and `user.email`,
+/// else fixgen itself.
+pub fn author(root: &Path) -> crate::output::patch::Author {
+    let config = git2::Repository::open(root)
+        .and_then(|r| r.config())
+        .or_else(|_| git2::Config::open_default());
+    let get = |key: &str| config.as_ref().ok().and_then(|c| c.get_string(key).ok());
+    crate::output::patch::Author {
+        name: get("user.name").unwrap_or_else(|| "fixgen".into()),
+        email: get("user.email").unwrap_or_else(|| "fixgen@localhost".into()),
+    }
+}

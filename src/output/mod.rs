@@ -2,6 +2,8 @@
 
 pub mod diff;
 pub mod findings;
+pub mod messages;
+pub mod patch;
 
 use std::io::IsTerminal as _;
 

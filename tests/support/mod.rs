@@ -1,6 +1,8 @@
 //! Helpers shared by integration tests.
 
-use std::process::{Command, Stdio};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
 
 /// Returns true if the external tool `name` can be run.
 ///
@@ -43,4 +45,66 @@ pub fn require_tool(name: &str) -> bool {
     );
     let _ = std::io::Write::write_all(&mut std::io::stderr(), banner.as_bytes());
     false
+}
+
+/// A temporary folder with a go.mod, where tests run the real binary.
+#[allow(dead_code)]
+pub struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+#[allow(dead_code)]
+impl Sandbox {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("go.mod"),
+            "module example.com/x\n\ngo 1.22\n",
+        )
+        .unwrap();
+        Sandbox { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, text: &str) -> PathBuf {
+        let path = self.path().join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, text).unwrap();
+        path
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        fs::read_to_string(self.path().join(rel)).unwrap()
+    }
+
+    pub fn git(&self, args: &[&str]) {
+        let out = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(self.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    pub fn commit_all(&self) {
+        self.git(&["init", "-q", "-b", "main"]);
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-qm", "init"]);
+    }
+
+    pub fn fixgen(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_fixgen"))
+            .args(args)
+            .current_dir(self.path())
+            .output()
+            .unwrap()
+    }
 }

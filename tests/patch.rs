@@ -1,0 +1,223 @@
+//! `fixgen patch`: patches that `git am` applies to a fresh clone give
+//! exactly the tree `fixgen apply` gives; the source tree is left alone.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use support::Sandbox;
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+/// A repository with two racy modules: two rules change something.
+fn racy_repo() -> Sandbox {
+    let sandbox = Sandbox::new();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/e2e");
+    copy_dir(
+        &fixtures.join("parallel-subtests"),
+        &sandbox.path().join("subtests"),
+    );
+    copy_dir(
+        &fixtures.join("request-slices"),
+        &sandbox.path().join("slices"),
+    );
+    sandbox.commit_all();
+    sandbox
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Every file under `dir` but .git, relative path → content.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.file_name().is_some_and(|n| n == ".git") {
+                continue;
+            }
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.push((rel, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn git_am_of_the_patches_gives_the_tree_apply_gives() {
+    let repo = racy_repo();
+    let before = tree(repo.path());
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = repo.fixgen(&["patch", "--out", out_dir.path().to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        listed.contains("0001-parallel-subtest-shared-var.patch"),
+        "{listed}"
+    );
+    assert!(
+        listed.contains("0002-request-slice-alias.patch"),
+        "{listed}"
+    );
+    assert_eq!(
+        tree(repo.path()),
+        before,
+        "patch must not change the source tree"
+    );
+
+    let patch = std::fs::read_to_string(
+        out_dir
+            .path()
+            .join("0001-parallel-subtest-shared-var.patch"),
+    )
+    .unwrap();
+    let subject = patch.lines().find(|l| l.starts_with("Subject: ")).unwrap();
+    assert!(
+        subject.contains("parallel-subtest-shared-var")
+            && subject.len() <= "Subject: [PATCH 1/2] ".len() + 72,
+        "{subject}"
+    );
+    assert!(
+        patch.contains("\nFixgen-Marker: parallel-subtest-shared-var/"),
+        "{patch}"
+    );
+    assert!(
+        patch.contains("- subtests/tools_test.go:19: "),
+        "places changed: {patch}"
+    );
+
+    let clones = tempfile::tempdir().unwrap();
+    let patched = clones.path().join("patched");
+    let applied = clones.path().join("applied");
+    for dir in [&patched, &applied] {
+        git(
+            clones.path(),
+            &[
+                "clone",
+                "-q",
+                repo.path().to_str().unwrap(),
+                dir.to_str().unwrap(),
+            ],
+        );
+    }
+    let mut patches: Vec<String> = std::fs::read_dir(out_dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .filter(|p| p.ends_with(".patch"))
+        .collect();
+    patches.sort();
+    let mut am = vec!["am", "-q"];
+    am.extend(patches.iter().map(String::as_str));
+    git(&patched, &am);
+    let log = git(&patched, &["log", "--format=%s"]);
+    assert_eq!(
+        log.lines().collect::<Vec<_>>(),
+        [
+            "request-slice-alias: fix 2 findings in 1 file",
+            "parallel-subtest-shared-var: fix 5 findings in 1 file",
+            "init"
+        ]
+    );
+    let apply = Command::new(env!("CARGO_BIN_EXE_fixgen"))
+        .arg("apply")
+        .current_dir(&applied)
+        .output()
+        .unwrap();
+    assert!(
+        apply.status.success(),
+        "{}",
+        String::from_utf8_lossy(&apply.stderr)
+    );
+    assert_eq!(tree(&patched), tree(&applied));
+    assert_ne!(tree(&patched), before);
+
+    // Stable names: a second run rewrites the same files, and stale ones go.
+    std::fs::write(out_dir.path().join("0003-gone.patch"), "old").unwrap();
+    let again = repo.fixgen(&["patch", "--out", out_dir.path().to_str().unwrap()]);
+    assert_eq!(again.stdout, out.stdout);
+    assert!(!out_dir.path().join("0003-gone.patch").exists());
+}
+
+#[test]
+fn patch_with_nothing_to_fix_writes_nothing() {
+    let repo = Sandbox::new();
+    repo.write("x.go", "package x\n\nfunc f() {}\n");
+    repo.commit_all();
+    let out = repo.fixgen(&["patch"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing to fix"));
+    let written: Vec<_> = std::fs::read_dir(repo.path().join("patches-out"))
+        .unwrap()
+        .collect();
+    assert_eq!(written.len(), 1, "only the folder's own .gitignore");
+    let status = git(repo.path(), &["status", "--porcelain"]);
+    assert_eq!(status, "", "the output folder ignores itself");
+}
+
+#[test]
+fn user_templates_replace_the_commit_message() {
+    let repo = racy_repo();
+    let templates = tempfile::tempdir().unwrap();
+    std::fs::write(
+        templates.path().join("commit.tera"),
+        "fix({{ rule.id }}): {{ summary }}\n\nMarker {{ marker }}\n",
+    )
+    .unwrap();
+    let out = repo.fixgen(&["patch", "--templates", templates.path().to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let patch = repo.read("patches-out/0001-parallel-subtest-shared-var.patch");
+    assert!(patch.contains("Subject: [PATCH 1/2] fix(parallel-subtest-shared-var): fix 5 findings in 1 file\n\nMarker parallel-subtest-shared-var/"), "{patch}");
+
+    std::fs::write(templates.path().join("commit.tera"), "{{ broken").unwrap();
+    let out = repo.fixgen(&["patch", "--templates", templates.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("commit.tera"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
