@@ -34,12 +34,23 @@ pub struct ChangeSet {
     pub warnings: Vec<String>,
 }
 
+/// How the rules' changes relate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stacking {
+    /// Each rule runs on the result of those before it: patches and one
+    /// branch with a commit per rule.
+    Chained,
+    /// Each rule runs on the tree as it is: one branch per rule.
+    Independent,
+}
+
 /// Runs `rules` one at a time over `files` under `root`.
 pub fn by_rule(
     rules: Vec<Rule>,
     locations: &[Location],
     root: &Path,
     files: &[SourceFile],
+    stacking: Stacking,
 ) -> ChangeSet {
     let mut overlay: BTreeMap<String, String> = BTreeMap::new();
     let mut out = ChangeSet {
@@ -76,8 +87,10 @@ pub fn by_rule(
         }
         changed.sort_by(|a, b| a.path.cmp(&b.path));
         let findings = report.findings().filter(|f| f.fixable).cloned().collect();
-        for change in &changed {
-            overlay.insert(change.path.clone(), change.new.clone());
+        if stacking == Stacking::Chained {
+            for change in &changed {
+                overlay.insert(change.path.clone(), change.new.clone());
+            }
         }
         out.rules.push(RuleChanges {
             rule_id,

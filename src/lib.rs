@@ -5,10 +5,12 @@
 pub mod changeset;
 pub mod engine;
 pub mod fixtures;
+pub mod forge;
 pub mod fsio;
 pub mod git;
 pub mod go;
 pub mod output;
+pub mod publish;
 pub mod rule;
 pub mod scan;
 pub mod workspace;

@@ -41,7 +41,7 @@ pub fn run(global: &GlobalArgs, paths: &[PathBuf], allow_dirty: bool) -> anyhow:
 
 /// Like `cargo fix`: a fix mixed into uncommitted work cannot be reviewed
 /// or undone on its own.
-fn refuse_dirty_tree(root: &std::path::Path) -> anyhow::Result<()> {
+pub(super) fn refuse_dirty_tree(root: &std::path::Path) -> anyhow::Result<()> {
     let Some(dirty) = fixgen::git::uncommitted_paths(root)? else {
         return Ok(());
     };

@@ -4,6 +4,7 @@
 mod apply;
 mod check;
 mod patch;
+mod pr;
 mod preview;
 mod rules;
 mod session;
@@ -80,6 +81,8 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
     },
+    /// Branch, commit per rule, push, and open or update the pull request. Exit 0: ok, 2: error.
+    Pr(pr::PrArgs),
     /// Run every rule's fixtures (before → after, then idempotency). Exit 0: pass, 1: fail.
     Test {
         /// The fixtures folder (default: ./fixtures, and DIR/fixtures for each --rules DIR).
@@ -107,6 +110,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             out,
             templates,
         } => patch::run(&global, &paths, &out, templates.as_deref()),
+        Command::Pr(args) => pr::run(&global, &args),
         Command::Test { fixtures } => test::run(&global, &fixtures),
     }
 }

@@ -17,7 +17,8 @@ pub fn run(
     templates: Option<&Path>,
 ) -> Result<u8> {
     let messages = Messages::load(templates)?;
-    let (workspace, changes) = session::open_by_rule(global, paths)?;
+    let (workspace, changes) =
+        session::open_by_rule(global, paths, fixgen::changeset::Stacking::Chained)?;
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     // The folder ignores itself, so patches never make the tree dirty.
     let ignore = out.join(".gitignore");

@@ -72,6 +72,7 @@ pub fn open(global: &GlobalArgs, paths: &[PathBuf]) -> Result<Session> {
 pub fn open_by_rule(
     global: &GlobalArgs,
     paths: &[PathBuf],
+    stacking: fixgen::changeset::Stacking,
 ) -> Result<(Workspace, fixgen::changeset::ChangeSet)> {
     let paths: Vec<PathBuf> = if paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -92,8 +93,13 @@ pub fn open_by_rule(
         .map(|a| relative_location(a, Some(&workspace)))
         .collect::<Result<Vec<_>>>()?;
     let selection = workspace.select(&paths)?;
-    let mut changes =
-        fixgen::changeset::by_rule(rules, &locations, &workspace.root, &selection.files);
+    let mut changes = fixgen::changeset::by_rule(
+        rules,
+        &locations,
+        &workspace.root,
+        &selection.files,
+        stacking,
+    );
     changes.warnings.splice(0..0, selection.warnings);
     for warning in &changes.warnings {
         eprintln!("warning: {warning}");

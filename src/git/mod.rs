@@ -1,5 +1,8 @@
 //! git through git2.
 
+pub mod branch;
+pub mod remote;
+
 use anyhow::Result;
 use std::path::Path;
 

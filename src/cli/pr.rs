@@ -1,0 +1,135 @@
+//! `fixgen pr`: a branch per rule (or one with `--single-branch`), one
+//! commit per rule, pushed to the remote, and the pull request opened or
+//! updated through the forge's API. `--dry-run` shows it all and sends
+//! nothing.
+
+use super::{session, GlobalArgs};
+use anyhow::{anyhow, bail, Context as _, Result};
+use clap::Args;
+use fixgen::changeset::Stacking;
+use fixgen::forge::{self, Kind};
+use fixgen::output::messages::{Messages, VERIFIED_BY_FIXGEN};
+use fixgen::publish::{self, Target};
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct PrArgs {
+    #[arg(value_name = "PATH")]
+    pub path: Option<PathBuf>,
+    /// The branch the pull requests merge into.
+    #[arg(long, value_name = "BRANCH")]
+    pub base: String,
+    #[arg(long, value_name = "NAME", default_value = "origin")]
+    pub remote: String,
+    /// The forge; by default named by the remote's host.
+    #[arg(long, value_enum)]
+    pub forge: Option<Kind>,
+    /// The forge's API base URL (GitHub Enterprise, self-hosted GitLab or Gitea).
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// The repository on the forge; by default what the remote's URL names.
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub slug: Option<String>,
+    #[arg(long)]
+    pub draft: bool,
+    /// A label for new pull requests (repeatable).
+    #[arg(long = "label", value_name = "LABEL")]
+    pub labels: Vec<String>,
+    /// A reviewer for new pull requests (repeatable).
+    #[arg(long = "reviewer", value_name = "USER")]
+    pub reviewers: Vec<String>,
+    /// One branch (fixgen/fixes) with a commit per rule, instead of a branch per rule.
+    #[arg(long)]
+    pub single_branch: bool,
+    /// Print the branches, commit messages, titles, bodies and diffs; push nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Commit message and PR body templates (commit.tera, pr.tera).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+pub fn run(global: &GlobalArgs, args: &PrArgs) -> Result<u8> {
+    let messages = Messages::load(args.templates.as_deref())?;
+    let stacking = if args.single_branch {
+        Stacking::Chained
+    } else {
+        Stacking::Independent
+    };
+    let paths: Vec<PathBuf> = args.path.iter().cloned().collect();
+    let (workspace, changes) = session::open_by_rule(global, &paths, stacking)?;
+    if !workspace.in_git {
+        bail!("fixgen pr needs a git repository");
+    }
+    if changes.rules.is_empty() {
+        eprintln!("nothing to fix: no pull request");
+        return Ok(0);
+    }
+    let plans = publish::plan(
+        &changes.rules,
+        args.single_branch,
+        &messages,
+        VERIFIED_BY_FIXGEN,
+    )?;
+    if args.dry_run {
+        for plan in &plans {
+            println!("{}", publish::describe(plan, &args.base));
+        }
+        eprintln!(
+            "dry run: {} branch(es); nothing pushed or sent",
+            plans.len()
+        );
+        return Ok(0);
+    }
+    // The commits hold the fixed files as they are in the working tree.
+    super::apply::refuse_dirty_tree(&workspace.root)?;
+    let repo = git2::Repository::open(&workspace.root)?;
+    let head = repo
+        .head()
+        .and_then(|h| h.peel_to_commit())
+        .context("the repository has no commit to branch from")?
+        .id();
+    let remote_url = fixgen::git::remote::url(&repo, &args.remote)?;
+    let from_url = forge::parse_remote_url(&remote_url);
+    let kind = args.forge.or(from_url.kind).ok_or_else(|| {
+        anyhow!("cannot tell the forge from the remote's URL: pass --forge github|gitlab|gitea")
+    })?;
+    let api_url = args.api_url.clone().or(from_url.api_url).ok_or_else(|| {
+        anyhow!("cannot tell the forge's API URL from the remote's URL: pass --api-url")
+    })?;
+    let slug = args
+        .slug
+        .clone()
+        .or(from_url.slug)
+        .ok_or_else(|| anyhow!("cannot tell OWNER/NAME from the remote's URL: pass --slug"))?;
+    let variable = forge::token_variable(kind);
+    let token = std::env::var(variable).ok().filter(|t| !t.is_empty());
+    if token.is_none() {
+        eprintln!("warning: {variable} is not set; the forge may refuse to open pull requests");
+    }
+    let forge = forge::connect(kind, &api_url, &slug, token.clone())?;
+    let author = fixgen::git::author(&workspace.root);
+    let target = Target {
+        repo: &repo,
+        remote: &args.remote,
+        base: &args.base,
+        head,
+        author: &author,
+        token: token.as_deref(),
+        forge: forge.as_ref(),
+        draft: args.draft,
+        labels: &args.labels,
+        reviewers: &args.reviewers,
+    };
+    let mut failed = 0;
+    for plan in &plans {
+        match publish::publish(&target, plan) {
+            Ok(outcome) => println!("{}: {outcome}", plan.name),
+            Err(e) => {
+                eprintln!("error: {}: {e:#}", plan.name);
+                failed += 1;
+            }
+        }
+    }
+    Ok(if failed == 0 { 0 } else { 2 })
+}

@@ -1,0 +1,461 @@
+//! `fixgen pr` end to end: a real push over git to a local bare
+//! repository, and the forge API exercised against a small HTTP server on
+//! 127.0.0.1 that speaks the GitHub and GitLab endpoints fixgen uses.
+
+mod support;
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+use support::Sandbox;
+
+const TOKEN: &str = "tok-3f9a7c1e-never-print-me";
+
+#[derive(Debug, Clone)]
+struct Request {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+#[derive(Default)]
+struct ForgeState {
+    requests: Vec<Request>,
+    /// Pull requests as the forge would list them (JSON, newest last).
+    pulls: Vec<Value>,
+    /// Answer the next write with 429 and Retry-After: 1.
+    rate_limit_next_write: bool,
+}
+
+/// A forge on 127.0.0.1: `github` or `gitlab` flavour.
+struct FakeForge {
+    url: String,
+    state: Arc<Mutex<ForgeState>>,
+}
+
+impl FakeForge {
+    fn start(gitlab: bool) -> FakeForge {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let state = Arc::new(Mutex::new(ForgeState::default()));
+        let shared = state.clone();
+        let base = url.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let Some(request) = read_request(&mut stream) else {
+                    continue;
+                };
+                let (status, extra, body) = answer(&shared, &request, gitlab, &base);
+                shared.lock().unwrap().requests.push(request);
+                let reply = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n{extra}\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(reply.as_bytes());
+            }
+        });
+        FakeForge { url, state }
+    }
+
+    fn requests(&self) -> Vec<Request> {
+        self.state.lock().unwrap().requests.clone()
+    }
+
+    fn pulls(&self) -> Vec<Value> {
+        self.state.lock().unwrap().pulls.clone()
+    }
+}
+
+fn read_request(stream: &mut std::net::TcpStream) -> Option<Request> {
+    let mut reader = BufReader::new(stream.try_clone().ok()?);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_string();
+    let path = parts.next()?.to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).ok()?;
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            headers.push((name.trim().to_ascii_lowercase(), value.trim().to_string()));
+        }
+    }
+    let length = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(Request {
+        method,
+        path,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
+fn query(path: &str, key: &str) -> Option<String> {
+    let (_, q) = path.split_once('?')?;
+    q.split('&')
+        .find_map(|kv| kv.strip_prefix(&format!("{key}=")).map(str::to_string))
+}
+
+/// (status line, extra headers, JSON body).
+fn answer(
+    state: &Mutex<ForgeState>,
+    request: &Request,
+    gitlab: bool,
+    base: &str,
+) -> (String, String, String) {
+    let mut state = state.lock().unwrap();
+    let write = request.method != "GET";
+    if write && state.rate_limit_next_write {
+        state.rate_limit_next_write = false;
+        return (
+            "429 Too Many Requests".into(),
+            "Retry-After: 1\r\n".into(),
+            "{}".into(),
+        );
+    }
+    let ok = |v: &Value| ("200 OK".to_string(), String::new(), v.to_string());
+    let body: Value = serde_json::from_str(&request.body).unwrap_or(Value::Null);
+    let route = request.path.split('?').next().unwrap_or("");
+    let (list, item) = if gitlab {
+        (
+            "/projects/acme%2Fapi/merge_requests",
+            "/projects/acme%2Fapi/merge_requests/",
+        )
+    } else {
+        ("/repos/acme/api/pulls", "/repos/acme/api/pulls/")
+    };
+    match (request.method.as_str(), route) {
+        ("GET", r) if r == list => {
+            let branch = if gitlab {
+                query(&request.path, "source_branch")
+            } else {
+                query(&request.path, "head").map(|h| h.trim_start_matches("acme:").to_string())
+            };
+            let found: Vec<Value> = state
+                .pulls
+                .iter()
+                .rev()
+                .filter(|p| {
+                    let head = if gitlab {
+                        &p["source_branch"]
+                    } else {
+                        &p["head"]["ref"]
+                    };
+                    Some(head.as_str().unwrap_or("")) == branch.as_deref()
+                })
+                .cloned()
+                .collect();
+            ok(&Value::Array(found))
+        }
+        ("POST", r) if r == list => {
+            let number = state.pulls.len() as u64 + 1;
+            let pr = if gitlab {
+                json!({"iid": number, "web_url": format!("{base}/acme/api/-/merge_requests/{number}"),
+                       "state": "opened", "description": body["description"], "title": body["title"],
+                       "source_branch": body["source_branch"], "target_branch": body["target_branch"]})
+            } else {
+                json!({"number": number, "html_url": format!("{base}/acme/api/pull/{number}"),
+                       "state": "open", "merged_at": null, "body": body["body"], "title": body["title"],
+                       "head": {"ref": body["head"]}, "base": {"ref": body["base"]}})
+            };
+            state.pulls.push(pr.clone());
+            ("201 Created".into(), String::new(), pr.to_string())
+        }
+        (method, r) if r.starts_with(item) && (method == "PATCH" || method == "PUT") => {
+            let number: u64 = r[item.len()..].parse().unwrap_or(0);
+            let key = if gitlab { "iid" } else { "number" };
+            let text_key = if gitlab { "description" } else { "body" };
+            match state
+                .pulls
+                .iter_mut()
+                .find(|p| p[key].as_u64() == Some(number))
+            {
+                Some(pr) => {
+                    pr[text_key] = body[text_key].clone();
+                    pr["title"] = body["title"].clone();
+                    ok(&pr.clone())
+                }
+                None => ("404 Not Found".into(), String::new(), "{}".into()),
+            }
+        }
+        ("POST", r)
+            if !gitlab && r.starts_with("/repos/acme/api/issues/") && r.ends_with("/labels") =>
+        {
+            ok(&body["labels"])
+        }
+        _ => (
+            "404 Not Found".into(),
+            String::new(),
+            "{\"message\":\"Not Found\"}".into(),
+        ),
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A repository with racy parallel subtests, pushed to a local bare remote.
+fn repo_with_remote() -> (Sandbox, tempfile::TempDir) {
+    let sandbox = Sandbox::new();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/e2e/parallel-subtests");
+    for entry in std::fs::read_dir(&fixture).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, sandbox.path().join(path.file_name().unwrap())).unwrap();
+    }
+    sandbox.commit_all();
+    let remote = tempfile::tempdir().unwrap();
+    git(remote.path(), &["init", "-q", "--bare", "-b", "main"]);
+    git(
+        sandbox.path(),
+        &["remote", "add", "origin", remote.path().to_str().unwrap()],
+    );
+    git(sandbox.path(), &["push", "-q", "origin", "main"]);
+    (sandbox, remote)
+}
+
+fn pr(sandbox: &Sandbox, forge: &FakeForge, kind: &str, extra: &[&str]) -> Output {
+    let variable = if kind == "gitlab" {
+        "GITLAB_TOKEN"
+    } else {
+        "GITHUB_TOKEN"
+    };
+    let mut args = vec![
+        "pr",
+        "--base",
+        "main",
+        "--forge",
+        kind,
+        "--api-url",
+        &forge.url,
+        "--slug",
+        "acme/api",
+    ];
+    args.extend_from_slice(extra);
+    Command::new(env!("CARGO_BIN_EXE_fixgen"))
+        .args(&args)
+        .current_dir(sandbox.path())
+        .env(variable, TOKEN)
+        .output()
+        .unwrap()
+}
+
+fn all_output(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn assert_ok_without_token(out: &Output) -> String {
+    let text = all_output(out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(!text.contains(TOKEN), "the token was printed:\n{text}");
+    text
+}
+
+const BRANCH: &str = "fixgen/parallel-subtest-shared-var";
+
+#[test]
+fn github_one_pull_request_after_two_runs() {
+    let (sandbox, remote) = repo_with_remote();
+    let forge = FakeForge::start(false);
+    forge.state.lock().unwrap().rate_limit_next_write = true;
+
+    let first = assert_ok_without_token(&pr(&sandbox, &forge, "github", &["--label", "flaky"]));
+    assert!(
+        first.contains(&format!("{BRANCH}: opened {}/acme/api/pull/1", forge.url)),
+        "{first}"
+    );
+    assert!(first.contains("rate limit: waiting 1s"), "{first}");
+    let second = assert_ok_without_token(&pr(&sandbox, &forge, "github", &[]));
+    assert!(
+        second.contains(&format!("{BRANCH}: updated {}/acme/api/pull/1", forge.url)),
+        "{second}"
+    );
+    assert_eq!(
+        forge.pulls().len(),
+        1,
+        "a second run must not open another PR"
+    );
+
+    // The branch reached the remote: one commit on main, with the marker.
+    let log = git(
+        remote.path(),
+        &["log", "--format=%s%n%b", &format!("main..{BRANCH}")],
+    );
+    assert!(
+        log.starts_with("parallel-subtest-shared-var: fix 5 findings in 1 file"),
+        "{log}"
+    );
+    assert!(
+        log.contains("Fixgen-Marker: parallel-subtest-shared-var/"),
+        "{log}"
+    );
+    let file = git(remote.path(), &["show", &format!("{BRANCH}:tools_test.go")]);
+    assert!(
+        file.contains("\t\terr := store.UpdateAppHealth(ctx, id)"),
+        "{file}"
+    );
+    assert_eq!(
+        git(sandbox.path(), &["status", "--porcelain"]),
+        "",
+        "the working tree is untouched"
+    );
+
+    let requests = forge.requests();
+    let create = requests
+        .iter()
+        .find(|r| r.method == "POST" && r.path == "/repos/acme/api/pulls")
+        .unwrap();
+    assert!(create
+        .headers
+        .contains(&("authorization".into(), format!("Bearer {TOKEN}"))));
+    let sent: Value = serde_json::from_str(&create.body).unwrap();
+    assert_eq!(
+        (sent["head"].as_str(), sent["base"].as_str()),
+        (Some(BRANCH), Some("main"))
+    );
+    let body = sent["body"].as_str().unwrap();
+    assert!(
+        body.contains("`parallel-subtest-shared-var`") && body.contains("`tools_test.go:19`"),
+        "{body}"
+    );
+    assert!(
+        body.contains("fixgen-marker: parallel-subtest-shared-var/"),
+        "{body}"
+    );
+    assert!(requests
+        .iter()
+        .any(|r| r.path == "/repos/acme/api/issues/1/labels"));
+    assert!(requests
+        .iter()
+        .any(|r| r.method == "PATCH" && r.path == "/repos/acme/api/pulls/1"));
+}
+
+#[test]
+fn a_branch_with_someone_elses_commits_is_left_alone() {
+    let (sandbox, remote) = repo_with_remote();
+    let forge = FakeForge::start(false);
+    assert_ok_without_token(&pr(&sandbox, &forge, "github", &[]));
+    // A colleague pushes to the fix branch.
+    let clone = tempfile::tempdir().unwrap();
+    let work = clone.path().join("w");
+    git(
+        clone.path(),
+        &[
+            "clone",
+            "-q",
+            "-b",
+            BRANCH,
+            remote.path().to_str().unwrap(),
+            work.to_str().unwrap(),
+        ],
+    );
+    std::fs::write(work.join("NOTES"), "mine\n").unwrap();
+    git(&work, &["add", "NOTES"]);
+    git(&work, &["-c", "user.name=Alice", "commit", "-qm", "a note"]);
+    git(&work, &["push", "-q", "origin", BRANCH]);
+    let before = git(remote.path(), &["rev-parse", BRANCH]);
+
+    let again = assert_ok_without_token(&pr(&sandbox, &forge, "github", &[]));
+    assert!(
+        again.contains("left alone") && again.contains("Alice"),
+        "{again}"
+    );
+    assert_eq!(
+        git(remote.path(), &["rev-parse", BRANCH]),
+        before,
+        "not force-pushed"
+    );
+    assert_eq!(forge.pulls().len(), 1);
+}
+
+#[test]
+fn a_pull_request_closed_without_merging_is_not_reopened() {
+    let (sandbox, _remote) = repo_with_remote();
+    let forge = FakeForge::start(false);
+    assert_ok_without_token(&pr(&sandbox, &forge, "github", &[]));
+    forge.state.lock().unwrap().pulls[0]["state"] = json!("closed");
+    let again = assert_ok_without_token(&pr(&sandbox, &forge, "github", &[]));
+    assert!(again.contains("not reopened"), "{again}");
+    assert_eq!(forge.pulls().len(), 1);
+}
+
+#[test]
+fn gitlab_one_merge_request_after_two_runs() {
+    let (sandbox, _remote) = repo_with_remote();
+    let forge = FakeForge::start(true);
+    let first = assert_ok_without_token(&pr(&sandbox, &forge, "gitlab", &["--draft"]));
+    assert!(
+        first.contains("opened") && first.contains("/merge_requests/1"),
+        "{first}"
+    );
+    let second = assert_ok_without_token(&pr(&sandbox, &forge, "gitlab", &[]));
+    assert!(second.contains("updated"), "{second}");
+    assert_eq!(forge.pulls().len(), 1);
+    let requests = forge.requests();
+    let create = requests.iter().find(|r| r.method == "POST").unwrap();
+    assert!(create
+        .headers
+        .contains(&("private-token".into(), TOKEN.into())));
+    let sent: Value = serde_json::from_str(&create.body).unwrap();
+    assert!(sent["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("Draft: parallel-subtest-shared-var"));
+    assert!(sent["description"]
+        .as_str()
+        .unwrap()
+        .contains("`tools_test.go:19`"));
+    assert!(requests
+        .iter()
+        .any(|r| r.method == "PUT" && r.path == "/projects/acme%2Fapi/merge_requests/1"));
+}
+
+#[test]
+fn dry_run_shows_everything_and_sends_nothing() {
+    let (sandbox, remote) = repo_with_remote();
+    let forge = FakeForge::start(false);
+    let out = assert_ok_without_token(&pr(&sandbox, &forge, "github", &["--dry-run"]));
+    for expected in [
+        &format!("branch: {BRANCH} (from main)"),
+        "    parallel-subtest-shared-var: fix 5 findings in 1 file",
+        "pull request title: parallel-subtest-shared-var: fix 5 findings in 1 file",
+        "    Fixgen-Marker: parallel-subtest-shared-var/",
+        "+\t\terr := store.UpdateAppHealth(ctx, id)",
+        "nothing pushed or sent",
+    ] {
+        assert!(out.contains(expected), "dry run lacks {expected:?}:\n{out}");
+    }
+    assert!(forge.requests().is_empty(), "a dry run calls no API");
+    let branches = git(remote.path(), &["branch", "--list"]);
+    assert!(!branches.contains("fixgen/"), "{branches}");
+}
