@@ -5,14 +5,20 @@
 use anyhow::{anyhow, Result};
 use git2::{Cred, FetchOptions, Oid, PushOptions, RemoteCallbacks, Repository};
 
-/// Credentials for https remotes: the forge token as the password.
+/// Credentials: the ssh agent for ssh remotes; for https remotes the forge
+/// token as the password.
 fn callbacks(token: Option<&str>) -> RemoteCallbacks<'_> {
     let mut callbacks = RemoteCallbacks::new();
-    callbacks.credentials(move |_url, username, _allowed| match token {
-        Some(token) => Cred::userpass_plaintext(username.unwrap_or("x-access-token"), token),
-        None => Err(git2::Error::from_str(
-            "the remote asks for credentials: set GITHUB_TOKEN, GITLAB_TOKEN or GITEA_TOKEN",
-        )),
+    callbacks.credentials(move |_url, username, allowed| {
+        if allowed.contains(git2::CredentialType::SSH_KEY) {
+            return Cred::ssh_key_from_agent(username.unwrap_or("git"));
+        }
+        match token {
+            Some(token) => Cred::userpass_plaintext(username.unwrap_or("x-access-token"), token),
+            None => Err(git2::Error::from_str(
+                "the remote asks for credentials: set GITHUB_TOKEN, GITLAB_TOKEN or GITEA_TOKEN",
+            )),
+        }
     });
     callbacks
 }
