@@ -13,6 +13,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use support::copy_dir;
 
 const TABLES: &str = "mysql-deadlock-retry.tables=ai_transcription_configuration";
 const DEADLOCK: &str = "Error 1213 (40001): Deadlock found";
@@ -77,19 +78,6 @@ impl Drop for Server {
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
 }
 
 fn go(dir: &Path, dsn: &str, args: &[&str]) -> Output {

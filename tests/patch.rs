@@ -5,20 +5,7 @@ mod support;
 
 use std::path::Path;
 use std::process::Command;
-use support::Sandbox;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_dir(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
+use support::{copy_dir, git, Sandbox};
 
 /// A repository with two racy modules: two rules change something.
 fn racy_repo() -> Sandbox {
@@ -34,21 +21,6 @@ fn racy_repo() -> Sandbox {
     );
     sandbox.commit_all();
     sandbox
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Every file under `dir` but .git, relative path → content.

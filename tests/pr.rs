@@ -10,7 +10,7 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
-use support::Sandbox;
+use support::{git, Sandbox};
 
 const TOKEN: &str = "tok-3f9a7c1e-never-print-me";
 
@@ -204,21 +204,6 @@ fn answer(
             "{\"message\":\"Not Found\"}".into(),
         ),
     }
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A repository with racy parallel subtests, pushed to a local bare remote.
