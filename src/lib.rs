@@ -13,4 +13,5 @@ pub mod output;
 pub mod publish;
 pub mod rule;
 pub mod scan;
+pub mod triage;
 pub mod workspace;

@@ -1,0 +1,316 @@
+//! `go test` output as CI prints it: plain text or a `go test -json` event
+//! stream (also gotestsum's). Race reports are parsed into their accesses
+//! (`Write at … by goroutine N`, `Previous read at …`), each with its stack,
+//! and the goroutines' creation sites; MySQL errors are kept with the test
+//! that printed them. A truncated log gives what it holds.
+
+use serde::Deserialize;
+
+/// One line of test output and the test that printed it, when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputLine {
+    pub test: Option<String>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    pub function: String,
+    /// As printed: a CI runner's absolute path, usually.
+    pub path: String,
+    pub line: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessKind {
+    Write,
+    Read,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Access {
+    pub kind: AccessKind,
+    /// `Previous write at …`: the other side of the race.
+    pub previous: bool,
+    pub goroutine: Option<u64>,
+    pub frames: Vec<Frame>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RaceReport {
+    pub test: Option<String>,
+    pub accesses: Vec<Access>,
+    /// Goroutine number → the stack that created it.
+    pub created: Vec<(u64, Vec<Frame>)>,
+    /// The log ended inside the report.
+    pub truncated: bool,
+}
+
+#[derive(Debug, Deserialize)]
+struct Event {
+    #[serde(rename = "Action")]
+    action: String,
+    #[serde(rename = "Test")]
+    test: Option<String>,
+    #[serde(rename = "Output")]
+    output: Option<String>,
+}
+
+/// The output lines of a log, with their tests: from `-json` events when
+/// the log is an event stream, else from `=== RUN`/`=== CONT` markers.
+pub fn output_lines(log: &str) -> Vec<OutputLine> {
+    let json = log
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|l| l.trim_start().starts_with('{'));
+    if json {
+        json_lines(log)
+    } else {
+        plain_lines(log)
+    }
+}
+
+fn json_lines(log: &str) -> Vec<OutputLine> {
+    let mut out = Vec::new();
+    for line in log.lines() {
+        let Ok(event) = serde_json::from_str::<Event>(line) else {
+            // Not an event: a build error or a line from another tool.
+            out.push(OutputLine {
+                test: None,
+                text: line.to_string(),
+            });
+            continue;
+        };
+        if event.action != "output" {
+            continue;
+        }
+        let text = event.output.unwrap_or_default();
+        for piece in text.lines() {
+            out.push(OutputLine {
+                test: event.test.clone(),
+                text: piece.to_string(),
+            });
+        }
+    }
+    out
+}
+
+fn plain_lines(log: &str) -> Vec<OutputLine> {
+    let mut current: Option<String> = None;
+    log.lines()
+        .map(|line| {
+            let trimmed = line.trim_start();
+            for marker in ["=== RUN", "=== CONT", "=== NAME"] {
+                if let Some(rest) = trimmed.strip_prefix(marker) {
+                    current = Some(rest.trim().to_string());
+                }
+            }
+            OutputLine {
+                test: current.clone(),
+                text: line.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// Every `WARNING: DATA RACE` report in the lines.
+pub fn race_reports(lines: &[OutputLine]) -> Vec<RaceReport> {
+    let mut reports = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i].text.trim() != "WARNING: DATA RACE" {
+            i += 1;
+            continue;
+        }
+        let mut report = RaceReport {
+            test: lines[i].test.clone(),
+            accesses: Vec::new(),
+            created: Vec::new(),
+            truncated: true,
+        };
+        i += 1;
+        while i < lines.len() {
+            let text = lines[i].text.trim();
+            if text.starts_with("==================") {
+                report.truncated = false;
+                i += 1;
+                break;
+            }
+            if let Some(access) = access_header(text) {
+                let (frames, next) = stack(lines, i + 1);
+                report.accesses.push(Access { frames, ..access });
+                i = next;
+            } else if let Some(goroutine) = creation_header(text) {
+                let (frames, next) = stack(lines, i + 1);
+                report.created.push((goroutine, frames));
+                i = next;
+            } else {
+                i += 1;
+            }
+        }
+        reports.push(report);
+    }
+    reports
+}
+
+/// `Write at 0x… by goroutine 10:` / `Previous read at 0x… by main goroutine:`.
+fn access_header(text: &str) -> Option<Access> {
+    let (previous, rest) = match text.strip_prefix("Previous ") {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let rest = rest.to_ascii_lowercase();
+    let kind = if rest.starts_with("write at ") {
+        AccessKind::Write
+    } else if rest.starts_with("read at ") {
+        AccessKind::Read
+    } else {
+        return None;
+    };
+    let goroutine = rest
+        .split("by goroutine ")
+        .nth(1)
+        .and_then(|g| g.trim_end_matches(':').trim().parse().ok());
+    Some(Access {
+        kind,
+        previous,
+        goroutine,
+        frames: Vec::new(),
+    })
+}
+
+/// `Goroutine 10 (running) created at:`.
+fn creation_header(text: &str) -> Option<u64> {
+    let rest = text.strip_prefix("Goroutine ")?;
+    if !text.ends_with("created at:") {
+        return None;
+    }
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+/// Frames from line `start`: a function line, then `path:line +0x…`.
+fn stack(lines: &[OutputLine], start: usize) -> (Vec<Frame>, usize) {
+    let mut frames = Vec::new();
+    let mut i = start;
+    while i + 1 < lines.len() {
+        let function = lines[i].text.trim();
+        let location = lines[i + 1].text.trim();
+        let Some((path, line)) = location
+            .split_whitespace()
+            .next()
+            .and_then(|l| l.rsplit_once(':'))
+        else {
+            break;
+        };
+        let Ok(line) = line.parse() else { break };
+        if function.is_empty() || !location.starts_with('/') && !location.contains(":\\") {
+            break;
+        }
+        frames.push(Frame {
+            function: function.trim_end_matches("()").to_string(),
+            path: path.to_string(),
+            line,
+        });
+        i += 2;
+    }
+    (frames, i)
+}
+
+/// Lines reporting a MySQL error with one of `codes`, e.g. `Error 1213 (40001)`.
+pub fn mysql_errors(lines: &[OutputLine], codes: &[u16]) -> Vec<(Option<String>, u16, String)> {
+    lines
+        .iter()
+        .filter_map(|l| {
+            let code = codes
+                .iter()
+                .find(|c| l.text.contains(&format!("Error {c} (")))?;
+            Some((l.test.clone(), *code, l.text.trim().to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PLAIN: &str = "=== RUN   TestTools
+=== CONT  TestTools/GetTaskLogs
+==================
+WARNING: DATA RACE
+Write at 0x00c00002a3d0 by goroutine 10:
+  example.com/e2e/parallelsubtests.TestTools.func2()
+      /home/runner/work/app/app/tools_test.go:31 +0xac
+  testing.tRunner()
+      /usr/local/go/src/testing/testing.go:2036 +0x21c
+
+Previous write at 0x00c00002a3d0 by goroutine 11:
+  example.com/e2e/parallelsubtests.TestTools.func3()
+      /home/runner/work/app/app/tools_test.go:47 +0x84
+
+Goroutine 10 (running) created at:
+  testing.(*T).Run()
+      /usr/local/go/src/testing/testing.go:2101 +0xb12
+  example.com/e2e/parallelsubtests.TestTools()
+      /home/runner/work/app/app/tools_test.go:29 +0x3da
+==================
+    testing.go:1712: race detected during execution of test
+dal_test.go:40: CreateTranscriptionConfig(org 1002): insert: Error 1213 (40001): Deadlock found when trying to get lock; try restarting transaction
+==================
+WARNING: DATA RACE
+Read at 0x00c000100000 by goroutine 7:
+  main.f()
+      /src/x.go:3 +0x1
+";
+
+    #[test]
+    fn plain_race_reports_have_accesses_stacks_and_creators() {
+        let lines = output_lines(PLAIN);
+        let reports = race_reports(&lines);
+        assert_eq!(reports.len(), 2);
+        let first = &reports[0];
+        assert_eq!(first.test.as_deref(), Some("TestTools/GetTaskLogs"));
+        assert!(!first.truncated);
+        assert_eq!(first.accesses.len(), 2);
+        assert_eq!(
+            (
+                first.accesses[0].kind,
+                first.accesses[0].previous,
+                first.accesses[0].goroutine
+            ),
+            (AccessKind::Write, false, Some(10))
+        );
+        assert_eq!(
+            first.accesses[0].frames[0],
+            Frame {
+                function: "example.com/e2e/parallelsubtests.TestTools.func2".into(),
+                path: "/home/runner/work/app/app/tools_test.go".into(),
+                line: 31
+            }
+        );
+        assert_eq!(first.accesses[0].frames.len(), 2);
+        assert!(first.accesses[1].previous);
+        assert_eq!(first.accesses[1].frames[0].line, 47);
+        assert_eq!(first.created[0].0, 10);
+        assert_eq!(first.created[0].1[1].line, 29);
+        let second = &reports[1];
+        assert!(second.truncated, "the log ends inside it");
+        assert_eq!(second.accesses[0].kind, AccessKind::Read);
+        let errors = mysql_errors(&lines, &[1213, 1205]);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].1, 1213);
+    }
+
+    #[test]
+    fn json_events_carry_the_test_name() {
+        let mut json = String::from("{\"Action\":\"start\",\"Package\":\"p\"}\n");
+        for line in PLAIN.lines().skip(2) {
+            let event = serde_json::json!({"Action": "output", "Package": "p", "Test": "TestTools/SendTaskInput", "Output": format!("{line}\n")});
+            json.push_str(&event.to_string());
+            json.push('\n');
+        }
+        let reports = race_reports(&output_lines(&json));
+        assert_eq!(reports.len(), 2);
+        assert_eq!(reports[0].test.as_deref(), Some("TestTools/SendTaskInput"));
+        assert_eq!(reports[0].accesses[1].frames[0].line, 47);
+    }
+}
