@@ -6,6 +6,7 @@ use crate::engine::{Engine, FileResult};
 use crate::go::generated::is_generated;
 use crate::workspace::SourceFile;
 use rayon::prelude::*;
+use std::collections::BTreeMap;
 
 pub struct Scanned {
     pub file: SourceFile,
@@ -76,41 +77,54 @@ pub fn scan_with(
 
 /// Fixes in several files of a package may each add the same helper file:
 /// it is added once. Two different texts for one path, or a path that
-/// exists by now, are reported and not written.
+/// exists by now, are reported and not written, and then neither are the
+/// fixes that need the file: fixed code never goes out without its helper.
 fn collect_created(engine: &Engine, report: &mut ScanReport) {
-    let mut created: Vec<NewFile> = Vec::new();
+    // Path → text; `None` once two fixes disagree about it.
+    let mut wanted: BTreeMap<String, Option<String>> = BTreeMap::new();
     for file in report.files.iter().flat_map(|f| f.result.created.iter()) {
-        match created.iter().find(|c| c.path == file.path) {
-            Some(existing) if existing.text != file.text => report.warnings.push(format!(
-                "{}: two fixes add this file with different contents; neither is written",
-                file.path
-            )),
-            Some(_) => {}
-            None => created.push(file.clone()),
+        wanted
+            .entry(file.path.clone())
+            .and_modify(|text| {
+                if text.as_deref() != Some(file.text.as_str()) {
+                    *text = None;
+                }
+            })
+            .or_insert_with(|| Some(file.text.clone()));
+    }
+    let mut dropped = Vec::new();
+    for (path, text) in wanted {
+        let exists = engine.root().is_some_and(|root| root.join(&path).exists());
+        match text {
+            Some(text) if !exists => report.created.push(NewFile { path, text }),
+            Some(_) => {
+                report.warnings.push(format!(
+                    "{path}: a fix would add this file, but it exists; not written"
+                ));
+                dropped.push(path);
+            }
+            None => {
+                report.warnings.push(format!(
+                    "{path}: two fixes add this file with different contents; neither is written"
+                ));
+                dropped.push(path);
+            }
         }
     }
-    let conflicting: Vec<String> = report
-        .files
-        .iter()
-        .flat_map(|f| f.result.created.iter())
-        .filter(|f| created.iter().any(|c| c.path == f.path && c.text != f.text))
-        .map(|f| f.path.clone())
-        .collect();
-    created.retain(|c| !conflicting.contains(&c.path));
-    if let Some(root) = engine.root() {
-        created.retain(|c| {
-            let exists = root.join(&c.path).exists();
-            if exists {
-                report.warnings.push(format!(
-                    "{}: a fix would add this file, but it exists; not written",
-                    c.path
-                ));
-            }
-            !exists
-        });
+    for scanned in &mut report.files {
+        if let Some(missing) = scanned
+            .result
+            .created
+            .iter()
+            .find(|c| dropped.contains(&c.path))
+        {
+            report.warnings.push(format!(
+                "{}: not fixed: its fix needs {}, which is not written",
+                scanned.file.rel, missing.path
+            ));
+            scanned.result.fixed = None;
+        }
     }
-    created.sort_by(|a, b| a.path.cmp(&b.path));
-    report.created = created;
 }
 
 fn scan_one(engine: &Engine, file: SourceFile) -> Outcome {
@@ -140,5 +154,49 @@ fn scan_text(engine: &Engine, file: SourceFile, original: String) -> Outcome {
             result,
         })),
         Err(e) => Outcome::Skipped(format!("{}: {e}; not parsed, not changed", file.rel)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scanned(rel: &str, helper_text: &str) -> Scanned {
+        Scanned {
+            file: SourceFile {
+                rel: rel.into(),
+                abs: rel.into(),
+            },
+            original: "package p\n".into(),
+            result: FileResult {
+                fixed: Some("package p // fixed\n".into()),
+                created: vec![NewFile {
+                    path: "p/helper.go".into(),
+                    text: helper_text.into(),
+                }],
+                ..FileResult::default()
+            },
+        }
+    }
+
+    #[test]
+    fn a_helper_is_added_once_and_a_disputed_one_takes_its_fixes_with_it() {
+        let engine = Engine::new(Vec::new(), Vec::new());
+        let mut agreed = ScanReport {
+            files: vec![scanned("p/a.go", "h"), scanned("p/b.go", "h")],
+            ..ScanReport::default()
+        };
+        collect_created(&engine, &mut agreed);
+        assert_eq!(agreed.created.len(), 1);
+        assert_eq!(agreed.changed().count(), 2);
+
+        let mut disputed = ScanReport {
+            files: vec![scanned("p/a.go", "h1"), scanned("p/b.go", "h2")],
+            ..ScanReport::default()
+        };
+        collect_created(&engine, &mut disputed);
+        assert!(disputed.created.is_empty());
+        assert_eq!(disputed.changed().count(), 0, "no fix without its helper");
+        assert_eq!(disputed.warnings.len(), 3, "{:?}", disputed.warnings);
     }
 }
