@@ -199,7 +199,8 @@ fn string_constant_value(node: Node, source: &str) -> Option<String> {
 /// with the common escapes undone (enough to read SQL, not a Go lexer).
 pub fn string_value(node: Node, source: &str) -> String {
     let raw = text(node, source);
-    let inner = &raw[1..raw.len().saturating_sub(1).max(1)];
+    // Both delimiters (`"` or `` ` ``) are one byte.
+    let inner = raw.get(1..raw.len().saturating_sub(1)).unwrap_or("");
     if node.kind() == "raw_string_literal" {
         return inner.to_string();
     }
