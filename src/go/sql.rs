@@ -35,23 +35,27 @@ const CALL_DEPTH: usize = 4;
 /// The table a write statement (INSERT, REPLACE, UPDATE, DELETE) changes,
 /// as written without quotes (`schema.table` when qualified).
 pub fn written_table(sql: &str) -> Option<String> {
-    let cleaned = strip_comments(sql).replace(['(', ','], " ");
-    let mut words = cleaned.split_whitespace();
-    let verb = words.next()?.to_ascii_uppercase();
+    let stripped = strip_comments(sql);
+    // Same length as `stripped`, so offsets agree between the two.
+    let cleaned = stripped.replace(['(', ','], " ");
+    let mut words = words_at(&cleaned);
+    let verb = words.next()?.1.to_ascii_uppercase();
     let modifiers: &[&str] = match verb.as_str() {
         "INSERT" | "REPLACE" => &["LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY", "IGNORE", "INTO"],
         "UPDATE" => &["LOW_PRIORITY", "IGNORE"],
         "DELETE" => &["LOW_PRIORITY", "QUICK", "IGNORE", "FROM"],
         _ => return None,
     };
-    let mut saw_from = verb != "DELETE";
-    for word in words {
+    let mut saw_keyword = verb != "DELETE";
+    let mut saw_into = false;
+    while let Some((offset, word)) = words.next() {
         let upper = word.to_ascii_uppercase();
         if modifiers.contains(&upper.as_str()) {
-            saw_from |= upper == "FROM";
+            saw_keyword |= upper == "FROM";
+            saw_into |= upper == "INTO";
             continue;
         }
-        if !saw_from {
+        if !saw_keyword {
             return None;
         }
         let table = word.replace('`', "");
@@ -59,9 +63,33 @@ pub fn written_table(sql: &str) -> Option<String> {
             && table
                 .chars()
                 .all(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == '$');
-        return valid.then_some(table);
+        // Prose such as "insert configuration of org %d" is not SQL: the
+        // table must be followed by what the statement needs next.
+        let after = stripped[offset + word.len()..].trim_start();
+        let next = words.next().map(|(_, w)| w.to_ascii_uppercase());
+        let shaped = match verb.as_str() {
+            "INSERT" | "REPLACE" => {
+                saw_into
+                    || after.starts_with('(')
+                    || next.as_deref().is_some_and(|n| {
+                        ["VALUES", "VALUE", "SET", "SELECT", "PARTITION"].contains(&n)
+                    })
+            }
+            "UPDATE" => std::iter::once(next)
+                .flatten()
+                .chain(words.map(|(_, w)| w.to_ascii_uppercase()))
+                .any(|w| w == "SET"),
+            _ => true,
+        };
+        return (valid && shaped).then_some(table);
     }
     None
+}
+
+/// The words of `text` with their byte offsets.
+fn words_at(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split_whitespace()
+        .map(move |w| (w.as_ptr() as usize - text.as_ptr() as usize, w))
 }
 
 fn strip_comments(sql: &str) -> String {
@@ -327,6 +355,10 @@ mod tests {
             ("-- note\nDELETE FROM t", Some("t")),
             ("SELECT id FROM t WHERE org_id = ? FOR UPDATE", None),
             ("DELETE t1 FROM t1 JOIN t2", None),
+            ("insert configuration of org %d: %w", None),
+            ("update settings for org %d: %w", None),
+            ("INSERT t VALUES (1)", Some("t")),
+            ("UPDATE t\nSET a = 1", Some("t")),
             ("", None),
         ];
         for (sql, want) in cases {
