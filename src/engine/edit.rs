@@ -125,9 +125,45 @@ pub fn apply_fixes(source: &str, fixes: &[Fix]) -> (String, Vec<usize>) {
     (out, accepted)
 }
 
+/// Where lines of `source` are after `edits`: a line moves by the lines
+/// inserted or removed by edits that end before it starts. 1-based.
+pub fn moved_lines(source: &str, edits: &[&Edit], lines: &[usize]) -> Vec<usize> {
+    let newlines = |s: &str| s.matches('\n').count() as isize;
+    lines
+        .iter()
+        .map(|&line| {
+            let start = source
+                .split_inclusive('\n')
+                .take(line.saturating_sub(1))
+                .map(str::len)
+                .sum::<usize>();
+            let delta: isize = edits
+                .iter()
+                .filter(|e| e.end <= start)
+                .map(|e| newlines(&e.text) - newlines(&source[e.start..e.end]))
+                .sum();
+            (line as isize + delta).max(1) as usize
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_move_with_the_lines_edits_add_before_them() {
+        let src = "a\nb\nc\nd\n";
+        // Insert two lines before b, and change c in place.
+        let insert = Edit::replace(2, 2, "x\ny\n");
+        let change = Edit::replace(4, 5, "C");
+        assert_eq!(
+            moved_lines(src, &[&insert, &change], &[1, 2, 3, 4]),
+            vec![1, 4, 5, 6]
+        );
+        let remove = Edit::replace(0, 4, "");
+        assert_eq!(moved_lines(src, &[&remove], &[3, 4]), vec![1, 2]);
+    }
 
     #[test]
     fn overlapping_fixes_wait_and_insertions_merge() {

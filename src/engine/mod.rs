@@ -13,7 +13,7 @@ use crate::rule::Rule;
 use actions::PlanEnv;
 use aho_corasick::AhoCorasick;
 use context::FileContext;
-use edit::{apply_fixes, Fix, NewFile};
+use edit::{apply_fixes, Edit, Fix, NewFile};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -31,6 +31,10 @@ pub struct Finding {
     pub end_column: usize,
     pub message: String,
     pub fixable: bool,
+    /// Other lines the finding is about (the variable's other uses in the
+    /// closure a fix makes it local to): a race reported there is this one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related_lines: Vec<usize>,
 }
 
 /// A place the user pointed at (`--at PATH:LINE`): only matches covering it run.
@@ -155,6 +159,8 @@ impl Engine {
     fn fixed_point(&self, path: &str, original: &str) -> Result<FileResult, SyntaxError> {
         let mut result = FileResult::default();
         let mut current = original.to_string();
+        // `--at` lines, moved along as earlier rounds insert or remove lines.
+        let mut at = self.lines_selected_in(path);
         for round in 0..MAX_ROUNDS {
             let candidates = self.candidate_rules(&current);
             if candidates.is_empty() {
@@ -174,13 +180,18 @@ impl Engine {
                     break;
                 }
             };
-            let (findings, fixes) = self.run_rules(path, &current, &tree, &candidates);
+            let (findings, fixes) =
+                self.run_rules(path, &current, &tree, &candidates, at.as_deref());
             if round == 0 {
                 result.findings = findings;
             }
             let (next, applied) = apply_fixes(&current, &fixes);
             if applied.is_empty() {
                 break;
+            }
+            if let Some(lines) = &mut at {
+                let edits: Vec<&Edit> = applied.iter().flat_map(|&i| &fixes[i].edits).collect();
+                *lines = edit::moved_lines(&current, &edits, lines);
             }
             for i in applied {
                 *result.applied.entry(fixes[i].rule.clone()).or_default() += 1;
@@ -217,6 +228,7 @@ impl Engine {
         source: &str,
         tree: &tree_sitter::Tree,
         candidates: &[usize],
+        at: Option<&[usize]>,
     ) -> (Vec<Finding>, Vec<Fix>) {
         let mut cx = FileContext::new(path, source, tree.root_node());
         if let Some(dir) = self
@@ -232,7 +244,7 @@ impl Engine {
             let rule = &self.rules[i];
             let matches: Vec<_> = matcher::find_matches(rule, &cx)
                 .into_iter()
-                .filter(|m| self.selected_by_locations(path, source, m.report))
+                .filter(|m| selected_by_lines(at, source, m.report))
                 .collect();
             if matches.is_empty() {
                 continue;
@@ -277,6 +289,11 @@ impl Engine {
                     end_column,
                     message,
                     fixable,
+                    related_lines: planned
+                        .related
+                        .iter()
+                        .map(|&offset| line_column(source, offset).0)
+                        .collect(),
                 });
             }
         }
@@ -284,18 +301,25 @@ impl Engine {
         (findings, fixes)
     }
 
-    fn selected_by_locations(&self, path: &str, source: &str, node: tree_sitter::Node) -> bool {
-        if self.locations.is_empty() {
-            return true;
-        }
-        let first = line_column(source, node.start_byte()).0;
-        let last = line_column(source, node.end_byte()).0;
-        self.locations.iter().any(|l| {
-            (l.path == path || path.ends_with(&format!("/{}", l.path)))
-                && first <= l.line
-                && l.line <= last
+    /// The `--at` lines in file `path`; `None` when no `--at` was given
+    /// (every match runs).
+    fn lines_selected_in(&self, path: &str) -> Option<Vec<usize>> {
+        (!self.locations.is_empty()).then(|| {
+            self.locations
+                .iter()
+                .filter(|l| l.path == path || path.ends_with(&format!("/{}", l.path)))
+                .map(|l| l.line)
+                .collect()
         })
     }
+}
+
+/// Whether a match covers one of the `--at` lines (all match without `--at`).
+fn selected_by_lines(at: Option<&[usize]>, source: &str, node: tree_sitter::Node) -> bool {
+    let Some(lines) = at else { return true };
+    let first = line_column(source, node.start_byte()).0;
+    let last = line_column(source, node.end_byte()).0;
+    lines.iter().any(|&l| first <= l && l <= last)
 }
 
 /// A rule's prefilter literals; an entry `params.NAME` stands for that

@@ -69,6 +69,7 @@ impl Action for CloneValue {
                 vars: Vec::new(),
                 note: Some(note),
                 fix,
+                related: Vec::new(),
             });
         }
         plan

@@ -73,6 +73,9 @@ pub struct PlannedFinding {
     /// Appended to the message: what the fix does, or why there is none.
     pub note: Option<String>,
     pub fix: Option<usize>,
+    /// Byte offsets of other places the finding is about (every use of a
+    /// variable the fix makes local): evidence at those lines points here.
+    pub related: Vec<usize>,
 }
 
 /// Builds the action a rule's `[fix]` table names; errors carry the offset
@@ -180,6 +183,7 @@ impl Action for ReportOnly {
                 vars: Vec::new(),
                 note: None,
                 fix: None,
+                related: Vec::new(),
             })
             .collect();
         Plan {

@@ -81,6 +81,7 @@ impl Action for TemplateEdit {
                 vars: Vec::new(),
                 note,
                 fix,
+                related: Vec::new(),
             });
         }
         plan

@@ -160,6 +160,7 @@ impl Action for WrapFunction {
                 vars,
                 note: Some(note),
                 fix,
+                related: Vec::new(),
             });
         }
         plan

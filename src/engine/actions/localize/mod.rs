@@ -114,6 +114,7 @@ fn report(plan: &mut Plan, closure: &Closure, fix: Option<usize>, source: &str) 
             vars: vec![("var", var.name.clone()), ("declared", declared)],
             note: Some(note),
             fix: if fixable { fix } else { None },
+            related: var.refs.iter().map(|r| r.ident.start_byte()).collect(),
         });
     }
     for write in &closure.field_writes {
@@ -131,6 +132,7 @@ fn report(plan: &mut Plan, closure: &Closure, fix: Option<usize>, source: &str) 
                 text(write.target, source)
             )),
             fix: None,
+            related: Vec::new(),
         });
     }
 }
