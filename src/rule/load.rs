@@ -113,6 +113,7 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
             .collect(),
         action,
         origin: path.to_string(),
+        evidence: file.evidence,
     })
 }
 

@@ -30,6 +30,26 @@ pub struct Rule {
     pub action: Box<dyn Action>,
     /// Where the rule came from: `rules/x.toml` (built in) or a user's path.
     pub origin: String,
+    /// The kinds of CI evidence whose places this rule's findings fix.
+    pub evidence: Vec<Evidence>,
+}
+
+/// What `fixgen triage` reads in a CI log, and how a rule's findings answer
+/// it. A rule lists the kinds it fixes; triage never names rules itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Evidence {
+    /// A finding covering the line of a racing access (the write in a
+    /// parallel subtest or a goroutine).
+    RaceAccess,
+    /// A finding in a package that carries a value between the two sides of
+    /// a race (a handler storing a request's slice that another goroutine
+    /// later marshals): the fix site is usually on neither stack.
+    RaceCarrier,
+    /// A finding in a function that tests failing with a SQL error (one of
+    /// the rule's `codes`) reach and that writes tables; triage suggests
+    /// the rule's `tables` parameter.
+    SqlError,
 }
 
 impl Rule {

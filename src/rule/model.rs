@@ -23,6 +23,9 @@ pub struct RuleFile {
     #[serde(default)]
     pub params: BTreeMap<String, ParamSpec>,
     pub fix: Option<FixSpec>,
+    /// What in a CI log points `fixgen triage` at this rule's findings.
+    #[serde(default)]
+    pub evidence: Vec<super::Evidence>,
 }
 
 fn default_enabled() -> bool {
