@@ -9,6 +9,7 @@ mod preview;
 mod rules;
 mod session;
 mod test;
+mod triage;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use fixgen::output::ColorChoice;
@@ -83,6 +84,8 @@ pub enum Command {
     },
     /// Branch, commit per rule, push, and open or update the pull request. Exit 0: ok, 2: error.
     Pr(pr::PrArgs),
+    /// Read a `go test` log (plain or -json) and name the rule and place that fix each race report or SQL error. Exit 0: ok, 2: error.
+    Triage(triage::TriageArgs),
     /// Run every rule's fixtures (before → after, then idempotency). Exit 0: pass, 1: fail.
     Test {
         /// The fixtures folder (default: ./fixtures, and DIR/fixtures for each --rules DIR).
@@ -111,6 +114,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             templates,
         } => patch::run(&global, &paths, &out, templates.as_deref()),
         Command::Pr(args) => pr::run(&global, &args),
+        Command::Triage(args) => triage::run(&global, &args),
         Command::Test { fixtures } => test::run(&global, &fixtures),
     }
 }

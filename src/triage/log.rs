@@ -59,6 +59,13 @@ struct Event {
 /// The output lines of a log, with their tests: from `-json` events when
 /// the log is an event stream, else from `=== RUN`/`=== CONT` markers.
 pub fn output_lines(log: &str) -> Vec<OutputLine> {
+    let cleaned: String;
+    let log = if log.contains('\x1b') || starts_with_timestamp(log) {
+        cleaned = log.lines().map(clean_line).collect::<Vec<_>>().join("\n");
+        &cleaned
+    } else {
+        log
+    };
     let json = log
         .lines()
         .find(|l| !l.trim().is_empty())
@@ -68,6 +75,46 @@ pub fn output_lines(log: &str) -> Vec<OutputLine> {
     } else {
         plain_lines(log)
     }
+}
+
+/// A line as a CI job's raw log shows it, without the runner's timestamp
+/// (`2026-04-17T21:56:12.1234567Z `) and colour codes.
+fn clean_line(line: &str) -> String {
+    let line = if starts_with_timestamp(line) {
+        line.split_once(' ').map_or("", |(_, rest)| rest)
+    } else {
+        line
+    };
+    strip_ansi(line)
+}
+
+fn starts_with_timestamp(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() > 20
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && text[..text.find(' ').unwrap_or(0)].ends_with('Z')
+}
+
+/// Removes `ESC [ … letter` sequences.
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' && chars.peek() == Some(&'[') {
+            chars.next();
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn json_lines(log: &str) -> Vec<OutputLine> {
@@ -96,21 +143,83 @@ fn json_lines(log: &str) -> Vec<OutputLine> {
 }
 
 fn plain_lines(log: &str) -> Vec<OutputLine> {
+    // `=== RUN/CONT/NAME X` start X's output (verbose logs). Without -v,
+    // a test's output follows its `--- FAIL: X` line, indented deeper.
     let mut current: Option<String> = None;
+    // `--- FAIL` lines still open: (indent, test), outermost first.
+    let mut summaries: Vec<(usize, String)> = Vec::new();
     log.lines()
         .map(|line| {
             let trimmed = line.trim_start();
+            let indent = line.len() - trimmed.len();
+            while summaries.last().is_some_and(|(depth, _)| indent <= *depth) {
+                summaries.pop();
+            }
             for marker in ["=== RUN", "=== CONT", "=== NAME"] {
                 if let Some(rest) = trimmed.strip_prefix(marker) {
                     current = Some(rest.trim().to_string());
                 }
             }
+            let test = match result_line(trimmed) {
+                Some((name, _)) => {
+                    summaries.push((indent, name.to_string()));
+                    Some(name.to_string())
+                }
+                None => summaries.last().map(|(_, n)| n.clone()).or(current.clone()),
+            };
             OutputLine {
-                test: current.clone(),
+                test,
                 text: line.to_string(),
             }
         })
         .collect()
+}
+
+/// `--- FAIL: TestX/sub (0.01s)` → (`TestX/sub`, failed).
+fn result_line(trimmed: &str) -> Option<(&str, bool)> {
+    let (rest, failed) = if let Some(rest) = trimmed.strip_prefix("--- FAIL: ") {
+        (rest, true)
+    } else {
+        (
+            trimmed
+                .strip_prefix("--- PASS: ")
+                .or_else(|| trimmed.strip_prefix("--- SKIP: "))?,
+            false,
+        )
+    };
+    let name = rest.split(" (").next()?.trim();
+    (!name.is_empty()).then_some((name, failed))
+}
+
+/// The tests reported as failed (`--- FAIL:` lines), in order, once each.
+pub fn failed_tests(lines: &[OutputLine]) -> Vec<String> {
+    let mut failed: Vec<String> = Vec::new();
+    for line in lines {
+        if let Some((name, true)) = result_line(line.text.trim_start()) {
+            if !failed.iter().any(|f| f == name) {
+                failed.push(name.to_string());
+            }
+        }
+    }
+    failed
+}
+
+/// For each line, whether it belongs to a race report (from the
+/// `WARNING: DATA RACE` line to the closing `=====` line).
+pub fn race_block_mask(lines: &[OutputLine]) -> Vec<bool> {
+    let mut mask = vec![false; lines.len()];
+    let mut inside = false;
+    for (i, line) in lines.iter().enumerate() {
+        let text = line.text.trim();
+        if text == "WARNING: DATA RACE" {
+            inside = true;
+        }
+        mask[i] = inside || text.starts_with("==================");
+        if inside && text.starts_with("==================") {
+            inside = false;
+        }
+    }
+    mask
 }
 
 /// Every `WARNING: DATA RACE` report in the lines.
@@ -203,7 +312,9 @@ fn stack(lines: &[OutputLine], start: usize) -> (Vec<Frame>, usize) {
             break;
         };
         let Ok(line) = line.parse() else { break };
-        if function.is_empty() || !location.starts_with('/') && !location.contains(":\\") {
+        // Locations are absolute paths, `-trimpath` module paths or
+        // `<autogenerated>:1`; a header line ends with `:`.
+        if function.is_empty() || function.ends_with(':') {
             break;
         }
         frames.push(Frame {
@@ -298,6 +409,18 @@ Read at 0x00c000100000 by goroutine 7:
         let errors = mysql_errors(&lines, &[1213, 1205]);
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].1, 1213);
+    }
+
+    #[test]
+    fn runner_timestamps_and_colours_are_dropped() {
+        let raw: String = PLAIN
+            .lines()
+            .map(|l| format!("2026-04-17T21:56:12.1234567Z \x1b[31m{l}\x1b[0m\n"))
+            .collect();
+        let reports = race_reports(&output_lines(&raw));
+        assert_eq!(reports.len(), 2);
+        assert_eq!(reports[0].test.as_deref(), Some("TestTools/GetTaskLogs"));
+        assert_eq!(reports[0].accesses[1].frames[0].line, 47);
     }
 
     #[test]

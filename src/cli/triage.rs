@@ -1,0 +1,170 @@
+//! `fixgen triage LOG [--repo PATH] [--format text|json] [--preview|--apply]`:
+//! reads a CI log, answers each race report and SQL error with a rule and a
+//! place, and hands exactly those places to `preview` or `apply` (as
+//! `--rule` and `--at`, the way a user would).
+
+use super::{apply, preview, session, GlobalArgs};
+use anyhow::{Context as _, Result};
+use clap::{Args, ValueEnum};
+use fixgen::rule::{load_rules, select_rules, Selection};
+use fixgen::triage::places::Repo;
+use fixgen::triage::{report, triage, RuleInfo, Triage};
+use fixgen::workspace::Workspace;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug)]
+pub struct TriageArgs {
+    /// The `go test` output (plain, `-json` or gotestsum's), or - for standard input.
+    #[arg(value_name = "LOG")]
+    pub log: PathBuf,
+    /// The checkout the log was produced from.
+    #[arg(long, value_name = "PATH", default_value = ".")]
+    pub repo: PathBuf,
+    #[arg(long, value_enum, default_value_t = TriageFormat::Text)]
+    pub format: TriageFormat,
+    /// Print the diff of exactly the matched fixes; writes nothing.
+    #[arg(long, conflicts_with = "apply")]
+    pub preview: bool,
+    /// Apply exactly the matched fixes.
+    #[arg(long)]
+    pub apply: bool,
+    /// With --apply: apply even when the working tree has uncommitted changes.
+    #[arg(long, requires = "apply")]
+    pub allow_dirty: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TriageFormat {
+    Text,
+    Json,
+}
+
+pub fn run(global: &GlobalArgs, args: &TriageArgs) -> Result<u8> {
+    let log = read_log(&args.log)?;
+    let workspace = Workspace::discover(&args.repo)?;
+    let selection = workspace.select(std::slice::from_ref(&args.repo))?;
+    for warning in &selection.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let repo = Repo::new(&workspace.root, selection.files);
+    let rules = catalog(global)?;
+    let engine_for = |only: &[String], sets: &[String]| {
+        let mut g = global.clone();
+        g.rules_only = only.to_vec();
+        g.at.clear();
+        // A user's --set for a rule not run here would be refused.
+        g.sets
+            .retain(|s| only.iter().any(|id| s.starts_with(&format!("{id}."))));
+        g.sets.extend(sets.iter().cloned());
+        session::engine(&g, Some(&workspace))
+    };
+    let result = triage(&log, &repo, &rules, &engine_for)?;
+    for warning in &result.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let name = args.repo.display().to_string();
+    let shown = match args.format {
+        TriageFormat::Text => report::to_text(&result, &name),
+        TriageFormat::Json => report::to_json(&result, &name),
+    };
+    if !(args.preview || args.apply) {
+        print!("{shown}");
+        if result.verdicts.is_empty() {
+            eprintln!("no race report or SQL error in the log");
+        }
+        return Ok(0);
+    }
+    // The diff or the applied files go to stdout; the verdicts to stderr.
+    eprint!("{shown}");
+    run_fixes(global, args, &workspace, &result)
+}
+
+/// Runs `preview` or `apply` with exactly the matched rules and places.
+fn run_fixes(
+    global: &GlobalArgs,
+    args: &TriageArgs,
+    workspace: &Workspace,
+    result: &Triage,
+) -> Result<u8> {
+    let sites = result.fix_sites();
+    if sites.is_empty() {
+        eprintln!("nothing to fix");
+        return Ok(0);
+    }
+    let mut g = global.clone();
+    g.rules_only = sites.iter().map(|s| s.rule.clone()).collect();
+    g.rules_only.dedup();
+    g.sets.extend(result.sets());
+    g.at = sites
+        .iter()
+        .map(|s| format!("{}:{}", workspace.root.join(&s.path).display(), s.line))
+        .collect();
+    let paths = [args.repo.clone()];
+    if args.apply {
+        apply::run(&g, &paths, args.allow_dirty)
+    } else {
+        // triage's contract: 0 unless something went wrong.
+        preview::run(&g, &paths).map(|code| if code == 1 { 0 } else { code })
+    }
+}
+
+/// The rules triage may propose: those declaring evidence, limited to the
+/// user's `--rule` list when given, with `--set` values applied.
+fn catalog(global: &GlobalArgs) -> Result<Vec<RuleInfo>> {
+    let all = load_rules(&global.rule_dirs)?;
+    let only: Vec<String> = all
+        .iter()
+        .filter(|r| !r.evidence.is_empty())
+        .filter(|r| global.rules_only.is_empty() || global.rules_only.contains(&r.id))
+        .map(|r| r.id.clone())
+        .collect();
+    for id in &global.rules_only {
+        if !all.iter().any(|r| &r.id == id) {
+            anyhow::bail!("unknown rule `{id}` (see `fixgen rules`)");
+        }
+    }
+    if only.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sets: Vec<String> = global
+        .sets
+        .iter()
+        .filter(|s| only.iter().any(|id| s.starts_with(&format!("{id}."))))
+        .cloned()
+        .collect();
+    let selected = select_rules(all, &Selection { only, sets })?;
+    Ok(selected
+        .iter()
+        .map(|r| RuleInfo {
+            id: r.id.clone(),
+            evidence: r.evidence.clone(),
+            codes: codes(r.params.get("codes")),
+        })
+        .collect())
+}
+
+/// A rule's `codes` parameter; 1213 (deadlock) when it has none.
+fn codes(param: Option<&toml::Value>) -> Vec<u16> {
+    match param.and_then(|v| v.as_array()) {
+        Some(values) => values
+            .iter()
+            .filter_map(|v| v.as_integer().and_then(|n| u16::try_from(n).ok()))
+            .collect(),
+        None => vec![1213],
+    }
+}
+
+fn read_log(path: &Path) -> Result<String> {
+    let bytes = if path.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut bytes)
+            .context("reading the log from standard input")?;
+        bytes
+    } else {
+        std::fs::read(path).with_context(|| format!("{}: cannot read the log", path.display()))?
+    };
+    // CI logs are not always clean UTF-8 (colour codes, cut bytes).
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
