@@ -303,6 +303,11 @@ fn stack(lines: &[OutputLine], start: usize) -> (Vec<Frame>, usize) {
     let mut i = start;
     while i + 1 < lines.len() {
         let function = lines[i].text.trim();
+        if function == "..." {
+            // A stack shortened by hand, as in a triage report.
+            i += 1;
+            continue;
+        }
         let location = lines[i + 1].text.trim();
         let Some((path, line)) = location
             .split_whitespace()
