@@ -2,6 +2,7 @@
 //! fixes; the engine parses Go with tree-sitter, applies Go knowledge
 //! (scopes, types, imports) and emits reviewable diffs.
 
+pub mod batch;
 pub mod changeset;
 pub mod engine;
 pub mod fixtures;

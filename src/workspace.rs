@@ -61,9 +61,14 @@ impl Workspace {
                 self.consider(path, true, &found, &warnings);
                 continue;
             }
+            // Ignore files above the repository are not the repository's (git
+            // never reads them): a clone inside an ignored folder, such as a
+            // batch's OUT/.work/, must still be scanned.
+            let at_root = path.canonicalize().is_ok_and(|p| p == self.root);
             ignore::WalkBuilder::new(path)
                 .standard_filters(true)
                 .require_git(false)
+                .parents(!at_root)
                 .filter_entry(|e| {
                     !is_skipped_dir(e.file_name().to_str().unwrap_or("")) || e.depth() == 0
                 })

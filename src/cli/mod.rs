@@ -2,6 +2,7 @@
 //! exit statuses that scripts depend on.
 
 mod apply;
+mod batch;
 mod check;
 mod patch;
 mod pr;
@@ -84,6 +85,10 @@ pub enum Command {
     },
     /// Branch, commit per rule, push, and open or update the pull request. Exit 0: ok, 2: error.
     Pr(pr::PrArgs),
+    /// The same fixes across many repositories: clone or fetch, scan, write patches (and open PRs). Exit 0: all done, 1: some failed, 2: error.
+    Batch(batch::BatchArgs),
+    /// Merge the manifests of several batch shards into one summary (Markdown or JSON). Exit 0, 2: error.
+    BatchReport(batch::ReportArgs),
     /// Read a `go test` log (plain or -json) and name the rule and place that fix each race report or SQL error. Exit 0: ok, 2: error.
     Triage(triage::TriageArgs),
     /// Run every rule's fixtures (before → after, then idempotency). Exit 0: pass, 1: fail.
@@ -114,6 +119,8 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             templates,
         } => patch::run(&global, &paths, &out, templates.as_deref()),
         Command::Pr(args) => pr::run(&global, &args),
+        Command::Batch(args) => batch::run(&global, &args),
+        Command::BatchReport(args) => batch::report(&args),
         Command::Triage(args) => triage::run(&global, &args),
         Command::Test { fixtures } => test::run(&global, &fixtures),
     }

@@ -6,7 +6,7 @@ use super::{session, GlobalArgs};
 use anyhow::{Context as _, Result};
 use fixgen::fsio::create_or_replace;
 use fixgen::output::messages::{Messages, VERIFIED_BY_FIXGEN};
-use fixgen::output::patch::format_patch;
+use fixgen::output::patch::write_series;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -25,37 +25,22 @@ pub fn run(
     if !ignore.exists() {
         create_or_replace(&ignore, "*\n")?;
     }
-    remove_old_patches(out)?;
-    if changes.rules.is_empty() {
+    // Old patches go even when there is nothing new to write.
+    let author = fixgen::git::author(&workspace.root);
+    let names = write_series(
+        out,
+        &changes.rules,
+        &messages,
+        VERIFIED_BY_FIXGEN,
+        &author,
+        SystemTime::now(),
+    )?;
+    if names.is_empty() {
         eprintln!("nothing to fix: no patches written");
         return Ok(0);
     }
-    let author = fixgen::git::author(&workspace.root);
-    let now = SystemTime::now();
-    let total = changes.rules.len();
-    for (i, change) in changes.rules.iter().enumerate() {
-        let message = messages.commit_message(change, VERIFIED_BY_FIXGEN)?;
-        let patch = format_patch(i + 1, total, &author, now, &message, &change.files);
-        let path = out.join(format!("{:04}-{}.patch", i + 1, change.rule_id));
-        create_or_replace(&path, &patch)?;
-        println!("{}", path.display());
+    for name in names {
+        println!("{}", out.join(name).display());
     }
     Ok(0)
-}
-
-/// Patches of an earlier run would be applied by `git am DIR/*.patch`
-/// along with the new ones; only files named like ours are removed.
-fn remove_old_patches(out: &Path) -> Result<()> {
-    for entry in std::fs::read_dir(out)? {
-        let path = entry?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let ours = name.ends_with(".patch")
-            && name.len() > 5
-            && name[..4].chars().all(|c| c.is_ascii_digit())
-            && name.as_bytes()[4] == b'-';
-        if ours {
-            std::fs::remove_file(&path)?;
-        }
-    }
-    Ok(())
 }

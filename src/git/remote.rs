@@ -85,3 +85,83 @@ pub fn push_branch(
         None => Ok(()),
     }
 }
+
+/// Where a batch checkout stands: the branch and its commit.
+pub struct Fetched {
+    pub base: String,
+    pub commit: Oid,
+}
+
+/// Clones `url` into `dir`, or fetches into the clone an earlier run left
+/// there, and checks out the tip of `base` (the remote's default branch
+/// when `None`), discarding anything else in the folder. Shallow (one
+/// commit) over the network; libgit2's local transport cannot do shallow.
+pub fn fetch_checkout(
+    url: &str,
+    dir: &std::path::Path,
+    base: Option<&str>,
+    token: Option<&str>,
+) -> Result<Fetched> {
+    let local = url.strip_prefix("file://").unwrap_or(url);
+    if !is_network_url(url) && !std::path::Path::new(local).exists() {
+        return Err(anyhow!("{url}: no such repository"));
+    }
+    let repo = match Repository::open(dir) {
+        Ok(repo) => repo,
+        Err(_) => {
+            std::fs::create_dir_all(dir)?;
+            Repository::init(dir)?
+        }
+    };
+    if repo.find_remote("origin").is_err() {
+        repo.remote("origin", url)?;
+    } else {
+        repo.remote_set_url("origin", url)?;
+    }
+    let mut remote = repo.find_remote("origin")?;
+    let base = match base {
+        Some(b) => b.to_string(),
+        None => {
+            let connection = remote
+                .connect_auth(git2::Direction::Fetch, Some(callbacks(token)), None)
+                .map_err(|e| anyhow!("cannot reach {url}: {}", e.message()))?;
+            let head = connection
+                .default_branch()
+                .map_err(|e| anyhow!("{url} names no default branch: {}", e.message()))?;
+            let head = head.as_str().unwrap_or("").to_string();
+            drop(connection);
+            head.trim_start_matches("refs/heads/").to_string()
+        }
+    };
+    let tracking = format!("refs/remotes/origin/{base}");
+    let mut options = FetchOptions::new();
+    options.remote_callbacks(callbacks(token));
+    if is_network_url(url) {
+        options.depth(1);
+    }
+    remote
+        .fetch(
+            &[&format!("+refs/heads/{base}:{tracking}")],
+            Some(&mut options),
+            None,
+        )
+        .map_err(|e| anyhow!("cannot fetch {base} from {url}: {}", e.message()))?;
+    let commit = repo
+        .find_reference(&tracking)
+        .ok()
+        .and_then(|r| r.target())
+        .ok_or_else(|| anyhow!("{url} has no branch `{base}`"))?;
+    let object = repo.find_object(commit, None)?;
+    let mut checkout = git2::build::CheckoutBuilder::new();
+    checkout.force().remove_untracked(true).remove_ignored(true);
+    repo.checkout_tree(&object, Some(&mut checkout))?;
+    repo.set_head_detached(commit)?;
+    Ok(Fetched { base, commit })
+}
+
+fn is_network_url(url: &str) -> bool {
+    ["https://", "http://", "ssh://", "git://"]
+        .iter()
+        .any(|p| url.starts_with(p))
+        || (url.contains('@') && url.contains(':') && !url.contains("://"))
+}

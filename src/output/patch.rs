@@ -3,8 +3,52 @@
 //! diffstat after `---`, and the diff.
 
 use super::diff;
-use crate::changeset::FileChange;
+use super::messages::Messages;
+use crate::changeset::{FileChange, RuleChanges};
+use crate::fsio::create_or_replace;
+use anyhow::Result;
+use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Writes `0001-<rule-id>.patch` … into `dir`, one per rule, after removing
+/// the numbered patches of an earlier run (`git am DIR/*.patch` would apply
+/// them too). Returns the file names, in order.
+pub fn write_series(
+    dir: &Path,
+    rules: &[RuleChanges],
+    messages: &Messages,
+    verification: &str,
+    author: &Author,
+    date: SystemTime,
+) -> Result<Vec<String>> {
+    std::fs::create_dir_all(dir)?;
+    remove_old_patches(dir)?;
+    let mut names = Vec::new();
+    for (i, change) in rules.iter().enumerate() {
+        let message = messages.commit_message(change, verification)?;
+        let patch = format_patch(i + 1, rules.len(), author, date, &message, &change.files);
+        let name = format!("{:04}-{}.patch", i + 1, change.rule_id);
+        create_or_replace(&dir.join(&name), &patch)?;
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// Only files named like ours (`NNNN-*.patch`) are removed.
+fn remove_old_patches(dir: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        let ours = name.ends_with(".patch")
+            && name.len() > 5
+            && name[..4].chars().all(|c| c.is_ascii_digit())
+            && name.as_bytes()[4] == b'-';
+        if ours {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
+}
 
 /// Who the patches are from.
 #[derive(Debug, Clone)]
