@@ -1,0 +1,348 @@
+//! `fixgen batch` over local git repositories, as a platform team would run
+//! it: a racy one, a clean one, one that cannot be cloned, and one whose
+//! patches would not apply (an `ident` checkout filter changes its files).
+
+mod support;
+
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use support::{copy_dir, git};
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixgen(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fixgen"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A git repository at `dir` holding a copy of fixtures/e2e/`module`.
+fn repo_of(dir: &Path, module: &str) {
+    copy_dir(&root().join("fixtures/e2e").join(module), dir);
+    commit_all(dir);
+}
+
+fn commit_all(dir: &Path) {
+    if !dir.join(".git").exists() {
+        git(dir, &["init", "-q", "-b", "main"]);
+    }
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-qm", "change"]);
+}
+
+fn clean_repo(dir: &Path) {
+    fs::create_dir_all(dir).unwrap();
+    fs::write(dir.join("go.mod"), "module example.com/clean\n\ngo 1.22\n").unwrap();
+    fs::write(
+        dir.join("f.go"),
+        "package clean\n\nfunc F() int { return 1 }\n",
+    )
+    .unwrap();
+    commit_all(dir);
+}
+
+/// Checkouts expand `$Id$`, so the files fixgen reads are not the
+/// committed ones and a patch made from them does not apply to the commit.
+fn filtered_repo(dir: &Path) {
+    repo_of(dir, "parallel-subtests");
+    fs::write(dir.join(".gitattributes"), "*.go ident\n").unwrap();
+    let path = dir.join("tools_test.go");
+    let body = fs::read_to_string(&path).unwrap();
+    fs::write(&path, format!("// $Id$\n{body}")).unwrap();
+    commit_all(dir);
+    fs::remove_file(&path).unwrap();
+    git(dir, &["checkout", "tools_test.go"]);
+}
+
+struct World {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+}
+
+/// Four repositories under `src/` and `repos.toml` listing them.
+fn world() -> World {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    repo_of(&dir.join("src/racy"), "parallel-subtests");
+    clean_repo(&dir.join("src/clean"));
+    filtered_repo(&dir.join("src/filtered"));
+    fs::write(
+        dir.join("repos.toml"),
+        "[[repo]]\nurl = \"src/racy\"\nname = \"acme/racy\"\n\n\
+         [[repo]]\nurl = \"src/clean\"\nbase = \"main\"\n\n\
+         [[repo]]\nurl = \"src/gone\"\n\n\
+         [[repo]]\nurl = \"src/filtered\"\n",
+    )
+    .unwrap();
+    World { _tmp: tmp, dir }
+}
+
+fn manifest(out: &Path) -> Value {
+    serde_json::from_str(&fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap()
+}
+
+fn status_of(manifest: &Value, name: &str) -> String {
+    manifest["repos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not in {manifest:#}"))["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[cfg(unix)]
+fn inode(path: &Path) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(&fs::metadata(path).unwrap())
+}
+
+#[test]
+fn one_batch_records_every_outcome_and_its_patches_apply() {
+    let w = world();
+    let out = fixgen(
+        &w.dir,
+        &["batch", "repos.toml", "--out", "out", "--jobs", "2"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a repository failed: {}",
+        text(&out.stderr)
+    );
+    let m = manifest(&w.dir.join("out"));
+    assert_eq!(status_of(&m, "acme/racy"), "patched");
+    assert_eq!(status_of(&m, "clean"), "clean");
+    assert_eq!(status_of(&m, "gone"), "failed");
+    assert_eq!(status_of(&m, "filtered"), "failed");
+    let repos = m["repos"].as_array().unwrap();
+    let racy = repos.iter().find(|r| r["name"] == "acme/racy").unwrap();
+    assert_eq!(
+        racy["base_commit"].as_str().unwrap(),
+        git(&w.dir.join("src/racy"), &["rev-parse", "HEAD"]).trim()
+    );
+    assert_eq!(
+        racy["patches"],
+        serde_json::json!(["acme/racy/0001-parallel-subtest-shared-var.patch"])
+    );
+    let gone = repos.iter().find(|r| r["name"] == "gone").unwrap();
+    assert!(gone["error"]
+        .as_str()
+        .unwrap()
+        .contains("no such repository"));
+    let filtered = repos.iter().find(|r| r["name"] == "filtered").unwrap();
+    assert!(filtered["error"]
+        .as_str()
+        .unwrap()
+        .contains("tools_test.go"));
+    assert!(
+        !w.dir
+            .join("out/filtered/0001-parallel-subtest-shared-var.patch")
+            .exists(),
+        "patches that do not apply are not left behind"
+    );
+
+    // The summary: counts, findings by rule, failures with reasons.
+    let summary = text(&out.stdout);
+    assert!(
+        summary.contains("4 repositories: 1 clean, 2 failed, 1 patched."),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("| `parallel-subtest-shared-var` | 5 |"),
+        "{summary}"
+    );
+    assert!(summary.contains("- **gone**:"), "{summary}");
+    assert!(w.dir.join("out/summary.md").exists() && w.dir.join("out/summary.json").exists());
+
+    // git am on a fresh clone gives what `fixgen apply` gives.
+    let clone = w.dir.join("am");
+    git(&w.dir, &["clone", "-q", "src/racy", "am"]);
+    let patch = w
+        .dir
+        .join("out/acme/racy/0001-parallel-subtest-shared-var.patch");
+    git(&clone, &["am", "-q", patch.to_str().unwrap()]);
+    let applied = w.dir.join("applied");
+    git(&w.dir, &["clone", "-q", "src/racy", "applied"]);
+    assert_eq!(fixgen(&applied, &["apply"]).status.code(), Some(0));
+    assert_eq!(
+        fs::read_to_string(clone.join("tools_test.go")).unwrap(),
+        fs::read_to_string(applied.join("tools_test.go")).unwrap()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn resume_rewrites_nothing_and_only_failed_retries_the_failures() {
+    let w = world();
+    fixgen(&w.dir, &["batch", "repos.toml", "--out", "out"]);
+    let out = w.dir.join("out");
+    let before = fs::read_to_string(out.join("manifest.json")).unwrap();
+    let patch = out.join("acme/racy/0001-parallel-subtest-shared-var.patch");
+    let patch_inode = inode(&patch);
+    let again = fixgen(&w.dir, &["batch", "repos.toml", "--out", "out", "--resume"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again.stderr).contains("acme/racy: patched (unchanged, skipped)"));
+    assert_eq!(
+        fs::read_to_string(out.join("manifest.json")).unwrap(),
+        before
+    );
+    // The failures are tried again (and fail the same way); what is done
+    // is left as it is.
+    assert_eq!(inode(&patch), patch_inode, "the patch is not rewritten");
+
+    // A new commit on a done repository is redone by --resume.
+    let racy = w.dir.join("src/racy");
+    fs::write(racy.join("extra.go"), "package parallelsubtests\n").unwrap();
+    commit_all(&racy);
+    fixgen(&w.dir, &["batch", "repos.toml", "--out", "out", "--resume"]);
+    let m = manifest(&out);
+    let new_head = git(&racy, &["rev-parse", "HEAD"]);
+    assert!(m["repos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["name"] == "acme/racy" && r["base_commit"] == new_head.trim()));
+
+    // The missing repository appears; --only failed runs just the failures.
+    clean_repo(&w.dir.join("src/gone"));
+    let retried = fixgen(
+        &w.dir,
+        &["batch", "repos.toml", "--out", "out", "--only", "failed"],
+    );
+    let stderr = text(&retried.stderr);
+    assert!(!stderr.contains("acme/racy"), "{stderr}");
+    let m = manifest(&out);
+    assert_eq!(status_of(&m, "gone"), "clean");
+    assert_eq!(status_of(&m, "filtered"), "failed");
+    assert_eq!(status_of(&m, "acme/racy"), "patched");
+}
+
+#[test]
+fn two_shards_cover_the_list_once_and_the_report_merges_them() {
+    let w = world();
+    let names: BTreeSet<String> = ["acme/racy", "clean", "gone", "filtered"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut seen: Vec<String> = Vec::new();
+    for (shard, out) in [("1/2", "s1"), ("2/2", "s2")] {
+        fixgen(
+            &w.dir,
+            &["batch", "repos.toml", "--out", out, "--shard", shard],
+        );
+        let m = manifest(&w.dir.join(out));
+        seen.extend(
+            m["repos"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["name"].as_str().unwrap().to_string()),
+        );
+    }
+    assert_eq!(
+        seen.len(),
+        names.len(),
+        "each repository in one shard: {seen:?}"
+    );
+    assert_eq!(seen.into_iter().collect::<BTreeSet<_>>(), names);
+    let report = fixgen(&w.dir, &["batch-report", "s1", "s2", "--format", "json"]);
+    assert_eq!(report.status.code(), Some(0));
+    let merged: Value = serde_json::from_slice(&report.stdout).unwrap();
+    assert_eq!(merged["repositories"], 4);
+    assert_eq!(merged["by_status"]["failed"], 2);
+    let markdown = fixgen(&w.dir, &["batch-report", "s1", "s2"]);
+    assert!(text(&markdown.stdout).contains("4 repositories"));
+    let missing = fixgen(&w.dir, &["batch-report", "nowhere"]);
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn a_killed_run_resumes_where_it_stopped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let mut list = String::new();
+    for i in 0..12 {
+        repo_of(&dir.join(format!("src/r{i}")), "parallel-subtests");
+        list.push_str(&format!("[[repo]]\nurl = \"src/r{i}\"\n\n"));
+    }
+    fs::write(dir.join("repos.toml"), list).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fixgen"))
+        .args(["batch", "repos.toml", "--out", "out", "--jobs", "1"])
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it as soon as one repository is done.
+    let done = |m: &Value| {
+        m["repos"]
+            .as_array()
+            .map_or(0, |r| r.iter().filter(|r| r["status"] == "patched").count())
+    };
+    loop {
+        if let Ok(t) = fs::read_to_string(dir.join("out/manifest.json")) {
+            let m: Value = serde_json::from_str(&t).expect("the manifest is whole at every moment");
+            if done(&m) >= 1 {
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let interrupted = manifest(&dir.join("out"));
+    assert!(
+        done(&interrupted) < 12,
+        "killed before the end: {interrupted:#}"
+    );
+    let first_done = interrupted["repos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["status"] == "patched")
+        .unwrap()["name"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let resumed = fixgen(dir, &["batch", "repos.toml", "--out", "out", "--resume"]);
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed.stderr));
+    assert!(text(&resumed.stderr).contains(&format!("{first_done}: patched (unchanged, skipped)")));
+    let m = manifest(&dir.join("out"));
+    assert_eq!(done(&m), 12, "{m:#}");
+    for i in 0..12 {
+        assert!(dir
+            .join(format!("out/r{i}/0001-parallel-subtest-shared-var.patch"))
+            .exists());
+    }
+}
+
+#[test]
+fn a_broken_list_is_reported_with_its_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(
+        tmp.path().join("repos.toml"),
+        "[[repo]]\nurl = \"a\"\n\n[[repo]]\nurl = \"b\"\nbranch = \"main\"\n",
+    )
+    .unwrap();
+    let out = fixgen(tmp.path(), &["batch", "repos.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("repos.toml:") && stderr.contains("branch"),
+        "{stderr}"
+    );
+}
