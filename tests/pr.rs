@@ -444,3 +444,60 @@ fn dry_run_shows_everything_and_sends_nothing() {
     let branches = git(remote.path(), &["branch", "--list"]);
     assert!(!branches.contains("fixgen/"), "{branches}");
 }
+
+#[test]
+fn batch_open_prs_opens_the_pull_request_as_pr_does() {
+    let (sandbox, remote) = repo_with_remote();
+    let forge = FakeForge::start(false);
+    let list = sandbox.path().join("repos.toml");
+    std::fs::write(
+        &list,
+        format!(
+            "[[repo]]\nurl = \"{}\"\nname = \"acme/api\"\nbase = \"main\"\n",
+            remote.path().display()
+        ),
+    )
+    .unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_fixgen"))
+            .args(["batch", list.to_str().unwrap(), "--out"])
+            .arg(out_dir.path())
+            .args(["--open-prs", "--forge", "github", "--api-url", &forge.url])
+            .args(["--label", "flaky-test", "--write-interval", "0.2"])
+            .current_dir(sandbox.path())
+            .env("GITHUB_TOKEN", TOKEN)
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    let text = assert_ok_without_token(&first);
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(out_dir.path().join("manifest.json")).unwrap(),
+    )
+    .unwrap();
+    let repo = &manifest["repos"][0];
+    assert_eq!(repo["status"], "pr-open", "{text}");
+    assert_eq!(
+        repo["pr_url"].as_str().unwrap(),
+        format!("{}/acme/api/pull/1", forge.url)
+    );
+    assert!(out_dir
+        .path()
+        .join("acme/api/0001-parallel-subtest-shared-var.patch")
+        .exists());
+    // The branch is on the remote, and the PR names it.
+    git(remote.path(), &["rev-parse", "--verify", BRANCH]);
+    assert_eq!(forge.pulls().len(), 1);
+    assert_eq!(forge.pulls()[0]["head"]["ref"], BRANCH);
+    // A second run updates the same pull request instead of opening another.
+    let second = run();
+    assert_ok_without_token(&second);
+    assert_eq!(forge.pulls().len(), 1);
+    let creates = forge
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/pulls"))
+        .count();
+    assert_eq!(creates, 1);
+}
