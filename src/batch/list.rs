@@ -123,9 +123,7 @@ fn resolve_local(url: &str, base_dir: &Path) -> String {
 /// Whether `name` belongs to shard `index` (1-based) of `count`: a stable
 /// hash of the name, so every machine of a CI matrix agrees.
 pub fn in_shard(name: &str, index: u32, count: u32) -> bool {
-    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
+    let hash = crate::changeset::fnv1a(name.as_bytes());
     hash % u64::from(count) == u64::from(index - 1)
 }
 

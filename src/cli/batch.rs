@@ -180,9 +180,7 @@ fn rule_set_id(rules: &[Rule]) -> String {
         })
         .collect();
     let text = format!("{}\n{}", env!("CARGO_PKG_VERSION"), described.join("\n"));
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
+    let hash = fixgen::changeset::fnv1a(text.as_bytes());
     format!("{hash:016x}")
 }
 

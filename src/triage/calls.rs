@@ -7,7 +7,7 @@
 //! data-access layer through another package. Over-reaching is bounded: a
 //! function only matters here if it writes a table.
 
-use super::places::Repo;
+use super::places::{dir_of, Repo};
 use crate::go::functions::{functions, string_constants, Function};
 use crate::go::parse::parse;
 use crate::go::sql::{PackageView, TableFilter};
@@ -131,10 +131,6 @@ impl<'r> CallGraph<'r> {
         }
         &self.packages[dir]
     }
-}
-
-fn dir_of(path: &str) -> &str {
-    path.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
 /// Names of the functions and methods a file declares, read line by line:

@@ -30,8 +30,13 @@ pub struct Place {
 impl Place {
     /// The package folder, relative to the root (`""` at the root).
     pub fn dir(&self) -> &str {
-        self.path.rsplit_once('/').map_or("", |(d, _)| d)
+        dir_of(&self.path)
     }
+}
+
+/// The folder of a `/`-separated relative path (`""` at the root).
+pub fn dir_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
 }
 
 /// The repository's Go files, indexed for placing frames.
@@ -69,7 +74,7 @@ impl Repo {
     pub fn package_files(&self, dir: &str) -> Vec<SourceFile> {
         self.files
             .iter()
-            .filter(|f| f.rel.rsplit_once('/').map_or("", |(d, _)| d) == dir)
+            .filter(|f| dir_of(&f.rel) == dir)
             .cloned()
             .collect()
     }
@@ -117,7 +122,7 @@ impl Repo {
         if package == "main" {
             return true;
         }
-        let dir = file.rel.rsplit_once('/').map_or("", |(d, _)| d);
+        let dir = dir_of(&file.rel);
         let Some(import_path) = self.import_path(dir) else {
             return false;
         };
@@ -157,7 +162,7 @@ impl Repo {
     pub fn import_graph(&self) -> ImportGraph {
         let mut graph: HashMap<String, BTreeSet<String>> = HashMap::new();
         for file in &self.files {
-            let dir = file.rel.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+            let dir = dir_of(&file.rel).to_string();
             let entry = graph.entry(dir.clone()).or_default();
             if file.rel.ends_with("_test.go") {
                 continue;

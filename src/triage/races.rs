@@ -4,7 +4,7 @@
 //! slice shows up when the fix site is on neither stack.
 
 use super::log::{Access, AccessKind, Frame, RaceReport};
-use super::places::{between, ImportGraph, Place, Repo};
+use super::places::{between, dir_of, ImportGraph, Place, Repo};
 use super::{findings_in, rules_with, site, EngineFor, FixSite, Kind, RuleInfo, Verdict};
 use crate::engine::Finding;
 use crate::rule::Evidence;
@@ -241,10 +241,7 @@ fn at_accesses(sides: &[Side], findings: &[Finding], rules: &[String]) -> Vec<Fi
 fn in_carriers(dirs: &BTreeSet<String>, findings: &[Finding], rules: &[String]) -> Vec<FixSite> {
     findings
         .iter()
-        .filter(|f| {
-            let dir = f.path.rsplit_once('/').map_or("", |(d, _)| d);
-            rules.contains(&f.rule) && dirs.contains(dir)
-        })
+        .filter(|f| rules.contains(&f.rule) && dirs.contains(dir_of(&f.path)))
         .map(|f| {
             site(
                 f,
