@@ -94,6 +94,7 @@ fn run_fixes(
     }
     let mut g = global.clone();
     g.rules_only = sites.iter().map(|s| s.rule.clone()).collect();
+    g.rules_only.sort();
     g.rules_only.dedup();
     g.sets.extend(result.sets());
     g.at = sites
@@ -127,12 +128,7 @@ fn catalog(global: &GlobalArgs) -> Result<Vec<RuleInfo>> {
     if only.is_empty() {
         return Ok(Vec::new());
     }
-    let sets: Vec<String> = global
-        .sets
-        .iter()
-        .filter(|s| only.iter().any(|id| s.starts_with(&format!("{id}."))))
-        .cloned()
-        .collect();
+    let sets = sets_for(&global.sets, &only);
     let selected = select_rules(all, &Selection { only, sets })?;
     Ok(selected
         .iter()
@@ -142,6 +138,15 @@ fn catalog(global: &GlobalArgs) -> Result<Vec<RuleInfo>> {
             codes: codes(r.params.get("codes")),
         })
         .collect())
+}
+
+/// The user's `--set` values for the rules `only`: one for a rule not
+/// selected would be refused as unknown.
+fn sets_for(sets: &[String], only: &[String]) -> Vec<String> {
+    sets.iter()
+        .filter(|s| only.iter().any(|id| s.starts_with(&format!("{id}."))))
+        .cloned()
+        .collect()
 }
 
 /// A rule's `codes` parameter; 1213 (deadlock) when it has none.

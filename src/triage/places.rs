@@ -62,10 +62,6 @@ impl Repo {
         }
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     pub fn files(&self) -> &[SourceFile] {
         &self.files
     }

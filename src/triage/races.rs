@@ -43,6 +43,8 @@ pub struct Side {
     pub library_read: bool,
     /// How many frames the access had, for the message when none is ours.
     pub frames: usize,
+    /// How many of them are in the repository.
+    pub placed_frames: usize,
 }
 
 impl Side {
@@ -56,11 +58,10 @@ impl Side {
 
     /// `write at dal/x.go:31 (pkg.F)`, as the verdict shows it.
     pub fn describe(&self) -> String {
-        let what = match (self.previous, self.kind) {
-            (false, AccessKind::Write) => "write",
-            (false, AccessKind::Read) => "read",
-            (true, AccessKind::Write) => "previous write",
-            (true, AccessKind::Read) => "previous read",
+        let what = if self.previous {
+            format!("previous {}", self.describe_kind())
+        } else {
+            self.describe_kind().to_string()
         };
         match &self.place {
             Some(p) => format!("{what} at {}:{} ({})", p.path, p.line, short(&p.function)),
@@ -84,30 +85,39 @@ pub fn sides(repo: &Repo, report: &RaceReport) -> Vec<Side> {
 }
 
 fn side(repo: &Repo, report: &RaceReport, access: &Access) -> Side {
-    let placed: Vec<Place> = access.frames.iter().filter_map(|f| repo.place(f)).collect();
+    // Each frame is placed once: placing reads go.mod files.
+    let placements: Vec<Option<Place>> = access.frames.iter().map(|f| repo.place(f)).collect();
+    let placed: Vec<&Place> = placements.iter().flatten().collect();
     let creator: &[Frame] = access
         .goroutine
         .and_then(|g| report.created.iter().find(|(n, _)| *n == g))
         .map_or(&[], |(_, frames)| frames.as_slice());
     let dirs = placed
         .iter()
-        .cloned()
-        .chain(creator.iter().filter_map(|f| repo.place(f)))
         .map(|p| p.dir().to_string())
+        .chain(
+            creator
+                .iter()
+                .filter_map(|f| repo.place(f))
+                .map(|p| p.dir().to_string()),
+        )
         .collect();
     // Only frames inside the access, before the code that called them.
-    let before_repo = access.frames.iter().take_while(|f| repo.place(f).is_none());
     let library_read = access.kind == AccessKind::Read
-        && before_repo
-            .clone()
-            .any(|f| LIBRARY_READERS.iter().any(|l| f.function.starts_with(l)));
+        && access
+            .frames
+            .iter()
+            .zip(&placements)
+            .take_while(|(_, p)| p.is_none())
+            .any(|(f, _)| LIBRARY_READERS.iter().any(|l| f.function.starts_with(l)));
     Side {
         kind: access.kind,
         previous: access.previous,
-        place: placed.into_iter().next(),
+        place: placed.first().map(|p| (*p).clone()),
         dirs,
         library_read,
         frames: access.frames.len(),
+        placed_frames: placed.len(),
     }
 }
 
@@ -162,17 +172,8 @@ pub fn verdicts(
         placed: 0,
     };
     for (i, (report, sides)) in reports.iter().zip(&placed_sides).enumerate() {
-        out.frames += report
-            .accesses
-            .iter()
-            .map(|a| a.frames.len())
-            .sum::<usize>();
-        out.placed += report
-            .accesses
-            .iter()
-            .flat_map(|a| &a.frames)
-            .filter(|f| repo.place(f).is_some())
-            .count();
+        out.frames += sides.iter().map(|s| s.frames).sum::<usize>();
+        out.placed += sides.iter().map(|s| s.placed_frames).sum::<usize>();
         let mut fixes = at_accesses(sides, &findings, &access_rules);
         let mut tried: Vec<String> = sides
             .iter()
