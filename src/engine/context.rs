@@ -62,14 +62,17 @@ impl<'t> FileContext<'t> {
         let package = index.package(dir);
         let (rel_dir, file) = self.path.rsplit_once('/').unwrap_or(("", self.path));
         let mut all: Vec<_> = package
-            .functions
+            .functions()
             .iter()
             .filter(|f| f.file != file)
             .cloned()
             .collect();
-        all.extend(functions(self.root, self.source, file));
+        // The whole file: the tree rules match may hold only the functions
+        // around the prefilter's literals.
+        let whole = crate::go::parse::parse(self.source).ok()?;
+        all.extend(functions(whole.root_node(), self.source, file));
         let mut constants = package.string_constants.clone();
-        constants.extend(string_constants(self.root, self.source));
+        constants.extend(string_constants(whole.root_node(), self.source));
         Some(PackageView {
             dir: rel_dir.to_string(),
             functions: all,

@@ -7,8 +7,10 @@ pub mod edit;
 pub mod matcher;
 pub mod predicate;
 
-use crate::go::parse::{parse, SyntaxError};
+use crate::go::narrow::functions_without;
+use crate::go::parse::{parse, parse_leaving_out, SyntaxError};
 use crate::go::syntax::line_column;
+use crate::rule::model::PrefilterScope;
 use crate::rule::Rule;
 use actions::PlanEnv;
 use aho_corasick::AhoCorasick;
@@ -129,13 +131,38 @@ impl Engine {
     /// Rules that may match `source`: those whose prefilter literal occurs
     /// in it, and those without a prefilter. One pass over the text.
     pub fn candidate_rules(&self, source: &str) -> Vec<usize> {
+        self.prefilter_hits(source).0
+    }
+
+    /// The candidate rules, and where their literals occur.
+    fn prefilter_hits(&self, source: &str) -> (Vec<usize>, Vec<usize>) {
         let mut wanted = self.unfiltered.clone();
+        let mut offsets = Vec::new();
         if let Some(ac) = &self.prefilter {
             for m in ac.find_overlapping_iter(source) {
                 wanted[self.pattern_rule[m.pattern().as_usize()]] = true;
+                offsets.push(m.start());
             }
         }
-        (0..self.rules.len()).filter(|&i| wanted[i]).collect()
+        let rules = (0..self.rules.len()).filter(|&i| wanted[i]).collect();
+        (rules, offsets)
+    }
+
+    /// The candidate rules, and what the parser may leave out: when every
+    /// candidate vouches only for the functions holding its literals, the
+    /// other top-level functions; otherwise nothing.
+    fn parse_plan(&self, source: &str) -> (Vec<usize>, Vec<(usize, usize)>) {
+        let (candidates, offsets) = self.prefilter_hits(source);
+        let narrow = !candidates.is_empty()
+            && candidates.iter().all(|&i| {
+                !self.unfiltered[i] && self.rules[i].prefilter_scope == PrefilterScope::Function
+            });
+        let left_out = if narrow {
+            functions_without(source, &offsets)
+        } else {
+            Vec::new()
+        };
+        (candidates, left_out)
     }
 
     /// Finds and fixes defects in one file. A file that does not parse is an
@@ -162,14 +189,16 @@ impl Engine {
         // `--at` lines, moved along as earlier rounds insert or remove lines.
         let mut at = self.lines_selected_in(path);
         for round in 0..MAX_ROUNDS {
-            let candidates = self.candidate_rules(&current);
+            let (candidates, left_out) = self.parse_plan(&current);
             if candidates.is_empty() {
                 break;
             }
-            let tree = match parse(&current) {
+            let tree = match parse_leaving_out(&current, &left_out) {
                 Ok(tree) => tree,
                 Err(e) if round == 0 => return Err(e),
                 Err(e) => {
+                    // An error in a function left unparsed is the file's own.
+                    parse(original)?;
                     // Never emit code that does not parse: keep the last good round.
                     result.warnings.push(format!(
                         "{path}: a fix produced code that does not parse ({e}); not applied"
@@ -209,7 +238,9 @@ impl Engine {
             }
         }
         if current != original {
+            // Whole now: the rounds may have parsed only part of the file.
             if let Err(e) = parse(&current) {
+                parse(original)?;
                 result.warnings.push(format!(
                     "{path}: a fix produced code that does not parse ({e}); not applied"
                 ));
@@ -244,7 +275,7 @@ impl Engine {
             let rule = &self.rules[i];
             let matches: Vec<_> = matcher::find_matches(rule, &cx)
                 .into_iter()
-                .filter(|m| selected_by_lines(at, source, m.report))
+                .filter(|m| selected_by_lines(at, m.report))
                 .collect();
             if matches.is_empty() {
                 continue;
@@ -315,10 +346,10 @@ impl Engine {
 }
 
 /// Whether a match covers one of the `--at` lines (all match without `--at`).
-fn selected_by_lines(at: Option<&[usize]>, source: &str, node: tree_sitter::Node) -> bool {
+fn selected_by_lines(at: Option<&[usize]>, node: tree_sitter::Node) -> bool {
     let Some(lines) = at else { return true };
-    let first = line_column(source, node.start_byte()).0;
-    let last = line_column(source, node.end_byte()).0;
+    let first = crate::go::syntax::line_of(node);
+    let last = crate::go::syntax::end_line_of(node);
     lines.iter().any(|&l| first <= l && l <= last)
 }
 

@@ -4,7 +4,7 @@
 //! disk (the package index) and from the file being fixed (its current
 //! text), so that both agree.
 
-use super::syntax::{descendants, line_column, named_children, text};
+use super::syntax::{descendants, line_of, named_children, text};
 use tree_sitter::Node;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,13 +71,14 @@ pub fn function(decl: Node, source: &str, file: &str) -> Option<Function> {
     let mut calls = Vec::new();
     let mut strings = Vec::new();
     let mut names = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for node in descendants(body) {
         match node.kind() {
             "call_expression" => {
                 if let Some(name) = called_name(node, source) {
                     calls.push(Call {
                         name: name.to_string(),
-                        line: line_column(source, node.start_byte()).0,
+                        line: line_of(node),
                     });
                 }
             }
@@ -90,7 +91,7 @@ pub fn function(decl: Node, source: &str, file: &str) -> Option<Function> {
                 {
                     calls.push(Call {
                         name: text(name, source).to_string(),
-                        line: line_column(source, node.start_byte()).0,
+                        line: line_of(node),
                     });
                 }
             }
@@ -99,7 +100,7 @@ pub fn function(decl: Node, source: &str, file: &str) -> Option<Function> {
             }
             "identifier" => {
                 let name = text(node, source);
-                if !names.iter().any(|n| n == name) {
+                if seen.insert(name) {
                     names.push(name.to_string());
                 }
             }
@@ -110,7 +111,7 @@ pub fn function(decl: Node, source: &str, file: &str) -> Option<Function> {
         name: text(decl.child_by_field_name("name")?, source).to_string(),
         receiver,
         file: file.to_string(),
-        line: line_column(source, decl.start_byte()).0,
+        line: line_of(decl),
         params: parameters(decl.child_by_field_name("parameters")?, source),
         calls,
         strings,

@@ -6,6 +6,7 @@ pub mod functions;
 pub mod generated;
 pub mod imports;
 pub mod module;
+pub mod narrow;
 pub mod parse;
 pub mod refs;
 pub mod scope;

@@ -33,8 +33,32 @@ impl std::fmt::Display for SyntaxError {
 /// Parses `source`; a tree with any ERROR or MISSING node is a syntax error,
 /// because rewriting code we misunderstood is how tools corrupt files.
 pub fn parse(source: &str) -> Result<Tree, SyntaxError> {
+    parse_leaving_out(source, &[])
+}
+
+/// Like `parse`, leaving the byte ranges `left_out` (sorted, disjoint,
+/// each a run of whole top-level items or a body's inside) unparsed; the
+/// tree keeps the file's offsets and positions. See `go::narrow`.
+pub fn parse_leaving_out(source: &str, left_out: &[(usize, usize)]) -> Result<Tree, SyntaxError> {
+    let ranges = if left_out.is_empty() {
+        Vec::new()
+    } else {
+        super::narrow::ranges_without(source, left_out)
+    };
     let tree = PARSER
-        .with(|p| p.borrow_mut().parse(source, None))
+        .with(|p| {
+            let mut parser = p.borrow_mut();
+            if ranges.is_empty() {
+                return parser.parse(source, None);
+            }
+            parser
+                .set_included_ranges(&ranges)
+                .expect("ranges are sorted and disjoint");
+            let tree = parser.parse(source, None);
+            // Back to the whole file for the next caller.
+            parser.set_included_ranges(&[]).expect("no ranges is valid");
+            tree
+        })
         .expect("parsing without a timeout or cancellation flag always yields a tree");
     match first_error(tree.root_node()) {
         Some(node) => {

@@ -203,6 +203,17 @@ impl PackageView {
     }
 }
 
+/// Whether `f` can write a table at all, on its own facts: it is handed a
+/// transaction, begins one, or runs a statement. Only such functions need
+/// the package read (the costly part), so a file of other code is judged
+/// without reading its siblings. The rule's prefilter lists the same names.
+pub fn may_write(f: &Function) -> bool {
+    f.params.iter().any(|(_, ty)| is_transaction_type(ty))
+        || f.calls.iter().any(|c| {
+            BEGIN_METHODS.contains(&c.name.as_str()) || EXEC_METHODS.contains(&c.name.as_str())
+        })
+}
+
 pub fn begins_transaction(f: &Function) -> bool {
     f.calls
         .iter()
@@ -240,6 +251,9 @@ pub fn role(
     filter: &TableFilter,
     type_of: &dyn Fn(Node) -> Option<String>,
 ) -> Role {
+    if !may_write(f) {
+        return Role::NotAWriter;
+    }
     if let Some((param, _)) = f.params.iter().find(|(_, ty)| is_transaction_type(ty)) {
         let tables = view.tables_reached_by(f, filter);
         if tables.is_empty() {

@@ -109,6 +109,17 @@ pub fn is_blank_line_at(source: &str, line_start_offset: usize) -> bool {
     line_start_offset < source.len() && source[line_start_offset..end].trim().is_empty()
 }
 
+/// The 1-based line a node starts on; constant time (the tree knows it),
+/// where `line_column` counts lines from the top of the file.
+pub fn line_of(node: Node) -> usize {
+    node.start_position().row + 1
+}
+
+/// The 1-based line a node ends on.
+pub fn end_line_of(node: Node) -> usize {
+    node.end_position().row + 1
+}
+
 /// 1-based line and column (in bytes) of a byte offset.
 pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
     let line = source[..offset].matches('\n').count() + 1;

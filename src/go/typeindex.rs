@@ -7,13 +7,14 @@
 use super::functions::{functions, string_constants, Function};
 use super::imports::{imports, Import};
 use super::module::{find_module, Module};
-use super::parse::parse;
+use super::narrow::function_bodies;
+use super::parse::{parse, parse_leaving_out};
 use super::scope::resolve;
 use super::syntax::{descendants, named_children, text};
 use super::types::declared_type;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use tree_sitter::Node;
 
 /// A type as written, with what is needed to resolve its names: the
@@ -43,10 +44,28 @@ pub struct Package {
     fields: HashMap<(String, String), TypeExpr>,
     /// Methods with one result: (receiver type name, method) → result type.
     methods: HashMap<(String, String), TypeExpr>,
-    /// Top-level functions and methods, with what their bodies call and use.
-    pub functions: Vec<Function>,
     /// Package-level string constants: name → value.
     pub string_constants: HashMap<String, String>,
+    /// The folder, and its function facts once asked for: reading bodies
+    /// costs most, and only some rules need them.
+    dir: PathBuf,
+    functions: OnceLock<Vec<Function>>,
+}
+
+impl Package {
+    /// Top-level functions and methods, with what their bodies call and
+    /// use; read on first use.
+    pub fn functions(&self) -> &[Function] {
+        self.functions.get_or_init(|| {
+            let mut all = Vec::new();
+            for (name, source) in package_files(&self.dir) {
+                if let Ok(tree) = parse(&source) {
+                    all.extend(functions(tree.root_node(), &source, &name));
+                }
+            }
+            all
+        })
+    }
 }
 
 #[derive(Default)]
@@ -217,27 +236,40 @@ fn strip_type_args(text: &str) -> &str {
 }
 
 fn load_package(dir: &Path) -> Package {
-    let mut package = Package::default();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return package;
+    let mut package = Package {
+        dir: dir.to_path_buf(),
+        ..Package::default()
     };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if !name.ends_with(".go") || name.ends_with("_test.go") {
-            continue;
-        }
-        if let Ok(source) = std::fs::read_to_string(&path) {
-            index_file(&mut package, &source, dir, name);
-        }
+    for (_, source) in package_files(dir) {
+        index_file(&mut package, &source, dir);
     }
     package
 }
 
-fn index_file(package: &mut Package, source: &str, dir: &Path, file_name: &str) {
-    let Ok(tree) = parse(source) else { return };
+/// The package's Go files other than tests: (file name, text).
+fn package_files(dir: &Path) -> Vec<(String, String)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().to_str()?.to_string();
+            if !name.ends_with(".go") || name.ends_with("_test.go") {
+                return None;
+            }
+            let source = std::fs::read_to_string(entry.path()).ok()?;
+            Some((name, source))
+        })
+        .collect()
+}
+
+/// Declarations only: function bodies are not even parsed.
+fn index_file(package: &mut Package, source: &str, dir: &Path) {
+    let Ok(tree) = parse_leaving_out(source, &function_bodies(source)) else {
+        return;
+    };
     let root = tree.root_node();
-    package.functions.extend(functions(root, source, file_name));
     package
         .string_constants
         .extend(string_constants(root, source));

@@ -20,6 +20,7 @@ pub struct Rule {
     pub enabled_by_default: bool,
     /// A file is parsed for this rule only if it contains one of these literals.
     pub prefilter: Vec<String>,
+    pub prefilter_scope: model::PrefilterScope,
     pub query: Query,
     /// The capture findings point at.
     pub report: u32,

@@ -15,6 +15,10 @@ pub struct RuleFile {
     pub enabled: bool,
     #[serde(default)]
     pub prefilter: Vec<String>,
+    /// Where a prefilter literal must be for a match to be possible: in
+    /// the `file` (the default), or in the `function` the match is in.
+    #[serde(default)]
+    pub prefilter_scope: PrefilterScope,
     pub query: Spanned<String>,
     pub report: Option<Spanned<String>>,
     #[serde(default, rename = "where")]
@@ -26,6 +30,19 @@ pub struct RuleFile {
     /// What in a CI log points `fixgen triage` at this rule's findings.
     #[serde(default)]
     pub evidence: Vec<super::Evidence>,
+}
+
+/// How much of a file a rule's prefilter literal vouches for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PrefilterScope {
+    /// The literal anywhere in the file makes the whole file a candidate.
+    #[default]
+    File,
+    /// Matches lie in top-level functions that contain a literal, and the
+    /// rule looks at nothing else in other functions of the file: those
+    /// need not be parsed.
+    Function,
 }
 
 fn default_enabled() -> bool {

@@ -51,6 +51,13 @@ enum Verdict {
 }
 
 impl WrapFunction {
+    /// What the function's own facts allow, before the package is read.
+    fn may_be_target(&self, f: &Function) -> bool {
+        match self.target {
+            Target::SqlTransactionOwner => sql::may_write(f),
+        }
+    }
+
     pub fn compile(spec: &FixSpec, capture: &CaptureLookup) -> Result<Self, (usize, String)> {
         reject_options(
             spec,
@@ -118,17 +125,26 @@ impl Action for WrapFunction {
         if env.cx.path.ends_with("_test.go") {
             return plan;
         }
+        let file = env.cx.path.rsplit('/').next().unwrap_or(env.cx.path);
+        // The file's own facts first: most files hold no function that could
+        // be a target, and then the package is never read.
+        let candidates: Vec<(usize, Node, Function)> = matches
+            .iter()
+            .enumerate()
+            .filter_map(|(i, m)| {
+                let decl = m.get(self.capture)?;
+                let facts = functions::function(decl, env.cx.source, file)?;
+                self.may_be_target(&facts).then_some((i, decl, facts))
+            })
+            .collect();
+        if candidates.is_empty() {
+            return plan;
+        }
         let Some(view) = env.cx.package_view() else {
             return plan;
         };
-        let file = env.cx.path.rsplit('/').next().unwrap_or(env.cx.path);
-        for (i, m) in matches.iter().enumerate() {
-            let Some(decl) = m.get(self.capture) else {
-                continue;
-            };
-            let Some(facts) = functions::function(decl, env.cx.source, file) else {
-                continue;
-            };
+        for (i, decl, facts) in candidates {
+            let m = &matches[i];
             if self.already_wrapped(&facts, &view) {
                 continue;
             }

@@ -4,7 +4,7 @@
 use crate::go::refs::{classify, RefKind, Reference};
 use crate::go::scope::{declared_by_statement, resolve, Binding, BindingKind};
 use crate::go::syntax::{
-    ancestor_of_kind, contains, descendants, line_column, named_children, next_line_start, text,
+    ancestor_of_kind, contains, descendants, line_of, named_children, next_line_start, text,
     top_level_declaration,
 };
 use crate::go::types::declared_type;
@@ -273,10 +273,6 @@ fn root_identifier(mut node: Node) -> Option<Node> {
     }
 }
 
-fn line_of(node: Node, source: &str) -> usize {
-    line_column(source, node.start_byte()).0
-}
-
 fn first_verdict<'t>(
     closure: &Closure<'t>,
     var: &SharedVar<'t>,
@@ -303,7 +299,7 @@ fn refusal(closure: &Closure, var: &SharedVar, policy: OuterReads, source: &str)
         if let Some(lock) = held_lock(r.store.unwrap_or(r.ident), closure.body, source) {
             return Some(format!(
                 "written under {lock}.Lock() at line {}: shared on purpose",
-                line_of(r.ident, source)
+                line_of(r.ident)
             ));
         }
     }
@@ -314,14 +310,14 @@ fn refusal(closure: &Closure, var: &SharedVar, policy: OuterReads, source: &str)
     {
         return Some(format!(
             "read-modify-write at line {}: the new value depends on the shared one",
-            line_of(r.ident, source)
+            line_of(r.ident)
         ));
     }
     let first = var.refs.first()?;
     if first.kind == RefKind::Read {
         return Some(format!(
             "read at line {} before it is written here: the value comes from outside",
-            line_of(first.ident, source)
+            line_of(first.ident)
         ));
     }
     outer_read(closure, var, policy, source)
@@ -385,7 +381,7 @@ fn outer_read(
             .find(beyond)
             .filter(|_| policy == OuterReads::AfterParent)
     })?;
-    let line = line_of(found.ident, source);
+    let line = line_of(found.ident);
     Some(match policy {
         OuterReads::AfterClosure => format!(
             "read at line {line} outside the goroutine: the value it writes is meant to flow out; \
@@ -545,7 +541,7 @@ fn var_verdict<'t>(closure: &Closure<'t>, var: &SharedVar<'t>, source: &str) -> 
     let Some(ty) = declared_type(&binding, source) else {
         return Verdict::Refused(format!(
             "its type cannot be named from the declaration at line {}",
-            line_of(binding.name, source)
+            line_of(binding.name)
         ));
     };
     if closure.insert_at.is_none() {

@@ -9,7 +9,7 @@ mod edits;
 
 use super::{reject_options, required, Action, CaptureLookup, Plan, PlanEnv, PlannedFinding};
 use crate::engine::matcher::Match;
-use crate::go::syntax::{line_column, text, top_level_declaration};
+use crate::go::syntax::{line_of, text, top_level_declaration};
 use crate::rule::model::FixSpec;
 use analysis::{analyse, Closure, OuterReads, Verdict};
 
@@ -93,8 +93,8 @@ fn report(plan: &mut Plan, closure: &Closure, fix: Option<usize>, source: &str) 
         else {
             continue;
         };
-        let declared = declared_at(var.binding.as_ref(), source);
-        let line = line_column(source, first.ident.start_byte()).0;
+        let declared = declared_at(var.binding.as_ref());
+        let line = line_of(first.ident);
         let (note, fixable) = match &var.verdict {
             Verdict::Short { .. } => (format!("fix: declare it with := at line {line}"), true),
             Verdict::Var { ty } => (
@@ -124,7 +124,7 @@ fn report(plan: &mut Plan, closure: &Closure, fix: Option<usize>, source: &str) 
             end: write.target.end_byte(),
             vars: vec![
                 ("var", text(write.root, source).to_string()),
-                ("declared", declared_at(write.binding.as_ref(), source)),
+                ("declared", declared_at(write.binding.as_ref())),
             ],
             note: Some(format!(
                 "not fixed: it writes `{}`, a field or element of the shared value; \
@@ -138,13 +138,8 @@ fn report(plan: &mut Plan, closure: &Closure, fix: Option<usize>, source: &str) 
 }
 
 /// ` (declared at line N)`, or nothing when declared in another file.
-fn declared_at(binding: Option<&crate::go::scope::Binding>, source: &str) -> String {
+fn declared_at(binding: Option<&crate::go::scope::Binding>) -> String {
     binding
-        .map(|b| {
-            format!(
-                " (declared at line {})",
-                line_column(source, b.name.start_byte()).0
-            )
-        })
+        .map(|b| format!(" (declared at line {})", line_of(b.name)))
         .unwrap_or_default()
 }

@@ -1,0 +1,265 @@
+//! Parsing less: the parts of a file a rule can do without, found with a
+//! small lexer (strings, runes and comments are skipped), never by
+//! parsing. The parser is then told to leave them out (tree-sitter's
+//! included ranges), so offsets, lines and columns stay those of the file.
+//! The package clause, imports, types, constants and variables are always
+//! kept, so names still resolve.
+
+/// The top-level functions that hold none of `offsets`: what a rule whose
+/// literals vouch for their function never needs.
+pub fn functions_without(source: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
+    top_level_functions(source)
+        .into_iter()
+        .filter(|&(start, end)| !offsets.iter().any(|&o| start <= o && o < end))
+        .collect()
+}
+
+/// The insides of the bodies of the top-level functions: what the type
+/// index never needs, since declarations and signatures are all it reads,
+/// and bodies are most of the bytes.
+pub fn function_bodies(source: &str) -> Vec<(usize, usize)> {
+    top_level_functions(source)
+        .into_iter()
+        .filter_map(|(start, end)| body_braces(source, start, end))
+        .map(|(open, close)| (open + 1, close))
+        .collect()
+}
+
+/// The complement of `left_out` (sorted, disjoint) as parser ranges.
+pub fn ranges_without(source: &str, left_out: &[(usize, usize)]) -> Vec<tree_sitter::Range> {
+    let mut ranges = Vec::new();
+    let mut points = PointCounter::new(source);
+    let mut from = 0;
+    for &(start, end) in left_out.iter().chain([(source.len(), source.len())].iter()) {
+        if start > from {
+            ranges.push(tree_sitter::Range {
+                start_byte: from,
+                end_byte: start,
+                start_point: points.at(from),
+                end_point: points.at(start),
+            });
+        }
+        from = end;
+    }
+    ranges
+}
+
+/// Rows and columns of increasing offsets, counted once through the text.
+struct PointCounter<'s> {
+    source: &'s [u8],
+    offset: usize,
+    row: usize,
+    line_start: usize,
+}
+
+impl<'s> PointCounter<'s> {
+    fn new(source: &'s str) -> Self {
+        PointCounter {
+            source: source.as_bytes(),
+            offset: 0,
+            row: 0,
+            line_start: 0,
+        }
+    }
+
+    fn at(&mut self, offset: usize) -> tree_sitter::Point {
+        for (i, &b) in self.source[self.offset..offset].iter().enumerate() {
+            if b == b'\n' {
+                self.row += 1;
+                self.line_start = self.offset + i + 1;
+            }
+        }
+        self.offset = offset;
+        tree_sitter::Point::new(self.row, offset - self.line_start)
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    Code,
+    LineComment,
+    BlockComment,
+    RawString,
+    String,
+    Rune,
+}
+
+/// Calls `visit(offset, byte, depth)` for each byte of code in
+/// `source[from..to]` (not in a string, rune or comment); `depth` counts
+/// the brackets open before it, from zero at `from`. Stops when `visit`
+/// says so.
+fn walk_code(source: &str, from: usize, to: usize, mut visit: impl FnMut(usize, u8, i64) -> bool) {
+    let bytes = source.as_bytes();
+    let mut state = State::Code;
+    let mut depth: i64 = 0;
+    let mut i = from;
+    while i < to {
+        let b = bytes[i];
+        let next = bytes.get(i + 1).copied();
+        match state {
+            State::Code => {
+                if !visit(i, b, depth) {
+                    return;
+                }
+                match b {
+                    b'/' if next == Some(b'/') => state = State::LineComment,
+                    b'/' if next == Some(b'*') => {
+                        state = State::BlockComment;
+                        i += 1;
+                    }
+                    b'`' => state = State::RawString,
+                    b'"' => state = State::String,
+                    b'\'' => state = State::Rune,
+                    b'{' | b'(' | b'[' => depth += 1,
+                    b'}' | b')' | b']' => depth -= 1,
+                    _ => {}
+                }
+            }
+            State::LineComment => {
+                if b == b'\n' {
+                    state = State::Code;
+                    if !visit(i, b, depth) {
+                        return;
+                    }
+                }
+            }
+            State::BlockComment => {
+                if b == b'*' && next == Some(b'/') {
+                    state = State::Code;
+                    i += 1;
+                }
+            }
+            State::RawString => {
+                if b == b'`' {
+                    state = State::Code;
+                }
+            }
+            State::String | State::Rune => {
+                let close = if state == State::String { b'"' } else { b'\'' };
+                if b == b'\\' {
+                    i += 1;
+                } else if b == close || b == b'\n' {
+                    state = State::Code;
+                }
+            }
+        }
+        i += 1;
+    }
+}
+
+/// Byte ranges of top-level `func` declarations: from the `func` line to
+/// the next line that starts a top-level item (a declaration or a comment
+/// in column one, outside any bracket, string or comment), or the end.
+fn top_level_functions(source: &str) -> Vec<(usize, usize)> {
+    let bytes = source.as_bytes();
+    let mut ranges = Vec::new();
+    let mut open: Option<usize> = None;
+    walk_code(source, 0, bytes.len(), |i, b, depth| {
+        let at_line_start = i == 0 || bytes[i - 1] == b'\n';
+        if at_line_start && depth == 0 && !b.is_ascii_whitespace() {
+            if let Some(start) = open.take() {
+                ranges.push((start, i));
+            }
+            if starts_function(&bytes[i..]) {
+                open = Some(i);
+            }
+        }
+        true
+    });
+    if let Some(start) = open {
+        ranges.push((start, bytes.len()));
+    }
+    ranges
+}
+
+/// The braces of the body of the function declared in `source[start..end]`:
+/// the first `{` outside brackets that does not open an `interface` or
+/// `struct` type in the signature, and the `}` that closes it.
+fn body_braces(source: &str, start: usize, end: usize) -> Option<(usize, usize)> {
+    let mut open = None;
+    let mut close = None;
+    walk_code(source, start, end, |i, b, depth| {
+        match (open, b) {
+            (None, b'{') if depth == 0 && !opens_type(&source[start..i]) => open = Some(i),
+            (Some(_), b'}') if depth == 1 => {
+                close = Some(i);
+                return false;
+            }
+            _ => {}
+        }
+        true
+    });
+    Some((open?, close?))
+}
+
+/// Whether a `{` after `before` opens a type literal (`interface{}`).
+fn opens_type(before: &str) -> bool {
+    let word = before.trim_end();
+    word.ends_with("interface") || word.ends_with("struct")
+}
+
+fn starts_function(line: &[u8]) -> bool {
+    line.starts_with(b"func") && matches!(line.get(4), Some(b' ' | b'\t' | b'('))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::go::parse::{parse, parse_leaving_out};
+    use crate::go::syntax::text;
+
+    const SOURCE: &str = "package p\n\nimport \"fmt\"\n\n// A is kept.\nfunc A() {\n\tfmt.Println(\"HIT\")\n}\n\n// B is left out.\nfunc (b *T) B() string {\n\treturn `\nfunc fake() {\n`\n}\n\nvar x = 1\n\nfunc C() { _ = '}' }\n";
+
+    fn kept_declarations(source: &str, left_out: &[(usize, usize)]) -> Vec<String> {
+        let tree = parse_leaving_out(source, left_out).unwrap();
+        let root = tree.root_node();
+        let mut cursor = root.walk();
+        let kinds = root.named_children(&mut cursor).map(|n| {
+            format!(
+                "{}@{}: {}",
+                n.kind(),
+                n.start_position().row + 1,
+                text(n, source).lines().next().unwrap()
+            )
+        });
+        kinds.collect()
+    }
+
+    #[test]
+    fn functions_without_a_hit_are_left_out_and_lines_are_kept() {
+        let hit = SOURCE.find("HIT").unwrap();
+        let left_out = functions_without(SOURCE, &[hit]);
+        assert_eq!(left_out.len(), 2, "B and C");
+        assert_eq!(
+            kept_declarations(SOURCE, &left_out),
+            [
+                "package_clause@1: package p",
+                "import_declaration@3: import \"fmt\"",
+                "comment@5: // A is kept.",
+                "function_declaration@6: func A() {",
+                "comment@10: // B is left out.",
+                "var_declaration@17: var x = 1",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_func_line_inside_a_raw_string_does_not_start_a_function() {
+        let ranges = top_level_functions(SOURCE);
+        assert_eq!(ranges.len(), 3, "{ranges:?}");
+    }
+
+    #[test]
+    fn bodies_are_left_out_and_signatures_kept() {
+        let source = "package p\n\nfunc (s *S) Get() interface{ M() } {\n\treturn nil\n}\n\nfunc F(x struct{}) (int, error) { return 0, nil }\n\nfunc Asm(x int)\n";
+        let bodies = function_bodies(source);
+        assert_eq!(bodies.len(), 2);
+        for (start, end) in &bodies {
+            assert!(source[*start..*end].contains("return"));
+        }
+        let kept = kept_declarations(source, &bodies);
+        assert_eq!(kept.len(), 4, "{kept:?}");
+        assert!(kept[1].starts_with("method_declaration@3: func (s *S) Get() interface{ M() } {"));
+        assert!(parse(source).is_ok());
+    }
+}
