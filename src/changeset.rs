@@ -2,7 +2,7 @@
 //! one after another, each on the result of those before it, so that each
 //! rule's changes stand alone and apply in order (`git am`).
 
-use crate::engine::{Engine, Finding, Location};
+use crate::engine::{Engine, Finding, HeldBack, Location};
 use crate::rule::Rule;
 use crate::scan::scan_with;
 use crate::workspace::SourceFile;
@@ -44,10 +44,12 @@ pub enum Stacking {
     Independent,
 }
 
-/// Runs `rules` one at a time over `files` under `root`.
+/// Runs `rules` one at a time over `files` under `root`, without the fixes
+/// `held_back` names.
 pub fn by_rule(
     rules: Vec<Rule>,
     locations: &[Location],
+    held_back: &HeldBack,
     root: &Path,
     files: &[SourceFile],
     stacking: Stacking,
@@ -60,7 +62,9 @@ pub fn by_rule(
     for rule in rules {
         let (rule_id, title, rationale) =
             (rule.id.clone(), rule.title.clone(), rule.rationale.clone());
-        let engine = Engine::new(vec![rule], locations.to_vec()).with_root(root.to_path_buf());
+        let engine = Engine::new(vec![rule], locations.to_vec())
+            .with_root(root.to_path_buf())
+            .with_held_back(held_back.clone());
         let report = scan_with(&engine, files.to_vec(), &|f: &SourceFile| {
             overlay.get(&f.rel).cloned()
         });

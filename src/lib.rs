@@ -15,4 +15,5 @@ pub mod publish;
 pub mod rule;
 pub mod scan;
 pub mod triage;
+pub mod verify;
 pub mod workspace;

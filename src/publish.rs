@@ -30,7 +30,7 @@ pub fn plan<'a>(
     changes: &'a [RuleChanges],
     single_branch: bool,
     messages: &Messages,
-    verification: &str,
+    verification: &dyn crate::output::messages::Verification,
 ) -> Result<Vec<BranchPlan<'a>>> {
     let groups: Vec<(String, Vec<&RuleChanges>)> = if single_branch {
         vec![("fixgen/fixes".to_string(), changes.iter().collect())]

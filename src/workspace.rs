@@ -144,3 +144,9 @@ fn rel_string(rel: &Path) -> String {
         .collect::<Vec<_>>()
         .join("/")
 }
+
+/// The folder of a `/`-separated path relative to the root (`""` at the
+/// root): the package a Go file belongs to.
+pub fn dir_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}

@@ -69,6 +69,10 @@ pub struct RepoState {
     /// redoes a repository when they change.
     #[serde(default)]
     pub rule_set: String,
+    /// With `--verify`: what the go command said, package by package, and
+    /// the fixes left out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verification: Vec<String>,
 }
 
 impl RepoState {
@@ -84,6 +88,7 @@ impl RepoState {
             pr_urls: Vec::new(),
             error: None,
             findings: BTreeMap::new(),
+            verification: Vec::new(),
             warnings: Vec::new(),
             rule_set: String::new(),
         }

@@ -11,12 +11,14 @@ pub mod report;
 pub mod throttle;
 
 use crate::changeset::{by_rule, ChangeSet, Stacking};
+use crate::engine::HeldBack;
 use crate::forge::{self, Kind};
 use crate::git::remote::fetch_checkout;
-use crate::output::messages::{Messages, VERIFIED_BY_FIXGEN};
+use crate::output::messages::{Messages, NotVerified, Verification};
 use crate::output::patch::write_series;
 use crate::publish::{self, Target};
 use crate::rule::Rule;
+use crate::verify::{candidates, Report, Verifier};
 use crate::workspace::Workspace;
 use anyhow::{anyhow, Context as _, Result};
 use list::RepoSpec;
@@ -52,6 +54,8 @@ pub struct Batch<'a> {
     pub rules: &'a (dyn Fn() -> Result<Vec<Rule>> + Sync),
     pub messages: &'a Messages,
     pub prs: Option<PrOptions>,
+    /// `--verify`: the fixes are proven in each clone before patches are written.
+    pub verify: Option<crate::verify::Options>,
     pub resume: bool,
     pub progress: &'a dyn Progress,
     pub manifest: Mutex<Manifest>,
@@ -102,15 +106,18 @@ impl Batch<'_> {
         state.base_commit = Some(fetched.commit.to_string());
         self.enter(state, Status::Scanning);
         let dir = self.work_dir(&spec.name);
-        let changes = self.scan(&dir, Stacking::Chained)?;
+        let (changes, report) = self.scan_verified(&dir, Stacking::Chained)?;
         state.warnings = changes.warnings.clone();
+        if let Some(report) = &report {
+            state.verification = report.lines();
+        }
         let patch_dir = self.out.join(&spec.name);
         let author = crate::git::author(&dir);
         let names = write_series(
             &patch_dir,
             &changes.rules,
             self.messages,
-            VERIFIED_BY_FIXGEN,
+            verification(report.as_ref()),
             &author,
             SystemTime::now(),
         )?;
@@ -150,13 +157,29 @@ impl Batch<'_> {
         )
     }
 
+    /// The fixes in the clone at `dir`, grouped by rule; with `--verify`,
+    /// proven, and without those whose package did not pass.
+    fn scan_verified(&self, dir: &Path, stacking: Stacking) -> Result<(ChangeSet, Option<Report>)> {
+        let Some(options) = self.verify else {
+            return Ok((self.scan(dir, stacking, &HeldBack::default())?, None));
+        };
+        let verifier = Verifier::new(dir, options)?;
+        let (changes, report) = verifier.until_clean(|held| {
+            let changes = self.scan(dir, stacking, held)?;
+            let candidates = candidates(&changes, stacking);
+            Ok((changes, candidates))
+        })?;
+        Ok((changes, Some(report)))
+    }
+
     /// The fixes in the clone at `dir`, grouped by rule.
-    fn scan(&self, dir: &Path, stacking: Stacking) -> Result<ChangeSet> {
+    fn scan(&self, dir: &Path, stacking: Stacking, held_back: &HeldBack) -> Result<ChangeSet> {
         let workspace = Workspace::discover(dir)?;
         let selection = workspace.select(std::slice::from_ref(&workspace.root))?;
         let mut changes = by_rule(
             (self.rules)()?,
             &[],
+            held_back,
             &workspace.root,
             &selection.files,
             stacking,
@@ -194,12 +217,12 @@ impl Batch<'_> {
         } else {
             Stacking::Independent
         };
-        let changes = self.scan(dir, stacking)?;
+        let (changes, report) = self.scan_verified(dir, stacking)?;
         let plans = publish::plan(
             &changes.rules,
             prs.single_branch,
             self.messages,
-            VERIFIED_BY_FIXGEN,
+            verification(report.as_ref()),
         )?;
         let repo = git2::Repository::open(dir)?;
         let author = crate::git::author(dir);
@@ -244,6 +267,14 @@ impl Batch<'_> {
         if let Err(e) = manifest.save(&self.out) {
             eprintln!("warning: {e:#}");
         }
+    }
+}
+
+/// What the messages say was verified.
+fn verification(report: Option<&Report>) -> &dyn Verification {
+    match report {
+        Some(report) => report,
+        None => &NotVerified,
     }
 }
 

@@ -3,13 +3,19 @@ use anyhow::bail;
 use fixgen::fsio::{create_atomically, write_atomically};
 use std::path::PathBuf;
 
-pub fn run(global: &GlobalArgs, paths: &[PathBuf], allow_dirty: bool) -> anyhow::Result<u8> {
-    let session = session::open(global, paths)?;
+pub fn run(
+    global: &GlobalArgs,
+    paths: &[PathBuf],
+    allow_dirty: bool,
+    verify: &session::VerifyArgs,
+) -> anyhow::Result<u8> {
+    let (session, report) = session::open_verified(global, paths, verify)?;
+    let held_back = report.as_ref().map_or(0, |r| r.held_back.len());
     let changes: Vec<_> = session.report.changed().collect();
     let created = &session.report.created;
     if changes.is_empty() && created.is_empty() {
         eprintln!("nothing to fix");
-        return Ok(0);
+        return Ok(session::exit_for_held_back(held_back));
     }
     if !allow_dirty {
         refuse_dirty_tree(&session.workspace.root)?;
@@ -36,7 +42,8 @@ pub fn run(global: &GlobalArgs, paths: &[PathBuf], allow_dirty: bool) -> anyhow:
             }
         }
     }
-    Ok(if failed == 0 { 0 } else { 2 })
+    let verified = session::exit_for_held_back(held_back);
+    Ok(if failed == 0 { verified } else { 2 })
 }
 
 /// Like `cargo fix`: a fix mixed into uncommitted work cannot be reviewed

@@ -35,6 +35,8 @@ pub struct BatchArgs {
     /// Skip repositories already done at the same base commit and rule set.
     #[arg(long)]
     pub resume: bool,
+    #[command(flatten)]
+    pub verify: super::session::VerifyArgs,
     /// Only the repositories the manifest records as failed.
     #[arg(long, value_enum, value_name = "STATUS")]
     pub only: Option<OnlyStatus>,
@@ -100,7 +102,7 @@ pub fn run(global: &GlobalArgs, args: &BatchArgs) -> Result<u8> {
             },
         )
     };
-    let rule_set = rule_set_id(&rules_for()?);
+    let rule_set = rule_set_id(&rules_for()?, &args.verify);
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let ignore = args.out.join(".gitignore");
@@ -128,6 +130,7 @@ pub fn run(global: &GlobalArgs, args: &BatchArgs) -> Result<u8> {
                 args.writes_per_hour,
             ),
         }),
+        verify: args.verify.options(),
         resume: args.resume,
         progress: &progress,
         manifest: Mutex::new(manifest),
@@ -168,7 +171,7 @@ fn select(repos: &[RepoSpec], args: &BatchArgs, manifest: &Manifest) -> Result<V
 }
 
 /// The selected rules and their parameters, and this fixgen's version.
-fn rule_set_id(rules: &[Rule]) -> String {
+fn rule_set_id(rules: &[Rule], verify: &super::session::VerifyArgs) -> String {
     let described: Vec<String> = rules
         .iter()
         .map(|r| {
@@ -179,7 +182,11 @@ fn rule_set_id(rules: &[Rule]) -> String {
             )
         })
         .collect();
-    let text = format!("{}\n{}", env!("CARGO_PKG_VERSION"), described.join("\n"));
+    // A repository patched without proof is redone when proof is asked for.
+    let mut text = format!("{}\n{}", env!("CARGO_PKG_VERSION"), described.join("\n"));
+    if let Some(o) = verify.options() {
+        text.push_str(&format!("\nverify={:?}/{}", o.level, o.race_count));
+    }
     let hash = fixgen::changeset::fnv1a(text.as_bytes());
     format!("{hash:016x}")
 }

@@ -71,6 +71,8 @@ pub enum Command {
         /// Apply even when the git working tree has uncommitted changes.
         #[arg(long)]
         allow_dirty: bool,
+        #[command(flatten)]
+        verify: session::VerifyArgs,
     },
     /// Write one patch per rule (git format-patch form; `git am` applies them in order). Exit 0: ok, 2: error.
     Patch {
@@ -82,6 +84,8 @@ pub enum Command {
         /// Commit message templates (commit.tera) instead of the built-in ones.
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
+        #[command(flatten)]
+        verify: session::VerifyArgs,
     },
     /// Branch, commit per rule, push, and open or update the pull request. Exit 0: ok, 2: error.
     Pr(pr::PrArgs),
@@ -112,12 +116,17 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Rules => rules::run(&global),
         Command::Check { paths, format } => check::run(&global, &paths, format),
         Command::Preview { paths } => preview::run(&global, &paths),
-        Command::Apply { paths, allow_dirty } => apply::run(&global, &paths, allow_dirty),
+        Command::Apply {
+            paths,
+            allow_dirty,
+            verify,
+        } => apply::run(&global, &paths, allow_dirty, &verify),
         Command::Patch {
             paths,
             out,
             templates,
-        } => patch::run(&global, &paths, &out, templates.as_deref()),
+            verify,
+        } => patch::run(&global, &paths, &out, templates.as_deref(), &verify),
         Command::Pr(args) => pr::run(&global, &args),
         Command::Batch(args) => batch::run(&global, &args),
         Command::BatchReport(args) => batch::report(&args),

@@ -5,8 +5,9 @@
 use super::{session, GlobalArgs};
 use anyhow::{Context as _, Result};
 use fixgen::fsio::create_or_replace;
-use fixgen::output::messages::{Messages, VERIFIED_BY_FIXGEN};
+use fixgen::output::messages::{Messages, NotVerified, Verification};
 use fixgen::output::patch::write_series;
+use fixgen::verify::Report;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -15,10 +16,12 @@ pub fn run(
     paths: &[PathBuf],
     out: &Path,
     templates: Option<&Path>,
+    verify: &session::VerifyArgs,
 ) -> Result<u8> {
     let messages = Messages::load(templates)?;
-    let (workspace, changes) =
-        session::open_by_rule(global, paths, fixgen::changeset::Stacking::Chained)?;
+    let (workspace, changes, report) =
+        session::open_by_rule(global, paths, fixgen::changeset::Stacking::Chained, verify)?;
+    let held_back = report.as_ref().map_or(0, |r| r.held_back.len());
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     // The folder ignores itself, so patches never make the tree dirty.
     let ignore = out.join(".gitignore");
@@ -31,16 +34,23 @@ pub fn run(
         out,
         &changes.rules,
         &messages,
-        VERIFIED_BY_FIXGEN,
+        verification(report.as_ref()),
         &author,
         SystemTime::now(),
     )?;
     if names.is_empty() {
         eprintln!("nothing to fix: no patches written");
-        return Ok(0);
     }
     for name in names {
         println!("{}", out.join(name).display());
     }
-    Ok(0)
+    Ok(super::session::exit_for_held_back(held_back))
+}
+
+/// What the messages say was verified: the report, or fixgen's own checks.
+pub(super) fn verification(report: Option<&Report>) -> &dyn Verification {
+    match report {
+        Some(report) => report,
+        None => &NotVerified,
+    }
 }

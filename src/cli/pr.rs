@@ -8,7 +8,7 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use clap::Args;
 use fixgen::changeset::Stacking;
 use fixgen::forge::{self, Kind};
-use fixgen::output::messages::{Messages, VERIFIED_BY_FIXGEN};
+use fixgen::output::messages::Messages;
 use fixgen::publish::{self, Target};
 use std::path::PathBuf;
 
@@ -47,6 +47,8 @@ pub struct PrArgs {
     /// Commit message and PR body templates (commit.tera, pr.tera).
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    #[command(flatten)]
+    pub verify: super::session::VerifyArgs,
 }
 
 pub fn run(global: &GlobalArgs, args: &PrArgs) -> Result<u8> {
@@ -57,19 +59,21 @@ pub fn run(global: &GlobalArgs, args: &PrArgs) -> Result<u8> {
         Stacking::Independent
     };
     let paths: Vec<PathBuf> = args.path.iter().cloned().collect();
-    let (workspace, changes) = session::open_by_rule(global, &paths, stacking)?;
+    let (workspace, changes, report) =
+        session::open_by_rule(global, &paths, stacking, &args.verify)?;
+    let held_back = report.as_ref().map_or(0, |r| r.held_back.len());
     if !workspace.in_git {
         bail!("fixgen pr needs a git repository");
     }
     if changes.rules.is_empty() {
         eprintln!("nothing to fix: no pull request");
-        return Ok(0);
+        return Ok(session::exit_for_held_back(held_back));
     }
     let plans = publish::plan(
         &changes.rules,
         args.single_branch,
         &messages,
-        VERIFIED_BY_FIXGEN,
+        super::patch::verification(report.as_ref()),
     )?;
     if args.dry_run {
         for plan in &plans {
@@ -131,5 +135,6 @@ pub fn run(global: &GlobalArgs, args: &PrArgs) -> Result<u8> {
             }
         }
     }
-    Ok(if failed == 0 { 0 } else { 2 })
+    let verified = session::exit_for_held_back(held_back);
+    Ok(if failed == 0 { verified } else { 2 })
 }

@@ -3,9 +3,13 @@
 
 use super::GlobalArgs;
 use anyhow::{Context as _, Result};
+use clap::{Args, ValueEnum};
+use fixgen::changeset::{ChangeSet, Stacking};
+use fixgen::engine::HeldBack;
 use fixgen::engine::{Engine, Location};
 use fixgen::rule::{load_rules, select_rules, Selection};
 use fixgen::scan::{scan, ScanReport};
+use fixgen::verify::{candidates, Candidate, Level, Options, Report, Verifier};
 use fixgen::workspace::Workspace;
 use std::path::PathBuf;
 
@@ -47,19 +51,19 @@ fn relative_location(arg: &str, workspace: Option<&Workspace>) -> Result<Locatio
 }
 
 pub fn open(global: &GlobalArgs, paths: &[PathBuf]) -> Result<Session> {
-    let paths: Vec<PathBuf> = if paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        paths.to_vec()
-    };
+    let session = open_holding(global, paths, &HeldBack::default())?;
+    print_warnings(&session.report.warnings);
+    Ok(session)
+}
+
+/// Like `open`, without the fixes `held_back` names, and quiet.
+fn open_holding(global: &GlobalArgs, paths: &[PathBuf], held_back: &HeldBack) -> Result<Session> {
+    let paths = or_here(paths);
     let workspace = Workspace::discover(&paths[0])?;
-    let engine = engine(global, Some(&workspace))?;
+    let engine = engine(global, Some(&workspace))?.with_held_back(held_back.clone());
     let selection = workspace.select(&paths)?;
     let mut report = scan(&engine, selection.files);
     report.warnings.splice(0..0, selection.warnings);
-    for warning in &report.warnings {
-        eprintln!("warning: {warning}");
-    }
     Ok(Session {
         workspace,
         engine,
@@ -67,18 +71,56 @@ pub fn open(global: &GlobalArgs, paths: &[PathBuf]) -> Result<Session> {
     })
 }
 
+/// `open`, proven with `--verify` when asked: fixes whose package does not
+/// pass are left out. The report is printed to stderr.
+pub fn open_verified(
+    global: &GlobalArgs,
+    paths: &[PathBuf],
+    verify: &VerifyArgs,
+) -> Result<(Session, Option<Report>)> {
+    let Some(verifier) = verifier(paths, verify)? else {
+        return Ok((open(global, paths)?, None));
+    };
+    let (session, report) = verifier.until_clean(|held| {
+        let session = open_holding(global, paths, held)?;
+        let candidate = Candidate::from_scan(&session.report);
+        Ok((session, vec![candidate]))
+    })?;
+    print_warnings(&session.report.warnings);
+    print_report(&report);
+    Ok((session, Some(report)))
+}
+
 /// The fixes grouped by rule, each rule run on the result of those before
 /// it: what `patch` and `pr` turn into patches and commits.
 pub fn open_by_rule(
     global: &GlobalArgs,
     paths: &[PathBuf],
-    stacking: fixgen::changeset::Stacking,
-) -> Result<(Workspace, fixgen::changeset::ChangeSet)> {
-    let paths: Vec<PathBuf> = if paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        paths.to_vec()
+    stacking: Stacking,
+    verify: &VerifyArgs,
+) -> Result<(Workspace, ChangeSet, Option<Report>)> {
+    let Some(verifier) = verifier(paths, verify)? else {
+        let (workspace, changes) = by_rule_holding(global, paths, stacking, &HeldBack::default())?;
+        print_warnings(&changes.warnings);
+        return Ok((workspace, changes, None));
     };
+    let ((workspace, changes), report) = verifier.until_clean(|held| {
+        let (workspace, changes) = by_rule_holding(global, paths, stacking, held)?;
+        let candidates = candidates(&changes, stacking);
+        Ok(((workspace, changes), candidates))
+    })?;
+    print_warnings(&changes.warnings);
+    print_report(&report);
+    Ok((workspace, changes, Some(report)))
+}
+
+fn by_rule_holding(
+    global: &GlobalArgs,
+    paths: &[PathBuf],
+    stacking: Stacking,
+    held_back: &HeldBack,
+) -> Result<(Workspace, ChangeSet)> {
+    let paths = or_here(paths);
     let workspace = Workspace::discover(&paths[0])?;
     let rules = select_rules(
         load_rules(&global.rule_dirs)?,
@@ -96,13 +138,87 @@ pub fn open_by_rule(
     let mut changes = fixgen::changeset::by_rule(
         rules,
         &locations,
+        held_back,
         &workspace.root,
         &selection.files,
         stacking,
     );
     changes.warnings.splice(0..0, selection.warnings);
-    for warning in &changes.warnings {
+    Ok((workspace, changes))
+}
+
+fn verifier(paths: &[PathBuf], verify: &VerifyArgs) -> Result<Option<Verifier>> {
+    let Some(options) = verify.options() else {
+        return Ok(None);
+    };
+    let workspace = Workspace::discover(&or_here(paths)[0])?;
+    Ok(Some(Verifier::new(&workspace.root, options)?))
+}
+
+fn or_here(paths: &[PathBuf]) -> Vec<PathBuf> {
+    if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    }
+}
+
+fn print_warnings(warnings: &[String]) {
+    for warning in warnings {
         eprintln!("warning: {warning}");
     }
-    Ok((workspace, changes))
+}
+
+/// Exit 2 when fixes were left out by --verify, after doing the rest.
+pub fn exit_for_held_back(held_back: usize) -> u8 {
+    if held_back == 0 {
+        return 0;
+    }
+    eprintln!("error: {held_back} rule fix(es) left out: their package did not pass --verify");
+    2
+}
+
+pub fn print_report(report: &Report) {
+    for line in report.lines() {
+        eprintln!("{line}");
+    }
+}
+
+/// `--verify[=build|race]` and `--race-count`, shared by the commands
+/// that write fixes.
+#[derive(Args, Clone, Debug, Default)]
+pub struct VerifyArgs {
+    /// Prove the fixes first: gofmt -l, go build and go vet on the packages
+    /// they touch (`build`, the default); `race` also runs their tests with
+    /// `go test -race` before and after. Fixes whose package fails are left out.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "LEVEL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "build"
+    )]
+    pub verify: Option<VerifyLevel>,
+    /// With --verify=race: how many times the tests run (go test -count), before and after.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub race_count: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum VerifyLevel {
+    Build,
+    Race,
+}
+
+impl VerifyArgs {
+    pub fn options(&self) -> Option<Options> {
+        self.verify.map(|level| Options {
+            level: match level {
+                VerifyLevel::Build => Level::Build,
+                VerifyLevel::Race => Level::Race,
+            },
+            race_count: self.race_count.max(1),
+        })
+    }
 }

@@ -103,7 +103,12 @@ fn run_fixes(
         .collect();
     let paths = [args.repo.clone()];
     if args.apply {
-        apply::run(&g, &paths, args.allow_dirty)
+        apply::run(
+            &g,
+            &paths,
+            args.allow_dirty,
+            &super::session::VerifyArgs::default(),
+        )
     } else {
         // triage's contract: 0 unless something went wrong.
         preview::run(&g, &paths).map(|code| if code == 1 { 0 } else { code })

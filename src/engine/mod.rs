@@ -86,6 +86,34 @@ pub struct Engine {
     /// Rules with no literal at all run on every file.
     unfiltered: Vec<bool>,
     locations: Vec<Location>,
+    held_back: HeldBack,
+}
+
+/// Fixes not to make: a rule's fixes in one package (a folder), because
+/// with them the package did not build (`--verify`). Their findings are
+/// still reported, as not fixed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeldBack(std::collections::BTreeSet<(String, String)>);
+
+impl HeldBack {
+    /// Holds back `rule`'s fixes in the package folder `dir` (relative to
+    /// the repository root, `""` at the root).
+    pub fn insert(&mut self, rule: &str, dir: &str) -> bool {
+        self.0.insert((rule.to_string(), dir.to_string()))
+    }
+
+    pub fn holds(&self, rule: &str, path: &str) -> bool {
+        let dir = crate::workspace::dir_of(path);
+        self.0.contains(&(rule.to_string(), dir.to_string()))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(r, d)| (r.as_str(), d.as_str()))
+    }
 }
 
 impl Engine {
@@ -111,7 +139,14 @@ impl Engine {
             pattern_rule,
             unfiltered,
             locations,
+            held_back: HeldBack::default(),
         }
+    }
+
+    /// Leaves these fixes out; their findings stay, marked not fixed.
+    pub fn with_held_back(mut self, held_back: HeldBack) -> Self {
+        self.held_back = held_back;
+        self
     }
 
     /// Files are read relative to `root` for module and type knowledge.
@@ -281,7 +316,10 @@ impl Engine {
                 continue;
             }
             let env = PlanEnv { cx: &cx, rule };
-            let plan = rule.action.plan(&env, &matches);
+            let mut plan = rule.action.plan(&env, &matches);
+            if self.held_back.holds(&rule.id, path) {
+                hold_back(&mut plan);
+            }
             let fix_base = fixes.len();
             for edits in plan.fixes {
                 fixes.push(Fix::new(rule.id.clone(), edits));
@@ -342,6 +380,20 @@ impl Engine {
                 .map(|l| l.line)
                 .collect()
         })
+    }
+}
+
+/// Keeps a plan's findings and drops its fixes, saying why.
+fn hold_back(plan: &mut actions::Plan) {
+    plan.fixes.clear();
+    plan.files.clear();
+    for finding in &mut plan.findings {
+        if finding.fix.take().is_some() {
+            finding.note = Some(
+                "not fixed: with this fix its package did not pass --verify (see the verify report)"
+                    .into(),
+            );
+        }
     }
 }
 

@@ -109,9 +109,13 @@ impl Messages {
 
     /// The commit message for one rule's changes: a subject line of at
     /// most 72 characters, a blank line, the body, the marker trailer.
-    pub fn commit_message(&self, change: &RuleChanges, verification: &str) -> Result<String> {
+    pub fn commit_message(
+        &self,
+        change: &RuleChanges,
+        verification: &dyn Verification,
+    ) -> Result<String> {
         let mut context = tera::Context::from_serialize(ChangeView::of(change))?;
-        context.insert("verification", verification);
+        context.insert("verification", &verification.describe(&[change]));
         let text = self.render("commit.tera", &context)?;
         let text = text.trim().to_string() + "\n";
         let subject = text.lines().next().unwrap_or("");
@@ -126,11 +130,15 @@ impl Messages {
     }
 
     /// The pull-request body for one or more rules' changes.
-    pub fn pr_body(&self, changes: &[&RuleChanges], verification: &str) -> Result<String> {
+    pub fn pr_body(
+        &self,
+        changes: &[&RuleChanges],
+        verification: &dyn Verification,
+    ) -> Result<String> {
         let views: Vec<ChangeView> = changes.iter().map(|c| ChangeView::of(c)).collect();
         let mut context = tera::Context::new();
         context.insert("changes", &views);
-        context.insert("verification", verification);
+        context.insert("verification", &verification.describe(changes));
         Ok(self.render("pr.tera", &context)?.trim().to_string() + "\n")
     }
 
@@ -141,6 +149,32 @@ impl Messages {
                 .unwrap_or_default();
             anyhow::anyhow!("{name}: {e} {detail}")
         })
+    }
+}
+
+/// What was verified of some rules' changes, in words for the
+/// `verification` of commit messages and PR bodies.
+pub trait Verification {
+    fn describe(&self, changes: &[&RuleChanges]) -> String;
+}
+
+/// Without `--verify`: what fixgen itself checked.
+pub struct NotVerified;
+
+impl Verification for NotVerified {
+    fn describe(&self, _: &[&RuleChanges]) -> String {
+        VERIFIED_BY_FIXGEN.to_string()
+    }
+}
+
+/// With `--verify`: what the go command said of the packages they change.
+impl Verification for crate::verify::Report {
+    fn describe(&self, changes: &[&RuleChanges]) -> String {
+        let paths: Vec<&str> = changes
+            .iter()
+            .flat_map(|c| c.files.iter().map(|f| f.path.as_str()))
+            .collect();
+        crate::verify::Report::describe(self, &paths)
     }
 }
 

@@ -17,7 +17,7 @@ pub fn write_series(
     dir: &Path,
     rules: &[RuleChanges],
     messages: &Messages,
-    verification: &str,
+    verification: &dyn crate::output::messages::Verification,
     author: &Author,
     date: SystemTime,
 ) -> Result<Vec<String>> {

@@ -34,10 +34,7 @@ impl Place {
     }
 }
 
-/// The folder of a `/`-separated relative path (`""` at the root).
-pub fn dir_of(path: &str) -> &str {
-    path.rsplit_once('/').map_or("", |(d, _)| d)
-}
+pub use crate::workspace::dir_of;
 
 /// The repository's Go files, indexed for placing frames.
 pub struct Repo {

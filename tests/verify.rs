@@ -1,0 +1,213 @@
+//! `--verify`: fixes are proven with the go command before anything is
+//! written or published. Run on a copy of the racy parallel-subtests module
+//! (a git repository), with the built-in rule and a deliberately wrong rule
+//! (`tests/data/broken-rule`) whose fix does not build.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use support::{copy_dir, git, require_tool};
+
+fn module() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("app");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/e2e/parallel-subtests"),
+        &dir,
+    );
+    git(&dir, &["init", "-q", "-b", "main"]);
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-qm", "init"]);
+    (tmp, dir)
+}
+
+fn broken_rule() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/broken-rule")
+}
+
+fn fixgen(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_fixgen"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn text(out: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+fn read(dir: &Path, rel: &str) -> String {
+    std::fs::read_to_string(dir.join(rel)).unwrap()
+}
+
+#[test]
+fn verify_race_reports_the_race_seen_before_and_gone_after() {
+    if !require_tool("go") {
+        return;
+    }
+    let (_tmp, dir) = module();
+    let out = fixgen(&dir, &["apply", "--verify=race", "--race-count=3"]);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("fixed tools_test.go: parallel-subtest-shared-var"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("verify: . (example.com/e2e/parallelsubtests): gofmt, build, vet: ok"),
+        "{stderr}"
+    );
+    let race_line = stderr
+        .lines()
+        .find(|l| l.starts_with("verify: .: go test -race -count=3: "))
+        .unwrap_or_else(|| panic!("no race line in:\n{stderr}"));
+    assert!(
+        race_line.contains("race seen before (") && race_line.ends_with("gone after"),
+        "{race_line}"
+    );
+    // The same fix as without --verify.
+    let (_tmp2, plain) = module();
+    assert_eq!(fixgen(&plain, &["apply"]).status.code(), Some(0));
+    assert_eq!(read(&dir, "tools_test.go"), read(&plain, "tools_test.go"));
+}
+
+#[test]
+fn a_fix_that_does_not_build_is_left_out_with_the_compilers_message() {
+    if !require_tool("go") {
+        return;
+    }
+    let (_tmp, dir) = module();
+    let rules = broken_rule();
+    let rules = rules.to_str().unwrap();
+    let before_workspace = read(&dir, "workspace.go");
+    let out = fixgen(
+        &dir,
+        &[
+            "--rules",
+            rules,
+            "--rule",
+            "rename-register",
+            "--rule",
+            "parallel-subtest-shared-var",
+            "apply",
+            "--verify",
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("verify: .: rename-register's fixes left out"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("workspace.go:14:21: ws.Store.RegisterApplication undefined"),
+        "the compiler's message, with the repository's path: {stderr}"
+    );
+    assert!(
+        !stderr.contains("parallel-subtest-shared-var's fixes left out"),
+        "the good fix stays: {stderr}"
+    );
+    assert_eq!(
+        read(&dir, "workspace.go"),
+        before_workspace,
+        "never written"
+    );
+    assert!(read(&dir, "tools_test.go").contains("err := store.UpdateAppHealth"));
+
+    // Without --verify the broken fix is written: the test above can fail.
+    let (_tmp2, unverified) = module();
+    let out = fixgen(
+        &unverified,
+        &["--rules", rules, "--rule", "rename-register", "apply"],
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(read(&unverified, "workspace.go").contains("RegisterApplication"));
+}
+
+#[test]
+fn patches_and_pr_bodies_leave_the_broken_fix_out_and_say_what_was_verified() {
+    if !require_tool("go") {
+        return;
+    }
+    let (tmp, dir) = module();
+    let rules = broken_rule();
+    let rules = rules.to_str().unwrap();
+    let out_dir = tmp.path().join("patches");
+    let out = fixgen(
+        &dir,
+        &[
+            "--rules",
+            rules,
+            "--rule",
+            "rename-register",
+            "--rule",
+            "parallel-subtest-shared-var",
+            "patch",
+            "--verify",
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    let names: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".patch"))
+        .collect();
+    assert_eq!(
+        names,
+        ["0001-parallel-subtest-shared-var.patch"],
+        "{stderr}"
+    );
+    let patch = read(&out_dir, "0001-parallel-subtest-shared-var.patch");
+    assert!(
+        patch.contains("`example.com/e2e/parallelsubtests`: `gofmt -l`, `go build` and `go vet` pass with the fix"),
+        "{patch}"
+    );
+    assert_eq!(
+        git(&dir, &["status", "--porcelain"]),
+        "",
+        "the tree is untouched"
+    );
+
+    let out = fixgen(
+        &dir,
+        &[
+            "pr",
+            "--base",
+            "main",
+            "--dry-run",
+            "--verify=race",
+            "--race-count=2",
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("`go test -race -count=2`: race seen before (")
+            && stdout.contains("), gone after"),
+        "the PR body says what was verified: {stdout}"
+    );
+}
+
+#[test]
+fn verify_without_go_fails_clearly_and_changes_nothing() {
+    let (_tmp, dir) = module();
+    let before = read(&dir, "tools_test.go");
+    let out = Command::new(env!("CARGO_BIN_EXE_fixgen"))
+        .args(["apply", "--verify"])
+        .current_dir(&dir)
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--verify needs the go command"), "{stderr}");
+    assert_eq!(read(&dir, "tools_test.go"), before);
+}
