@@ -26,7 +26,7 @@ die() { echo "bench: $*" >&2; exit 2; }
 # An absolute path for a path, or the command a bare name runs.
 resolve() {
   case $1 in
-    */*) realpath -e -- "$1" || die "$1: not found" ;;
+    */*) realpath -e -- "$1" 2>/dev/null || die "$1: not found" ;;
     *) command -v -- "$1" || die "$1: not found on PATH" ;;
   esac
 }
@@ -36,7 +36,7 @@ fixgen=${FIXGEN:+$(resolve "$FIXGEN")}
 astgrep=${AST_GREP:+$(resolve "$AST_GREP")}
 corpus_arg=${1:-}
 if [ -n "$corpus_arg" ]; then
-  corpus=$(realpath -e -- "$corpus_arg") || die "$corpus_arg: no such folder"
+  corpus=$(realpath -e -- "$corpus_arg" 2>/dev/null) || die "$corpus_arg: no such folder"
   [ -d "$corpus" ] || die "$corpus_arg: not a folder"
 fi
 cd "$(dirname -- "$0")/.."
@@ -146,8 +146,9 @@ all_times() { awk '{ printf "%s%s", sep, $1; sep = " " }' "$1"; }
 peak_mib() { awk '$2 > m { m = $2 } END { printf "%.1f", m / 1024 }' "$1"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
-fixgen_cmd() { "$fixgen" "${rule_args[@]}" check --format json "$1"; }
-astgrep_cmd() { "$astgrep" scan --rule "$rule_file" --json=compact "$1"; }
+# The commands compared; the corpus goes last.
+fixgen_cmd=("$fixgen" "${rule_args[@]}" check --format json)
+astgrep_cmd=("$astgrep" scan --rule "$rule_file" --json=compact)
 
 # --- fixgen against ast-grep ------------------------------------------------
 cores=$(nproc)
@@ -156,7 +157,7 @@ all_go=$(find "$corpus" -type f -name '*.go' | wc -l)
 fixgen_go=$(go_files "$corpus" | wc -l)
 
 echo "== fixgen against ast-grep =="
-echo "fixgen:   $fixgen ($("$fixgen" --version)); rules: $(echo $rules)"
+echo "fixgen:   $fixgen ($("$fixgen" --version)); rules: ${rules//$'\n'/ }"
 echo "ast-grep: $astgrep (ast-grep $astgrep_version); rule: scripts/bench/parallel-subtest.yml"
 echo "corpus:   $corpus: $all_go .go files (fixgen reads $fixgen_go: it skips vendor/, testdata/, hidden folders)"
 echo "machine:  $cores cores, load average $load; $go_version"
@@ -164,17 +165,17 @@ if awk -v l="$load" -v c="$cores" 'BEGIN { exit !(l + 0 > c / 2) }'; then
   echo "note:     the machine is busy; timings will be noisy"
 fi
 
-run "$work/fixgen.json" - fixgen_cmd "$corpus"
-run "$work/astgrep.json" - astgrep_cmd "$corpus"
+run "$work/fixgen.json" - "${fixgen_cmd[@]}" "$corpus"
+run "$work/astgrep.json" - "${astgrep_cmd[@]}" "$corpus"
 findings=$(grep -c '^ *"rule": "' "$work/fixgen.json" || true)
-matches=$(grep -o '"ruleId":"' "$work/astgrep.json" | wc -l)
-echo "warm-up:  fixgen $findings findings, ast-grep $matches matches; now $RUNS timed runs of each, alternating"
+matches=$({ grep -o '"ruleId":"' "$work/astgrep.json" || true; } | wc -l)
+echo "warm-up:  fixgen $findings findings, ast-grep $matches matches; then RUNS=$RUNS timed runs of each, alternating"
 
 : >"$work/fixgen.times"
 : >"$work/astgrep.times"
 for ((i = 0; i < RUNS; i++)); do
-  run /dev/null "$work/fixgen.times" fixgen_cmd "$corpus"
-  run /dev/null "$work/astgrep.times" astgrep_cmd "$corpus"
+  run /dev/null "$work/fixgen.times" "${fixgen_cmd[@]}" "$corpus"
+  run /dev/null "$work/astgrep.times" "${astgrep_cmd[@]}" "$corpus"
 done
 f_med=$(median "$work/fixgen.times")
 a_med=$(median "$work/astgrep.times")
@@ -184,15 +185,14 @@ r=$(ratio "$f_med" "$a_med")
 printf 'fixgen:   median %6s s  peak %7s MiB  (runs: %s)\n' "$f_med" "$f_mib" "$(all_times "$work/fixgen.times")"
 printf 'ast-grep: median %6s s  peak %7s MiB  (runs: %s)\n' "$a_med" "$a_mib" "$(all_times "$work/astgrep.times")"
 
-failed=0
-verdict() { if [ "$1" = 1 ]; then echo PASS; else echo FAIL; failed=1; fi; }
+verdict() { if [ "$1" = 1 ]; then echo PASS; else echo FAIL; fi; }
 ratio_ok=$(awk -v a="$f_med" -v b="$a_med" -v t="$RATIO_TARGET" 'BEGIN { print (b > 0 && a <= t * b) ? 1 : 0 }')
 mem_ok=$(awk -v m="$f_mib" -v t="$MEM_TARGET_MIB" 'BEGIN { print (m < t) ? 1 : 0 }')
 pct=$(awk -v r="$r" 'BEGIN { printf "%.0f", r * 100 }')
 echo "ratio:    $r (fixgen takes $pct% of ast-grep's time; target <= $RATIO_TARGET) $(verdict "$ratio_ok")"
 echo "memory:   fixgen peak $f_mib MiB (target < $MEM_TARGET_MIB MiB) $(verdict "$mem_ok"); ast-grep peak $a_mib MiB"
-# verdict ran in a subshell above; count the failures here.
-[ "$ratio_ok" = 1 ] && [ "$mem_ok" = 1 ] || failed=1
+failed=0
+if [ "$ratio_ok" != 1 ] || [ "$mem_ok" != 1 ]; then failed=1; fi
 
 # --- linearity --------------------------------------------------------------
 echo
@@ -208,28 +208,29 @@ small_bytes=$(go_files "$work/small" | bytes_of "$work/small")
 # until they hold ~10x the bytes of net/http.
 go_files "$src" | grep_literals "$src" -L | sort >"$work/noncandidates"
 (cd "$src" && xargs -d '\n' -r stat -c '%s %n' --) <"$work/noncandidates" |
-  awk -v want=$((small_bytes * 10)) 's >= want { exit } { s += $1; sub(/^[0-9]+ /, ""); print }' >"$work/padding"
+  awk -v want=$((small_bytes * 10)) 's < want { s += $1; sub(/^[0-9]+ /, ""); print }' >"$work/padding"
 (cd "$src" && xargs -d '\n' -r cp --parents -t "$work/padded/pad" --) <"$work/padding"
 
 corpora=(small padded double)
+declare -A corpus_bytes
 for c in "${corpora[@]}"; do
-  run /dev/null - fixgen_cmd "$work/$c"
+  run /dev/null - "${fixgen_cmd[@]}" "$work/$c"
   : >"$work/$c.times"
 done
 for ((i = 0; i < RUNS; i++)); do
-  for c in "${corpora[@]}"; do run /dev/null "$work/$c.times" fixgen_cmd "$work/$c"; done
+  for c in "${corpora[@]}"; do run /dev/null "$work/$c.times" "${fixgen_cmd[@]}" "$work/$c"; done
 done
-printf '%-8s %9s %11s %10s %14s %10s\n' corpus '.go files' candidates size 'fixgen median' peak
+printf '%-8s %9s %11s %10s %14s %11s\n' corpus '.go files' candidates size 'fixgen median' peak
 for c in "${corpora[@]}"; do
   files=$(go_files "$work/$c" | wc -l)
   cands=$(go_files "$work/$c" | grep_literals "$work/$c" -l | wc -l)
   bytes=$(go_files "$work/$c" | bytes_of "$work/$c")
   printf '%-8s %9s %11s %10s %12s s %6s MiB\n' "$c" "$files" "$cands" "$(mb "$bytes")" \
     "$(median "$work/$c.times")" "$(peak_mib "$work/$c.times")"
-  declare "bytes_$c=$bytes"
+  corpus_bytes[$c]=$bytes
 done
 s_med=$(median "$work/small.times")
-pad_x=$(awk -v p="$bytes_padded" -v s="$bytes_small" 'BEGIN { printf "%.0f", (p - s) / s }')
+pad_x=$(awk -v p="${corpus_bytes[padded]}" -v s="${corpus_bytes[small]}" 'BEGIN { printf "%.0f", (p - s) / s }')
 echo "small = net/http; padded = small + pad/ (non-candidate files); double = net/http twice"
 echo "${pad_x}x the bytes in non-candidate files: time x$(ratio "$(median "$work/padded.times")" "$s_med");" \
   "2x candidate files: time x$(ratio "$(median "$work/double.times")" "$s_med")"

@@ -3,6 +3,7 @@
 //! rule's changes stand alone and apply in order (`git am`).
 
 use crate::engine::{Engine, Finding, HeldBack, Location};
+use crate::output::progress::ScanProgress;
 use crate::rule::Rule;
 use crate::scan::scan_with;
 use crate::workspace::SourceFile;
@@ -53,6 +54,7 @@ pub fn by_rule(
     root: &Path,
     files: &[SourceFile],
     stacking: Stacking,
+    progress: Option<&ScanProgress>,
 ) -> ChangeSet {
     let mut overlay: BTreeMap<String, String> = BTreeMap::new();
     let mut out = ChangeSet {
@@ -65,9 +67,12 @@ pub fn by_rule(
         let engine = Engine::new(vec![rule], locations.to_vec())
             .with_root(root.to_path_buf())
             .with_held_back(held_back.clone());
-        let report = scan_with(&engine, files.to_vec(), &|f: &SourceFile| {
-            overlay.get(&f.rel).cloned()
-        });
+        let report = scan_with(
+            &engine,
+            files.to_vec(),
+            &|f: &SourceFile| overlay.get(&f.rel).cloned(),
+            progress,
+        );
         for warning in &report.warnings {
             if !out.warnings.contains(warning) {
                 out.warnings.push(warning.clone());

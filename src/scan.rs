@@ -4,6 +4,7 @@
 use crate::engine::edit::NewFile;
 use crate::engine::{Engine, FileResult};
 use crate::go::generated::is_generated;
+use crate::output::progress::ScanProgress;
 use crate::workspace::SourceFile;
 use rayon::prelude::*;
 use std::collections::BTreeMap;
@@ -41,21 +42,29 @@ enum Outcome {
 }
 
 pub fn scan(engine: &Engine, files: Vec<SourceFile>) -> ScanReport {
-    scan_with(engine, files, &|_| None)
+    scan_with(engine, files, &|_| None, None)
 }
 
 /// Like `scan`, reading a file's text from `overlay` when it has it (the
-/// result of earlier rules, not yet on disk).
+/// result of earlier rules, not yet on disk), and counting files done on
+/// `progress`.
 pub fn scan_with(
     engine: &Engine,
     files: Vec<SourceFile>,
     overlay: &(dyn Fn(&SourceFile) -> Option<String> + Sync),
+    progress: Option<&ScanProgress>,
 ) -> ScanReport {
     let outcomes: Vec<Outcome> = files
         .into_par_iter()
-        .map(|file| match overlay(&file) {
-            Some(text) => scan_text(engine, file, text),
-            None => scan_one(engine, file),
+        .map(|file| {
+            let outcome = match overlay(&file) {
+                Some(text) => scan_text(engine, file, text),
+                None => scan_one(engine, file),
+            };
+            if let Some(progress) = progress {
+                progress.tick();
+            }
+            outcome
         })
         .collect();
     let mut report = ScanReport::default();

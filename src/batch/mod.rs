@@ -183,6 +183,7 @@ impl Batch<'_> {
             &workspace.root,
             &selection.files,
             stacking,
+            None,
         );
         changes.warnings.splice(0..0, selection.warnings);
         Ok(changes)

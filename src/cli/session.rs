@@ -7,8 +7,9 @@ use clap::{Args, ValueEnum};
 use fixgen::changeset::{ChangeSet, Stacking};
 use fixgen::engine::HeldBack;
 use fixgen::engine::{Engine, Location};
+use fixgen::output::progress::ScanProgress;
 use fixgen::rule::{load_rules, select_rules, Selection};
-use fixgen::scan::{scan, ScanReport};
+use fixgen::scan::{scan_with, ScanReport};
 use fixgen::verify::{candidates, Candidate, Level, Options, Report, Verifier};
 use fixgen::workspace::Workspace;
 use std::path::PathBuf;
@@ -62,7 +63,9 @@ fn open_holding(global: &GlobalArgs, paths: &[PathBuf], held_back: &HeldBack) ->
     let workspace = Workspace::discover(&paths[0])?;
     let engine = engine(global, Some(&workspace))?.with_held_back(held_back.clone());
     let selection = workspace.select(&paths)?;
-    let mut report = scan(&engine, selection.files);
+    let progress = ScanProgress::new(selection.files.len());
+    let mut report = scan_with(&engine, selection.files, &|_| None, Some(&progress));
+    progress.finish();
     report.warnings.splice(0..0, selection.warnings);
     Ok(Session {
         workspace,
@@ -135,6 +138,7 @@ fn by_rule_holding(
         .map(|a| relative_location(a, Some(&workspace)))
         .collect::<Result<Vec<_>>>()?;
     let selection = workspace.select(&paths)?;
+    let progress = ScanProgress::new(selection.files.len() * rules.len());
     let mut changes = fixgen::changeset::by_rule(
         rules,
         &locations,
@@ -142,7 +146,9 @@ fn by_rule_holding(
         &workspace.root,
         &selection.files,
         stacking,
+        Some(&progress),
     );
+    progress.finish();
     changes.warnings.splice(0..0, selection.warnings);
     Ok((workspace, changes))
 }

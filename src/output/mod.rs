@@ -4,6 +4,7 @@ pub mod diff;
 pub mod findings;
 pub mod messages;
 pub mod patch;
+pub mod progress;
 
 use std::io::IsTerminal as _;
 
