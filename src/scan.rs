@@ -148,7 +148,7 @@ fn scan_one(engine: &Engine, file: SourceFile) -> Outcome {
 }
 
 fn scan_text(engine: &Engine, file: SourceFile, original: String) -> Outcome {
-    if engine.candidate_rules(&original).is_empty() {
+    if engine.candidate_rules(&file.rel, &original).is_empty() {
         return Outcome::Quiet;
     }
     // Generated files are never edited, and what they say is not the

@@ -165,29 +165,35 @@ impl Engine {
 
     /// Rules that may match `source`: those whose prefilter literal occurs
     /// in it, and those without a prefilter. One pass over the text.
-    pub fn candidate_rules(&self, source: &str) -> Vec<usize> {
-        self.prefilter_hits(source).0
+    pub fn candidate_rules(&self, path: &str, source: &str) -> Vec<usize> {
+        self.prefilter_hits(path, source).0
     }
 
-    /// The candidate rules, and where their literals occur.
-    fn prefilter_hits(&self, source: &str) -> (Vec<usize>, Vec<usize>) {
+    /// The candidate rules for file `path`, and where their literals occur.
+    fn prefilter_hits(&self, path: &str, source: &str) -> (Vec<usize>, Vec<usize>) {
+        let test_file = path.ends_with("_test.go");
         let mut wanted = self.unfiltered.clone();
         let mut offsets = Vec::new();
         if let Some(ac) = &self.prefilter {
             for m in ac.find_overlapping_iter(source) {
-                wanted[self.pattern_rule[m.pattern().as_usize()]] = true;
-                offsets.push(m.start());
+                let rule = self.pattern_rule[m.pattern().as_usize()];
+                if self.rules[rule].test_files || !test_file {
+                    wanted[rule] = true;
+                    offsets.push(m.start());
+                }
             }
         }
-        let rules = (0..self.rules.len()).filter(|&i| wanted[i]).collect();
+        let rules = (0..self.rules.len())
+            .filter(|&i| wanted[i] && (self.rules[i].test_files || !test_file))
+            .collect();
         (rules, offsets)
     }
 
     /// The candidate rules, and what the parser may leave out: when every
     /// candidate vouches only for the functions holding its literals, the
     /// other top-level functions; otherwise nothing.
-    fn parse_plan(&self, source: &str) -> (Vec<usize>, Vec<(usize, usize)>) {
-        let (candidates, offsets) = self.prefilter_hits(source);
+    fn parse_plan(&self, path: &str, source: &str) -> (Vec<usize>, Vec<(usize, usize)>) {
+        let (candidates, offsets) = self.prefilter_hits(path, source);
         let narrow = !candidates.is_empty()
             && candidates.iter().all(|&i| {
                 !self.unfiltered[i] && self.rules[i].prefilter_scope == PrefilterScope::Function
@@ -224,7 +230,7 @@ impl Engine {
         // `--at` lines, moved along as earlier rounds insert or remove lines.
         let mut at = self.lines_selected_in(path);
         for round in 0..MAX_ROUNDS {
-            let (candidates, left_out) = self.parse_plan(&current);
+            let (candidates, left_out) = self.parse_plan(path, &current);
             if candidates.is_empty() {
                 break;
             }

@@ -103,6 +103,7 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
         enabled_by_default: file.enabled,
         prefilter: file.prefilter,
         prefilter_scope: file.prefilter_scope,
+        test_files: file.test_files,
         query,
         report,
         conditions,

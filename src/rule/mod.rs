@@ -21,6 +21,8 @@ pub struct Rule {
     /// A file is parsed for this rule only if it contains one of these literals.
     pub prefilter: Vec<String>,
     pub prefilter_scope: model::PrefilterScope,
+    /// False when `_test.go` files are none of the rule's business.
+    pub test_files: bool,
     pub query: Query,
     /// The capture findings point at.
     pub report: u32,

@@ -19,6 +19,9 @@ pub struct RuleFile {
     /// the `file` (the default), or in the `function` the match is in.
     #[serde(default)]
     pub prefilter_scope: PrefilterScope,
+    /// Whether the rule looks at `_test.go` files (by default it does).
+    #[serde(default = "default_enabled")]
+    pub test_files: bool,
     pub query: Spanned<String>,
     pub report: Option<Spanned<String>>,
     #[serde(default, rename = "where")]
