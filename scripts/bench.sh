@@ -99,6 +99,8 @@ if [ -z "$astgrep" ]; then
 fi
 astgrep_version=$("$astgrep" --version 2>/dev/null) || die "$astgrep: does not run"
 astgrep_version=${astgrep_version#ast-grep }
+pin_note=
+[ "$astgrep_version" = "$AST_GREP_VERSION" ] || pin_note=" (not the pinned $AST_GREP_VERSION)"
 
 rules=$("$fixgen" --color never rules | awk 'NF { print $1 }') || die "$fixgen rules failed"
 [ -n "$rules" ] || die "$fixgen rules listed no rule"
@@ -158,8 +160,8 @@ fixgen_go=$(go_files "$corpus" | wc -l)
 
 echo "== fixgen against ast-grep =="
 echo "fixgen:   $fixgen ($("$fixgen" --version)); rules: ${rules//$'\n'/ }"
-echo "ast-grep: $astgrep (ast-grep $astgrep_version); rule: scripts/bench/parallel-subtest.yml"
-echo "corpus:   $corpus: $all_go .go files (fixgen reads $fixgen_go: it skips vendor/, testdata/, hidden folders)"
+echo "ast-grep: $astgrep (ast-grep $astgrep_version)$pin_note; rule: scripts/bench/parallel-subtest.yml"
+echo "corpus:   $corpus: $all_go .go files (fixgen reads $fixgen_go: it skips vendor/, testdata/, hidden folders; ast-grep does not)"
 echo "machine:  $cores cores, load average $load; $go_version"
 if awk -v l="$load" -v c="$cores" 'BEGIN { exit !(l + 0 > c / 2) }'; then
   echo "note:     the machine is busy; timings will be noisy"
@@ -188,8 +190,8 @@ printf 'ast-grep: median %6s s  peak %7s MiB  (runs: %s)\n' "$a_med" "$a_mib" "$
 verdict() { if [ "$1" = 1 ]; then echo PASS; else echo FAIL; fi; }
 ratio_ok=$(awk -v a="$f_med" -v b="$a_med" -v t="$RATIO_TARGET" 'BEGIN { print (b > 0 && a <= t * b) ? 1 : 0 }')
 mem_ok=$(awk -v m="$f_mib" -v t="$MEM_TARGET_MIB" 'BEGIN { print (m < t) ? 1 : 0 }')
-pct=$(awk -v r="$r" 'BEGIN { printf "%.0f", r * 100 }')
-echo "ratio:    $r (fixgen takes $pct% of ast-grep's time; target <= $RATIO_TARGET) $(verdict "$ratio_ok")"
+pct=$(awk -v a="$f_med" -v b="$a_med" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "n/a" }')
+echo "ratio:    $r (fixgen takes $pct of ast-grep's time; target <= $RATIO_TARGET) $(verdict "$ratio_ok")"
 echo "memory:   fixgen peak $f_mib MiB (target < $MEM_TARGET_MIB MiB) $(verdict "$mem_ok"); ast-grep peak $a_mib MiB"
 failed=0
 if [ "$ratio_ok" != 1 ] || [ "$mem_ok" != 1 ]; then failed=1; fi

@@ -346,3 +346,59 @@ fn a_broken_list_is_reported_with_its_line() {
         "{stderr}"
     );
 }
+
+#[test]
+fn verify_race_proves_each_repository_and_says_so_in_patch_and_manifest() {
+    if !support::require_tool("go") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    repo_of(&tmp.path().join("racy"), "parallel-subtests");
+    fs::write(
+        tmp.path().join("repos.toml"),
+        "[[repo]]\nurl = \"racy\"\nname = \"acme/racy\"\n",
+    )
+    .unwrap();
+    let out = fixgen(
+        tmp.path(),
+        &[
+            "batch",
+            "repos.toml",
+            "--out",
+            "out",
+            "--verify=race",
+            "--race-count=2",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let manifest = manifest(&tmp.path().join("out"));
+    assert_eq!(status_of(&manifest, "acme/racy"), "patched");
+    let lines: Vec<String> = manifest["repos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "acme/racy")
+        .unwrap()["verification"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.ends_with("gofmt, build, vet: ok")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("go test -race -count=2: race seen before (")
+                && l.ends_with("gone after")),
+        "{lines:?}"
+    );
+    let patch = fs::read_to_string(
+        tmp.path()
+            .join("out/acme/racy/0001-parallel-subtest-shared-var.patch"),
+    )
+    .unwrap();
+    assert!(patch.contains("), gone after."), "{patch}");
+}

@@ -88,9 +88,14 @@ pub struct Verifier {
 impl Verifier {
     /// Fails when there is no go command to verify with.
     pub fn new(root: &Path, options: Options) -> Result<Self> {
+        // go reads overlay paths as absolute ones; a relative root would
+        // make it read the files on disk instead, and prove nothing.
+        let root = root
+            .canonicalize()
+            .with_context(|| format!("cannot find {}", root.display()))?;
         Ok(Verifier {
             go: GoTool::find()?,
-            root: root.to_path_buf(),
+            root,
             options,
             before: Default::default(),
         })
