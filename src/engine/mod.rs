@@ -7,7 +7,7 @@ pub mod edit;
 pub mod matcher;
 pub mod predicate;
 
-use crate::go::narrow::functions_without;
+use crate::go::narrow::items_unneeded_around;
 use crate::go::parse::{parse, parse_leaving_out, SyntaxError};
 use crate::go::syntax::line_column;
 use crate::rule::model::PrefilterScope;
@@ -199,7 +199,7 @@ impl Engine {
                 !self.unfiltered[i] && self.rules[i].prefilter_scope == PrefilterScope::Function
             });
         let left_out = if narrow {
-            functions_without(source, &offsets)
+            items_unneeded_around(source, &offsets)
         } else {
             Vec::new()
         };

@@ -5,6 +5,7 @@
 //! text), so that both agree.
 
 use super::syntax::{descendants, line_of, named_children, text};
+use std::collections::HashSet;
 use tree_sitter::Node;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +31,9 @@ pub struct Call {
     /// `f` in `f(…)`, `x.f(…)` and `pkg.f(…)`.
     pub name: String,
     pub line: usize,
+    /// A method called on a value (`x.f(…)`), not a function of this or
+    /// an imported package (`f(…)`, `pkg.f(…)`).
+    pub on_value: bool,
 }
 
 impl Function {
@@ -48,14 +52,28 @@ impl Function {
 
 /// Every top-level function and method of a file with a body.
 pub fn functions(root: Node, source: &str, file: &str) -> Vec<Function> {
+    let packages = imported_names(root, source);
     named_children(root)
         .into_iter()
-        .filter_map(|decl| function(decl, source, file))
+        .filter_map(|decl| facts(decl, source, file, &packages))
         .collect()
 }
 
 /// The facts of one `function_declaration` or `method_declaration`.
 pub fn function(decl: Node, source: &str, file: &str) -> Option<Function> {
+    let root = decl.parent()?;
+    facts(decl, source, file, &imported_names(root, source))
+}
+
+/// The names by which a file refers to the packages it imports.
+fn imported_names(root: Node, source: &str) -> HashSet<String> {
+    super::imports::imports(root, source)
+        .into_iter()
+        .map(|i| i.local_name)
+        .collect()
+}
+
+fn facts(decl: Node, source: &str, file: &str, packages: &HashSet<String>) -> Option<Function> {
     if !matches!(decl.kind(), "function_declaration" | "method_declaration") {
         return None;
     }
@@ -79,6 +97,7 @@ pub fn function(decl: Node, source: &str, file: &str) -> Option<Function> {
                     calls.push(Call {
                         name: name.to_string(),
                         line: line_of(node),
+                        on_value: on_value(node, source, packages),
                     });
                 }
             }
@@ -92,6 +111,7 @@ pub fn function(decl: Node, source: &str, file: &str) -> Option<Function> {
                     calls.push(Call {
                         name: text(name, source).to_string(),
                         line: line_of(node),
+                        on_value: false,
                     });
                 }
             }
@@ -117,6 +137,24 @@ pub fn function(decl: Node, source: &str, file: &str) -> Option<Function> {
         strings,
         names,
     })
+}
+
+/// Whether `call` calls a method on a value: `x.f(…)` where `x` is not
+/// an imported package's name.
+fn on_value(call: Node, source: &str, packages: &HashSet<String>) -> bool {
+    let Some(function) = call.child_by_field_name("function") else {
+        return false;
+    };
+    if function.kind() != "selector_expression" {
+        return false;
+    }
+    match function.child_by_field_name("operand") {
+        Some(operand) if operand.kind() == "identifier" => {
+            !packages.contains(text(operand, source))
+        }
+        Some(_) => true,
+        None => false,
+    }
 }
 
 /// The name a call calls: `f` in `f(…)`, `x.f(…)`, `f[T](…)`.

@@ -12,8 +12,11 @@ pub struct Import {
 }
 
 pub fn imports(root: Node, source: &str) -> Vec<Import> {
-    descendants(root)
+    // Imports are top-level: the bodies (most of the tree) are not walked.
+    named_children(root)
         .into_iter()
+        .filter(|d| d.kind() == "import_declaration")
+        .flat_map(descendants)
         .filter(|n| n.kind() == "import_spec")
         .filter_map(|spec| {
             let path_node = spec.child_by_field_name("path")?;

@@ -2,16 +2,40 @@
 //! small lexer (strings, runes and comments are skipped), never by
 //! parsing. The parser is then told to leave them out (tree-sitter's
 //! included ranges), so offsets, lines and columns stay those of the file.
-//! The package clause, imports, types, constants and variables are always
-//! kept, so names still resolve.
+//! The package clause, imports and package-level variables are always
+//! kept, so names still resolve in the functions that are parsed.
 
-/// The top-level functions that hold none of `offsets`: what a rule whose
-/// literals vouch for their function never needs.
-pub fn functions_without(source: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
-    top_level_functions(source)
+/// What a rule whose literals vouch for their function never needs: every
+/// top-level item but the package clause, the imports, the package-level
+/// variables (a write to one is not a local's) and the functions holding
+/// one of `offsets`. Types and constants come from the package index.
+pub fn items_unneeded_around(source: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
+    top_level_items(source)
         .into_iter()
-        .filter(|&(start, end)| !offsets.iter().any(|&o| start <= o && o < end))
+        .filter(|&(start, end)| {
+            let item = &source.as_bytes()[start..];
+            let kept = item.starts_with(b"package")
+                || item.starts_with(b"import")
+                || item.starts_with(b"var")
+                || (starts_function(item) && offsets.iter().any(|&o| start <= o && o < end));
+            !kept
+        })
         .collect()
+}
+
+/// Byte ranges of every top-level item: from a line starting one (in
+/// column one, outside brackets, strings and comments) to the next.
+fn top_level_items(source: &str) -> Vec<(usize, usize)> {
+    let bytes = source.as_bytes();
+    let mut starts = Vec::new();
+    walk_code(source, 0, bytes.len(), |i, b, depth| {
+        if (i == 0 || bytes[i - 1] == b'\n') && depth == 0 && !b.is_ascii_whitespace() {
+            starts.push(i);
+        }
+        true
+    });
+    let ends = starts.iter().skip(1).copied().chain([bytes.len()]);
+    starts.iter().copied().zip(ends).collect()
 }
 
 /// The insides of the bodies of the top-level functions: what the type
@@ -226,18 +250,16 @@ mod tests {
     }
 
     #[test]
-    fn functions_without_a_hit_are_left_out_and_lines_are_kept() {
+    fn items_unneeded_around_a_hit_are_left_out_and_lines_are_kept() {
         let hit = SOURCE.find("HIT").unwrap();
-        let left_out = functions_without(SOURCE, &[hit]);
-        assert_eq!(left_out.len(), 2, "B and C");
+        let left_out = items_unneeded_around(SOURCE, &[hit]);
+        assert_eq!(left_out.len(), 4, "two comments, B and C");
         assert_eq!(
             kept_declarations(SOURCE, &left_out),
             [
                 "package_clause@1: package p",
                 "import_declaration@3: import \"fmt\"",
-                "comment@5: // A is kept.",
                 "function_declaration@6: func A() {",
-                "comment@10: // B is left out.",
                 "var_declaration@17: var x = 1",
             ]
         );

@@ -210,7 +210,10 @@ impl PackageView {
 pub fn may_write(f: &Function) -> bool {
     f.params.iter().any(|(_, ty)| is_transaction_type(ty))
         || f.calls.iter().any(|c| {
-            BEGIN_METHODS.contains(&c.name.as_str()) || EXEC_METHODS.contains(&c.name.as_str())
+            // `syscall.Exec(…)` runs a program, not a statement.
+            c.on_value
+                && (BEGIN_METHODS.contains(&c.name.as_str())
+                    || EXEC_METHODS.contains(&c.name.as_str()))
         })
 }
 

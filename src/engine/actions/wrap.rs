@@ -137,6 +137,7 @@ impl Action for WrapFunction {
         if candidates.is_empty() {
             return plan;
         }
+
         let Some(view) = env.cx.package_view() else {
             return plan;
         };

@@ -145,8 +145,19 @@ fn key_of(ident: Node, binding: Option<&Binding>, source: &str) -> VarKey {
 /// Variables declared outside the closure and written in its region.
 fn shared_vars<'t>(closure: &Closure<'t>, source: &str) -> Vec<SharedVar<'t>> {
     let mut vars: Vec<SharedVar<'t>> = Vec::new();
-    for ident in descendants(closure.body) {
-        if ident.kind() != "identifier" || !closure.in_region(ident) || text(ident, source) == "_" {
+    let idents: Vec<Node<'t>> = descendants(closure.body)
+        .into_iter()
+        .filter(|i| i.kind() == "identifier" && closure.in_region(*i) && text(*i, source) != "_")
+        .collect();
+    // Only a variable written in the closure can be shared: names that are
+    // only read are never resolved (resolving is most of the cost).
+    let written: std::collections::HashSet<&str> = idents
+        .iter()
+        .filter(|i| classify(**i).kind != RefKind::Read)
+        .map(|i| text(*i, source))
+        .collect();
+    for ident in idents {
+        if !written.contains(text(ident, source)) {
             continue;
         }
         let binding = resolve(ident, source);
