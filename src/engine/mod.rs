@@ -7,7 +7,7 @@ pub mod edit;
 pub mod matcher;
 pub mod predicate;
 
-use crate::go::narrow::items_unneeded_around;
+use crate::go::narrow::{items_unneeded_around, signature_ranges};
 use crate::go::parse::{parse, parse_leaving_out, SyntaxError};
 use crate::go::syntax::line_column;
 use crate::rule::model::PrefilterScope;
@@ -170,40 +170,59 @@ impl Engine {
     }
 
     /// The candidate rules for file `path`, and where their literals occur.
-    fn prefilter_hits(&self, path: &str, source: &str) -> (Vec<usize>, Vec<usize>) {
+    fn prefilter_hits(&self, path: &str, source: &str) -> (Vec<usize>, Vec<(usize, usize)>) {
         let test_file = path.ends_with("_test.go");
         let mut wanted = self.unfiltered.clone();
-        let mut offsets = Vec::new();
+        // (offset, rule)
+        let mut hits = Vec::new();
         if let Some(ac) = &self.prefilter {
             for m in ac.find_overlapping_iter(source) {
                 let rule = self.pattern_rule[m.pattern().as_usize()];
                 if self.rules[rule].test_files || !test_file {
                     wanted[rule] = true;
-                    offsets.push(m.start());
+                    hits.push((m.start(), rule));
                 }
             }
         }
         let rules = (0..self.rules.len())
             .filter(|&i| wanted[i] && (self.rules[i].test_files || !test_file))
             .collect();
-        (rules, offsets)
+        (rules, hits)
     }
 
-    /// The candidate rules, and what the parser may leave out: when every
-    /// candidate vouches only for the functions holding its literals, the
-    /// other top-level functions; otherwise nothing.
+    /// The candidate rules, and what the parser may leave out. When every
+    /// candidate vouches only for the functions holding its literals (or
+    /// holding them in a signature), everything but those functions, the
+    /// package clause, imports and package variables; otherwise nothing.
     fn parse_plan(&self, path: &str, source: &str) -> (Vec<usize>, Vec<(usize, usize)>) {
-        let (candidates, offsets) = self.prefilter_hits(path, source);
+        let (candidates, hits) = self.prefilter_hits(path, source);
+        let scope = |i: usize| self.rules[i].prefilter_scope;
         let narrow = !candidates.is_empty()
-            && candidates.iter().all(|&i| {
-                !self.unfiltered[i] && self.rules[i].prefilter_scope == PrefilterScope::Function
-            });
-        let left_out = if narrow {
-            items_unneeded_around(source, &offsets)
+            && candidates
+                .iter()
+                .all(|&i| !self.unfiltered[i] && scope(i) != PrefilterScope::File);
+        if !narrow {
+            return (candidates, Vec::new());
+        }
+        let signatures = if candidates
+            .iter()
+            .any(|&i| scope(i) == PrefilterScope::Signature)
+        {
+            signature_ranges(source)
         } else {
             Vec::new()
         };
-        (candidates, left_out)
+        let counts = |&(offset, rule): &(usize, usize)| {
+            scope(rule) != PrefilterScope::Signature
+                || signatures.iter().any(|&(s, e)| s <= offset && offset < e)
+        };
+        let hits: Vec<(usize, usize)> = hits.into_iter().filter(counts).collect();
+        let candidates: Vec<usize> = candidates
+            .into_iter()
+            .filter(|&i| hits.iter().any(|&(_, rule)| rule == i))
+            .collect();
+        let offsets: Vec<usize> = hits.iter().map(|&(offset, _)| offset).collect();
+        (candidates, items_unneeded_around(source, &offsets))
     }
 
     /// Finds and fixes defects in one file. A file that does not parse is an

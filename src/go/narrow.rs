@@ -49,6 +49,44 @@ pub fn function_bodies(source: &str) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// Byte ranges of the signatures in the file: from each `func` keyword
+/// (a declaration, a function literal or a function type) to the `{` of
+/// its body, or to where its bracket closes or its line ends.
+pub fn signature_ranges(source: &str) -> Vec<(usize, usize)> {
+    let bytes = source.as_bytes();
+    let mut ranges = Vec::new();
+    // (start, depth of the `func` keyword)
+    let mut open: Vec<(usize, i64)> = Vec::new();
+    walk_code(source, 0, bytes.len(), |i, b, depth| {
+        open.retain(|&(start, at)| {
+            let ends = match b {
+                b'{' => depth == at && !opens_type(&source[start..i]),
+                b')' | b']' | b'}' => depth - 1 < at,
+                b'\n' => depth == at,
+                _ => false,
+            };
+            if ends {
+                ranges.push((start, i));
+            }
+            !ends
+        });
+        if is_func_keyword(bytes, i) {
+            open.push((i, depth));
+        }
+        true
+    });
+    ranges.extend(open.into_iter().map(|(start, _)| (start, bytes.len())));
+    ranges.sort_unstable();
+    ranges
+}
+
+fn is_func_keyword(bytes: &[u8], i: usize) -> bool {
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    bytes[i..].starts_with(b"func")
+        && (i == 0 || !ident(bytes[i - 1]))
+        && bytes.get(i + 4).is_none_or(|&b| !ident(b))
+}
+
 /// The complement of `left_out` (sorted, disjoint) as parser ranges.
 pub fn ranges_without(source: &str, left_out: &[(usize, usize)]) -> Vec<tree_sitter::Range> {
     let mut ranges = Vec::new();
@@ -261,6 +299,23 @@ mod tests {
                 "import_declaration@3: import \"fmt\"",
                 "function_declaration@6: func A() {",
                 "var_declaration@17: var x = 1",
+            ]
+        );
+    }
+
+    #[test]
+    fn signatures_of_declarations_literals_and_function_types() {
+        let source = "package p\n\nfunc (s *S) Handle(ctx C,\n\treq *pb.SaveRequest) error {\n\tmux.Handle(func(w W, r *http.Request) { _ = r })\n\tvar f func(x Req) int\n\treturn nil\n}\n";
+        let signatures: Vec<&str> = signature_ranges(source)
+            .into_iter()
+            .map(|(s, e)| &source[s..e])
+            .collect();
+        assert_eq!(
+            signatures,
+            [
+                "func (s *S) Handle(ctx C,\n\treq *pb.SaveRequest) error ",
+                "func(w W, r *http.Request) ",
+                "func(x Req) int",
             ]
         );
     }

@@ -46,6 +46,9 @@ pub enum PrefilterScope {
     /// rule looks at nothing else in other functions of the file: those
     /// need not be parsed.
     Function,
+    /// As `Function`, and the literal is in a signature (of the function
+    /// or of a function literal in it): a parameter's type, say.
+    Signature,
 }
 
 fn default_enabled() -> bool {
