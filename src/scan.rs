@@ -3,7 +3,6 @@
 
 use crate::engine::edit::NewFile;
 use crate::engine::{Engine, FileResult};
-use crate::go::generated::is_generated;
 use crate::output::progress::ScanProgress;
 use crate::workspace::SourceFile;
 use rayon::prelude::*;
@@ -148,15 +147,8 @@ fn scan_one(engine: &Engine, file: SourceFile) -> Outcome {
 }
 
 fn scan_text(engine: &Engine, file: SourceFile, original: String) -> Outcome {
-    if engine.candidate_rules(&file.rel, &original).is_empty() {
-        return Outcome::Quiet;
-    }
-    // Generated files are never edited, and what they say is not the
-    // author's to fix.
-    if is_generated(&original) {
-        return Outcome::Quiet;
-    }
     match engine.process(&file.rel, &original) {
+        Ok(result) if !result.considered => Outcome::Quiet,
         Ok(result) => Outcome::Done(Box::new(Scanned {
             file,
             original,

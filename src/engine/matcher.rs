@@ -22,10 +22,29 @@ impl<'t> Match<'t> {
     }
 }
 
-pub fn find_matches<'t>(rule: &Rule, cx: &FileContext<'t>) -> Vec<Match<'t>> {
-    let mut cursor = QueryCursor::new();
-    let mut matches = cursor.matches(&rule.query, cx.root, cx.source.as_bytes());
+/// The rule's matches in `ranges` of the file (all of it when `None`).
+pub fn find_matches<'t>(
+    rule: &Rule,
+    cx: &FileContext<'t>,
+    ranges: Option<&[(usize, usize)]>,
+) -> Vec<Match<'t>> {
     let mut out: Vec<Match<'t>> = Vec::new();
+    let whole = [(0, cx.source.len())];
+    for &(start, end) in ranges.unwrap_or(&whole) {
+        matches_in(rule, cx, start..end, &mut out);
+    }
+    out
+}
+
+fn matches_in<'t>(
+    rule: &Rule,
+    cx: &FileContext<'t>,
+    range: std::ops::Range<usize>,
+    out: &mut Vec<Match<'t>>,
+) {
+    let mut cursor = QueryCursor::new();
+    cursor.set_byte_range(range);
+    let mut matches = cursor.matches(&rule.query, cx.root, cx.source.as_bytes());
     while let Some(m) = matches.next() {
         let captures: Vec<(u32, Node<'t>)> = m.captures.iter().map(|c| (c.index, c.node)).collect();
         let Some(report) = captures
@@ -49,5 +68,4 @@ pub fn find_matches<'t>(rule: &Rule, cx: &FileContext<'t>) -> Vec<Match<'t>> {
             out.push(candidate);
         }
     }
-    out
 }

@@ -7,7 +7,10 @@ pub mod edit;
 pub mod matcher;
 pub mod predicate;
 
-use crate::go::narrow::{items_unneeded_around, signature_ranges};
+use crate::go::generated::is_generated;
+use crate::go::narrow::{
+    function_ranges, functions_holding, items_unneeded_around, signature_ranges,
+};
 use crate::go::parse::{parse, parse_leaving_out, SyntaxError};
 use crate::go::syntax::line_column;
 use crate::rule::model::PrefilterScope;
@@ -68,6 +71,9 @@ pub struct FileResult {
     pub findings: Vec<Finding>,
     /// The fixed text, when it differs.
     pub fixed: Option<String>,
+    /// Whether any rule looked at the file: false when no prefilter
+    /// literal is in it, or it is generated.
+    pub considered: bool,
     /// Fixes applied, by rule.
     pub applied: BTreeMap<String, usize>,
     /// Files the applied fixes add, beside this one.
@@ -83,10 +89,24 @@ pub struct Engine {
     prefilter: Option<AhoCorasick>,
     /// For each prefilter pattern, the rule it belongs to.
     pattern_rule: Vec<usize>,
+    /// For each prefilter pattern, its index in the rule's `prefilter_all`
+    /// (`None`: one of the rule's `prefilter` literals).
+    pattern_required: Vec<Option<usize>>,
     /// Rules with no literal at all run on every file.
     unfiltered: Vec<bool>,
     locations: Vec<Location>,
     held_back: HeldBack,
+}
+
+/// What `Engine::parse_plan` decides for one round over a file.
+struct ParsePlan {
+    /// The rules that may match.
+    candidates: Vec<usize>,
+    /// What the parser leaves out (sorted byte ranges).
+    left_out: Vec<(usize, usize)>,
+    /// For each candidate, the byte ranges its query runs over (`None`:
+    /// the whole file).
+    ranges: Vec<Option<Vec<(usize, usize)>>>,
 }
 
 /// Fixes not to make: a rule's fixes in one package (a folder), because
@@ -120,15 +140,24 @@ impl Engine {
     pub fn new(rules: Vec<Rule>, locations: Vec<Location>) -> Self {
         let mut patterns = Vec::new();
         let mut pattern_rule = Vec::new();
+        let mut pattern_required = Vec::new();
         for (i, rule) in rules.iter().enumerate() {
             for literal in prefilter_literals(rule) {
                 patterns.push(literal);
                 pattern_rule.push(i);
+                pattern_required.push(None);
             }
         }
         let unfiltered = (0..rules.len())
             .map(|i| !pattern_rule.contains(&i))
             .collect();
+        for (i, rule) in rules.iter().enumerate() {
+            for (k, literal) in rule.prefilter_all.iter().enumerate() {
+                patterns.push(literal.clone());
+                pattern_rule.push(i);
+                pattern_required.push(Some(k));
+            }
+        }
         let prefilter = (!patterns.is_empty())
             .then(|| AhoCorasick::new(&patterns).expect("literal patterns compile"));
         Engine {
@@ -137,6 +166,7 @@ impl Engine {
             types: Default::default(),
             prefilter,
             pattern_rule,
+            pattern_required,
             unfiltered,
             locations,
             held_back: HeldBack::default(),
@@ -173,15 +203,31 @@ impl Engine {
     fn prefilter_hits(&self, path: &str, source: &str) -> (Vec<usize>, Vec<(usize, usize)>) {
         let test_file = path.ends_with("_test.go");
         let mut wanted = self.unfiltered.clone();
-        // (offset, rule)
+        // (offset, rule) of `prefilter` literals; (offset, rule, k) of `prefilter_all`.
         let mut hits = Vec::new();
+        let mut required = Vec::new();
         if let Some(ac) = &self.prefilter {
             for m in ac.find_overlapping_iter(source) {
-                let rule = self.pattern_rule[m.pattern().as_usize()];
-                if self.rules[rule].test_files || !test_file {
-                    wanted[rule] = true;
-                    hits.push((m.start(), rule));
+                let pattern = m.pattern().as_usize();
+                let rule = self.pattern_rule[pattern];
+                if !self.rules[rule].test_files && test_file {
+                    continue;
                 }
+                match self.pattern_required[pattern] {
+                    None => {
+                        wanted[rule] = true;
+                        hits.push((m.start(), rule));
+                    }
+                    Some(k) => required.push((m.start(), rule, k)),
+                }
+            }
+        }
+        let needs_more = |&(_, rule): &(usize, usize)| !self.rules[rule].prefilter_all.is_empty();
+        if hits.iter().any(needs_more) {
+            hits = self.with_required(source, hits, &required);
+            wanted = self.unfiltered.clone();
+            for &(_, rule) in &hits {
+                wanted[rule] = true;
             }
         }
         let rules = (0..self.rules.len())
@@ -190,11 +236,50 @@ impl Engine {
         (rules, hits)
     }
 
-    /// The candidate rules, and what the parser may leave out. When every
-    /// candidate vouches only for the functions holding its literals (or
-    /// holding them in a signature), everything but those functions, the
-    /// package clause, imports and package variables; otherwise nothing.
-    fn parse_plan(&self, path: &str, source: &str) -> (Vec<usize>, Vec<(usize, usize)>) {
+    /// The hits that have every `prefilter_all` literal of their rule
+    /// beside them: in the file, or in the same top-level function for a
+    /// rule whose literals vouch for their function.
+    fn with_required(
+        &self,
+        source: &str,
+        hits: Vec<(usize, usize)>,
+        required: &[(usize, usize, usize)],
+    ) -> Vec<(usize, usize)> {
+        let functions = function_ranges(source);
+        let function_of = |offset: usize| {
+            let i = functions.partition_point(|&(start, _)| start <= offset);
+            i.checked_sub(1).filter(|&i| offset < functions[i].1)
+        };
+        let local = |rule: usize| self.rules[rule].prefilter_scope != PrefilterScope::File;
+        // (rule, k, function) for each `prefilter_all` literal seen; the
+        // function only for rules whose literals vouch for their function.
+        let present: std::collections::HashSet<(usize, usize, Option<usize>)> = required
+            .iter()
+            .map(|&(o, rule, k)| (rule, k, if local(rule) { function_of(o) } else { None }))
+            .collect();
+        hits.into_iter()
+            .filter(|&(offset, rule)| {
+                let place = if local(rule) {
+                    match function_of(offset) {
+                        Some(f) => Some(f),
+                        None => return false,
+                    }
+                } else {
+                    None
+                };
+                (0..self.rules[rule].prefilter_all.len())
+                    .all(|k| present.contains(&(rule, k, place)))
+            })
+            .collect()
+    }
+
+    /// The candidate rules, what the parser may leave out, and where each
+    /// rule can match. When every candidate vouches only for the functions
+    /// holding its literals (or holding them in a signature), the parser
+    /// leaves out everything but those functions, the package clause,
+    /// imports and package variables, and each rule's query runs only over
+    /// the functions holding its own literals.
+    fn parse_plan(&self, path: &str, source: &str) -> ParsePlan {
         let (candidates, hits) = self.prefilter_hits(path, source);
         let scope = |i: usize| self.rules[i].prefilter_scope;
         let narrow = !candidates.is_empty()
@@ -202,7 +287,11 @@ impl Engine {
                 .iter()
                 .all(|&i| !self.unfiltered[i] && scope(i) != PrefilterScope::File);
         if !narrow {
-            return (candidates, Vec::new());
+            return ParsePlan {
+                ranges: vec![None; candidates.len()],
+                candidates,
+                left_out: Vec::new(),
+            };
         }
         let signatures = if candidates
             .iter()
@@ -217,12 +306,26 @@ impl Engine {
                 || signatures.iter().any(|&(s, e)| s <= offset && offset < e)
         };
         let hits: Vec<(usize, usize)> = hits.into_iter().filter(counts).collect();
+        let offsets_of = |rule: usize| -> Vec<usize> {
+            hits.iter()
+                .filter(|&&(_, r)| r == rule)
+                .map(|&(offset, _)| offset)
+                .collect()
+        };
         let candidates: Vec<usize> = candidates
             .into_iter()
             .filter(|&i| hits.iter().any(|&(_, rule)| rule == i))
             .collect();
+        let ranges = candidates
+            .iter()
+            .map(|&i| Some(functions_holding(source, &offsets_of(i))))
+            .collect();
         let offsets: Vec<usize> = hits.iter().map(|&(offset, _)| offset).collect();
-        (candidates, items_unneeded_around(source, &offsets))
+        ParsePlan {
+            candidates,
+            left_out: items_unneeded_around(source, &offsets),
+            ranges,
+        }
     }
 
     /// Finds and fixes defects in one file. A file that does not parse is an
@@ -249,11 +352,19 @@ impl Engine {
         // `--at` lines, moved along as earlier rounds insert or remove lines.
         let mut at = self.lines_selected_in(path);
         for round in 0..MAX_ROUNDS {
-            let (candidates, left_out) = self.parse_plan(path, &current);
-            if candidates.is_empty() {
+            let plan = self.parse_plan(path, &current);
+            if plan.candidates.is_empty() {
                 break;
             }
-            let tree = match parse_leaving_out(&current, &left_out) {
+            // Generated files are never edited, and what they say is not
+            // the author's to fix.
+            if round == 0 {
+                if is_generated(original) {
+                    break;
+                }
+                result.considered = true;
+            }
+            let tree = match parse_leaving_out(&current, &plan.left_out) {
                 Ok(tree) => tree,
                 Err(e) if round == 0 => return Err(e),
                 Err(e) => {
@@ -269,8 +380,7 @@ impl Engine {
                     break;
                 }
             };
-            let (findings, fixes) =
-                self.run_rules(path, &current, &tree, &candidates, at.as_deref());
+            let (findings, fixes) = self.run_rules(path, &current, &tree, &plan, at.as_deref());
             if round == 0 {
                 result.findings = findings;
             }
@@ -318,7 +428,7 @@ impl Engine {
         path: &str,
         source: &str,
         tree: &tree_sitter::Tree,
-        candidates: &[usize],
+        plan: &ParsePlan,
         at: Option<&[usize]>,
     ) -> (Vec<Finding>, Vec<Fix>) {
         let mut cx = FileContext::new(path, source, tree.root_node());
@@ -331,9 +441,9 @@ impl Engine {
         }
         let mut findings = Vec::new();
         let mut fixes = Vec::new();
-        for &i in candidates {
+        for (&i, ranges) in plan.candidates.iter().zip(&plan.ranges) {
             let rule = &self.rules[i];
-            let matches: Vec<_> = matcher::find_matches(rule, &cx)
+            let matches: Vec<_> = matcher::find_matches(rule, &cx, ranges.as_deref())
                 .into_iter()
                 .filter(|m| selected_by_lines(at, m.report))
                 .collect();
@@ -448,6 +558,10 @@ fn prefilter_literals(rule: &Rule) -> Vec<String> {
 /// CRLF files are processed as LF and written back as CRLF, so inserted
 /// lines get the file's own line endings.
 fn uses_crlf(source: &str) -> bool {
+    // Every file of a tree comes through here: most have no `\r` at all.
+    if !source.contains('\r') {
+        return false;
+    }
     let lf = source.matches('\n').count();
     lf > 0 && source.matches("\r\n").count() == lf
 }

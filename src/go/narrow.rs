@@ -23,6 +23,20 @@ pub fn items_unneeded_around(source: &str, offsets: &[usize]) -> Vec<(usize, usi
         .collect()
 }
 
+/// The top-level functions holding one of `offsets`: where a rule whose
+/// literals vouch for their function can match.
+pub fn functions_holding(source: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
+    top_level_functions(source)
+        .into_iter()
+        .filter(|&(start, end)| offsets.iter().any(|&o| start <= o && o < end))
+        .collect()
+}
+
+/// Byte ranges of the top-level functions.
+pub fn function_ranges(source: &str) -> Vec<(usize, usize)> {
+    top_level_functions(source)
+}
+
 /// Byte ranges of every top-level item: from a line starting one (in
 /// column one, outside brackets, strings and comments) to the next.
 fn top_level_items(source: &str) -> Vec<(usize, usize)> {

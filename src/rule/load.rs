@@ -102,6 +102,7 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
         rationale: file.rationale.trim().to_string(),
         enabled_by_default: file.enabled,
         prefilter: file.prefilter,
+        prefilter_all: file.prefilter_all,
         prefilter_scope: file.prefilter_scope,
         test_files: file.test_files,
         query,

@@ -17,6 +17,9 @@ pub struct RuleFile {
     pub prefilter: Vec<String>,
     /// Where a prefilter literal must be for a match to be possible: in
     /// the `file` (the default), or in the `function` the match is in.
+    /// Literals that must all occur as well, in the same scope.
+    #[serde(default)]
+    pub prefilter_all: Vec<String>,
     #[serde(default)]
     pub prefilter_scope: PrefilterScope,
     /// Whether the rule looks at `_test.go` files (by default it does).
