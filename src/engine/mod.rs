@@ -86,7 +86,7 @@ pub struct Engine {
     /// The repository root: files' folders, for go.mod and the type index.
     root: Option<std::path::PathBuf>,
     types: crate::go::typeindex::TypeIndex,
-    prefilter: Option<AhoCorasick>,
+    prefilter: Option<Prefilter>,
     /// For each prefilter pattern, the rule it belongs to.
     pattern_rule: Vec<usize>,
     /// For each prefilter pattern, its index in the rule's `prefilter_all`
@@ -96,6 +96,57 @@ pub struct Engine {
     unfiltered: Vec<bool>,
     locations: Vec<Location>,
     held_back: HeldBack,
+}
+
+/// The rules' literals, searched for in one pass over each file.
+struct Prefilter {
+    automaton: AhoCorasick,
+    /// Whether occurrences may overlap; then every one must be reported.
+    overlapping: bool,
+}
+
+impl Prefilter {
+    /// `group_of` tells which rule (and role) each pattern serves.
+    fn new(patterns: &[String], rules: &[usize], required: &[Option<usize>]) -> Self {
+        let group = |i: usize| (rules[i], required[i]);
+        // Non-overlapping search is much faster, and loses nothing when no
+        // two literals of different rules (or roles) can overlap in a text;
+        // within one group, the leftmost longest occurrence stands for both.
+        let overlapping = (0..patterns.len()).any(|a| {
+            (0..patterns.len())
+                .any(|b| group(a) != group(b) && may_overlap(&patterns[a], &patterns[b]))
+        });
+        let kind = if overlapping {
+            aho_corasick::MatchKind::Standard
+        } else {
+            aho_corasick::MatchKind::LeftmostLongest
+        };
+        let automaton = AhoCorasick::builder()
+            .match_kind(kind)
+            .build(patterns)
+            .expect("literal patterns compile");
+        Prefilter {
+            automaton,
+            overlapping,
+        }
+    }
+
+    fn find<'s>(&'s self, source: &'s str) -> Box<dyn Iterator<Item = aho_corasick::Match> + 's> {
+        if self.overlapping {
+            Box::new(self.automaton.find_overlapping_iter(source))
+        } else {
+            Box::new(self.automaton.find_iter(source))
+        }
+    }
+}
+
+/// Whether an occurrence of `a` and one of `b` can share a byte: one holds
+/// the other, or an end of one is a start of the other.
+fn may_overlap(a: &str, b: &str) -> bool {
+    a.contains(b)
+        || b.contains(a)
+        || (1..a.len()).any(|i| a.is_char_boundary(i) && b.starts_with(&a[i..]))
+        || (1..b.len()).any(|i| b.is_char_boundary(i) && a.starts_with(&b[i..]))
 }
 
 /// What `Engine::parse_plan` decides for one round over a file.
@@ -159,7 +210,7 @@ impl Engine {
             }
         }
         let prefilter = (!patterns.is_empty())
-            .then(|| AhoCorasick::new(&patterns).expect("literal patterns compile"));
+            .then(|| Prefilter::new(&patterns, &pattern_rule, &pattern_required));
         Engine {
             rules,
             root: None,
@@ -207,7 +258,7 @@ impl Engine {
         let mut hits = Vec::new();
         let mut required = Vec::new();
         if let Some(ac) = &self.prefilter {
-            for m in ac.find_overlapping_iter(source) {
+            for m in ac.find(source) {
                 let pattern = m.pattern().as_usize();
                 let rule = self.pattern_rule[pattern];
                 if !self.rules[rule].test_files && test_file {
@@ -564,4 +615,41 @@ fn uses_crlf(source: &str) -> bool {
     }
     let lf = source.matches('\n').count();
     lf > 0 && source.matches("\r\n").count() == lf
+}
+
+#[cfg(test)]
+mod prefilter_tests {
+    use super::*;
+
+    #[test]
+    fn literals_that_can_overlap_are_told_apart() {
+        assert!(may_overlap("Req", "Request"));
+        assert!(may_overlap("go func", "func("));
+        assert!(!may_overlap("Exec(", "Tx"));
+        assert!(!may_overlap("Parallel()", ".Run("));
+    }
+
+    #[test]
+    fn the_built_in_rules_are_searched_without_overlaps_and_find_every_rule() {
+        let rules = crate::rule::load_rules(&[]).unwrap();
+        let only: Vec<String> = rules.iter().map(|r| r.id.clone()).collect();
+        let rules = crate::rule::select_rules(
+            rules,
+            &crate::rule::Selection {
+                only,
+                sets: Vec::new(),
+            },
+        )
+        .unwrap();
+        let engine = Engine::new(rules, Vec::new());
+        let prefilter = engine.prefilter.as_ref().unwrap();
+        assert!(!prefilter.overlapping);
+        let text = "func F(r *Request) { go func() {}() }\nfunc T(t *testing.T) { t.Run(\"a\", func(t *testing.T) { t.Parallel() }) }\nfunc S(db *sql.DB) { db.ExecContext(ctx, q) }\n";
+        let candidates: Vec<&str> = engine
+            .candidate_rules("x.go", text)
+            .into_iter()
+            .map(|i| engine.rules[i].id.as_str())
+            .collect();
+        assert_eq!(candidates.len(), 4, "{candidates:?}");
+    }
 }
