@@ -183,7 +183,7 @@ f_med=$(median "$work/fixgen.times")
 a_med=$(median "$work/astgrep.times")
 f_mib=$(peak_mib "$work/fixgen.times")
 a_mib=$(peak_mib "$work/astgrep.times")
-r=$(ratio "$f_med" "$a_med")
+r=$(awk -v a="$f_med" -v b="$a_med" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }')
 printf 'fixgen:   median %6s s  peak %7s MiB  (runs: %s)\n' "$f_med" "$f_mib" "$(all_times "$work/fixgen.times")"
 printf 'ast-grep: median %6s s  peak %7s MiB  (runs: %s)\n' "$a_med" "$a_mib" "$(all_times "$work/astgrep.times")"
 
