@@ -14,7 +14,7 @@ use crate::changeset::{by_rule, ChangeSet, Stacking};
 use crate::engine::HeldBack;
 use crate::forge::{self, Kind};
 use crate::git::remote::fetch_checkout;
-use crate::output::messages::{Messages, NotVerified, Verification};
+use crate::output::messages::{verification, Messages};
 use crate::output::patch::write_series;
 use crate::publish::{self, Target};
 use crate::rule::Rule;
@@ -268,14 +268,6 @@ impl Batch<'_> {
         if let Err(e) = manifest.save(&self.out) {
             eprintln!("warning: {e:#}");
         }
-    }
-}
-
-/// What the messages say was verified.
-fn verification(report: Option<&Report>) -> &dyn Verification {
-    match report {
-        Some(report) => report,
-        None => &NotVerified,
     }
 }
 

@@ -5,9 +5,8 @@
 use super::{session, GlobalArgs};
 use anyhow::{Context as _, Result};
 use fixgen::fsio::create_or_replace;
-use fixgen::output::messages::{Messages, NotVerified, Verification};
+use fixgen::output::messages::{verification, Messages};
 use fixgen::output::patch::write_series;
-use fixgen::verify::Report;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -45,12 +44,4 @@ pub fn run(
         println!("{}", out.join(name).display());
     }
     Ok(super::session::exit_for_held_back(held_back))
-}
-
-/// What the messages say was verified: the report, or fixgen's own checks.
-pub(super) fn verification(report: Option<&Report>) -> &dyn Verification {
-    match report {
-        Some(report) => report,
-        None => &NotVerified,
-    }
 }

@@ -8,7 +8,7 @@ use anyhow::{anyhow, bail, Context as _, Result};
 use clap::Args;
 use fixgen::changeset::Stacking;
 use fixgen::forge::{self, Kind};
-use fixgen::output::messages::Messages;
+use fixgen::output::messages::{verification, Messages};
 use fixgen::publish::{self, Target};
 use std::path::PathBuf;
 
@@ -73,7 +73,7 @@ pub fn run(global: &GlobalArgs, args: &PrArgs) -> Result<u8> {
         &changes.rules,
         args.single_branch,
         &messages,
-        super::patch::verification(report.as_ref()),
+        verification(report.as_ref()),
     )?;
     if args.dry_run {
         for plan in &plans {

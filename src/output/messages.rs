@@ -167,6 +167,15 @@ impl Verification for NotVerified {
     }
 }
 
+/// What the messages say was verified: the `--verify` report when there is
+/// one, else fixgen's own checks.
+pub fn verification(report: Option<&crate::verify::Report>) -> &dyn Verification {
+    match report {
+        Some(report) => report,
+        None => &NotVerified,
+    }
+}
+
 /// With `--verify`: what the go command said of the packages they change.
 impl Verification for crate::verify::Report {
     fn describe(&self, changes: &[&RuleChanges]) -> String {
