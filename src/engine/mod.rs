@@ -9,7 +9,7 @@ pub mod predicate;
 
 use crate::go::generated::is_generated;
 use crate::go::narrow::{
-    function_ranges, functions_holding, items_unneeded_around, signature_ranges,
+    functions_holding, items_unneeded_around, signature_ranges, top_level_functions,
 };
 use crate::go::parse::{parse, parse_leaving_out, SyntaxError};
 use crate::go::syntax::line_column;
@@ -296,7 +296,7 @@ impl Engine {
         hits: Vec<(usize, usize)>,
         required: &[(usize, usize, usize)],
     ) -> Vec<(usize, usize)> {
-        let functions = function_ranges(source);
+        let functions = top_level_functions(source);
         let function_of = |offset: usize| {
             let i = functions.partition_point(|&(start, _)| start <= offset);
             i.checked_sub(1).filter(|&i| offset < functions[i].1)

@@ -32,11 +32,6 @@ pub fn functions_holding(source: &str, offsets: &[usize]) -> Vec<(usize, usize)>
         .collect()
 }
 
-/// Byte ranges of the top-level functions.
-pub fn function_ranges(source: &str) -> Vec<(usize, usize)> {
-    top_level_functions(source)
-}
-
 /// Byte ranges of every top-level item: from a line starting one (in
 /// column one, outside brackets, strings and comments) to the next.
 fn top_level_items(source: &str) -> Vec<(usize, usize)> {
@@ -226,7 +221,7 @@ fn walk_code(source: &str, from: usize, to: usize, mut visit: impl FnMut(usize, 
 /// Byte ranges of top-level `func` declarations: from the `func` line to
 /// the next line that starts a top-level item (a declaration or a comment
 /// in column one, outside any bracket, string or comment), or the end.
-fn top_level_functions(source: &str) -> Vec<(usize, usize)> {
+pub fn top_level_functions(source: &str) -> Vec<(usize, usize)> {
     let bytes = source.as_bytes();
     let mut ranges = Vec::new();
     let mut open: Option<usize> = None;

@@ -40,10 +40,13 @@ impl GoTool {
         let mut lines = text.lines();
         let goroot = PathBuf::from(lines.next().unwrap_or_default());
         let version = lines.next().unwrap_or("go").to_string();
-        let gofmt = [goroot.join("bin").join("gofmt"), PathBuf::from("gofmt")]
-            .into_iter()
-            .find(|p| p.is_file() || p.as_os_str() == "gofmt")
-            .unwrap_or_else(|| PathBuf::from("gofmt"));
+        // The go command's own gofmt, else whichever is on PATH.
+        let beside = goroot.join("bin").join("gofmt");
+        let gofmt = if beside.is_file() {
+            beside
+        } else {
+            PathBuf::from("gofmt")
+        };
         Ok(GoTool {
             go: PathBuf::from("go"),
             gofmt,
