@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod context;
 pub mod edit;
+pub mod lookup;
 pub mod matcher;
 pub mod predicate;
 
@@ -87,16 +88,19 @@ pub struct Engine {
     root: Option<std::path::PathBuf>,
     types: crate::go::typeindex::TypeIndex,
     prefilter: Option<Prefilter>,
-    /// For each prefilter pattern, the rule it belongs to.
-    pattern_rule: Vec<usize>,
-    /// For each prefilter pattern, its index in the rule's `prefilter_all`
-    /// (`None`: one of the rule's `prefilter` literals).
-    pattern_required: Vec<Option<usize>>,
+    /// For each distinct prefilter literal, what it serves: (rule, its
+    /// index in the rule's `prefilter_all`, or `None` for one of the
+    /// rule's `prefilter` literals). Rules may share a literal.
+    pattern_groups: Vec<Vec<Group>>,
     /// Rules with no literal at all run on every file.
     unfiltered: Vec<bool>,
     locations: Vec<Location>,
     held_back: HeldBack,
 }
+
+/// A rule, and which of its literal lists a literal is in (`None`:
+/// `prefilter`, `Some(k)`: the k-th of `prefilter_all`).
+type Group = (usize, Option<usize>);
 
 /// The rules' literals, searched for in one pass over each file.
 struct Prefilter {
@@ -106,15 +110,16 @@ struct Prefilter {
 }
 
 impl Prefilter {
-    /// `group_of` tells which rule (and role) each pattern serves.
-    fn new(patterns: &[String], rules: &[usize], required: &[Option<usize>]) -> Self {
-        let group = |i: usize| (rules[i], required[i]);
+    /// `groups[i]`: what distinct literal `patterns[i]` serves.
+    fn new(patterns: &[String], groups: &[Vec<Group>]) -> Self {
         // Non-overlapping search is much faster, and loses nothing when no
         // two literals of different rules (or roles) can overlap in a text;
         // within one group, the leftmost longest occurrence stands for both.
+        // A literal shared by rules is one pattern serving them all.
         let overlapping = (0..patterns.len()).any(|a| {
-            (0..patterns.len())
-                .any(|b| group(a) != group(b) && may_overlap(&patterns[a], &patterns[b]))
+            (0..patterns.len()).any(|b| {
+                a != b && groups[a] != groups[b] && may_overlap(&patterns[a], &patterns[b])
+            })
         });
         let kind = if overlapping {
             aho_corasick::MatchKind::Standard
@@ -188,36 +193,46 @@ impl HeldBack {
 }
 
 impl Engine {
-    pub fn new(rules: Vec<Rule>, locations: Vec<Location>) -> Self {
-        let mut patterns = Vec::new();
-        let mut pattern_rule = Vec::new();
-        let mut pattern_required = Vec::new();
+    pub fn new(mut rules: Vec<Rule>, locations: Vec<Location>) -> Self {
+        // A rule that needs a place has nothing to do without one: its
+        // files need not even be read for it.
+        if locations.is_empty() {
+            rules.retain(|r| !r.needs_location);
+        }
+        let mut patterns: Vec<String> = Vec::new();
+        let mut pattern_groups: Vec<Vec<Group>> = Vec::new();
+        let mut add =
+            |literal: String, group: Group| match patterns.iter().position(|p| *p == literal) {
+                Some(i) if !pattern_groups[i].contains(&group) => pattern_groups[i].push(group),
+                Some(_) => {}
+                None => {
+                    patterns.push(literal);
+                    pattern_groups.push(vec![group]);
+                }
+            };
         for (i, rule) in rules.iter().enumerate() {
             for literal in prefilter_literals(rule) {
-                patterns.push(literal);
-                pattern_rule.push(i);
-                pattern_required.push(None);
+                add(literal, (i, None));
+            }
+            for (k, literal) in rule.prefilter_all.iter().enumerate() {
+                add(literal.clone(), (i, Some(k)));
             }
         }
         let unfiltered = (0..rules.len())
-            .map(|i| !pattern_rule.contains(&i))
+            .map(|i| {
+                !pattern_groups
+                    .iter()
+                    .flatten()
+                    .any(|&(r, k)| r == i && k.is_none())
+            })
             .collect();
-        for (i, rule) in rules.iter().enumerate() {
-            for (k, literal) in rule.prefilter_all.iter().enumerate() {
-                patterns.push(literal.clone());
-                pattern_rule.push(i);
-                pattern_required.push(Some(k));
-            }
-        }
-        let prefilter = (!patterns.is_empty())
-            .then(|| Prefilter::new(&patterns, &pattern_rule, &pattern_required));
+        let prefilter = (!patterns.is_empty()).then(|| Prefilter::new(&patterns, &pattern_groups));
         Engine {
             rules,
             root: None,
             types: Default::default(),
             prefilter,
-            pattern_rule,
-            pattern_required,
+            pattern_groups,
             unfiltered,
             locations,
             held_back: HeldBack::default(),
@@ -259,17 +274,17 @@ impl Engine {
         let mut required = Vec::new();
         if let Some(ac) = &self.prefilter {
             for m in ac.find(source) {
-                let pattern = m.pattern().as_usize();
-                let rule = self.pattern_rule[pattern];
-                if !self.rules[rule].test_files && test_file {
-                    continue;
-                }
-                match self.pattern_required[pattern] {
-                    None => {
-                        wanted[rule] = true;
-                        hits.push((m.start(), rule));
+                for &(rule, role) in &self.pattern_groups[m.pattern().as_usize()] {
+                    if !self.rules[rule].test_files && test_file {
+                        continue;
                     }
-                    Some(k) => required.push((m.start(), rule, k)),
+                    match role {
+                        None => {
+                            wanted[rule] = true;
+                            hits.push((m.start(), rule));
+                        }
+                        Some(k) => required.push((m.start(), rule, k)),
+                    }
                 }
             }
         }
@@ -494,6 +509,9 @@ impl Engine {
         let mut fixes = Vec::new();
         for (&i, ranges) in plan.candidates.iter().zip(&plan.ranges) {
             let rule = &self.rules[i];
+            if rule.needs_location && at.is_none() {
+                continue;
+            }
             let matches: Vec<_> = matcher::find_matches(rule, &cx, ranges.as_deref())
                 .into_iter()
                 .filter(|m| selected_by_lines(at, m.report))
@@ -522,7 +540,7 @@ impl Engine {
                         &planned
                             .vars
                             .iter()
-                            .map(|(k, v)| (*k, v.clone()))
+                            .map(|(k, v)| (k.as_str(), v.clone()))
                             .collect::<Vec<_>>(),
                     )
                     .unwrap_or_else(|e| format!("{} (message template failed: {e})", rule.title));
@@ -651,5 +669,14 @@ mod prefilter_tests {
             .map(|i| engine.rules[i].id.as_str())
             .collect();
         assert_eq!(candidates.len(), 4, "{candidates:?}");
+        let text = "import \"github.com/stretchr/testify/require\"\nfunc T(t *testing.T) { require.Eventually(t, f, time.Second, tick) }\n";
+        let mut candidates: Vec<&str> = engine
+            .candidate_rules("x_test.go", text)
+            .into_iter()
+            .map(|i| engine.rules[i].id.as_str())
+            .collect();
+        candidates.sort();
+        // wrap-eventually needs an --at place: without one it is not run.
+        assert_eq!(candidates, ["eventually-timeout", "require-in-eventually"]);
     }
 }

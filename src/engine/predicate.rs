@@ -21,6 +21,8 @@ enum Predicate {
     Imports,
     Inside,
     InsideKind,
+    NamesPackage,
+    DurationBelow,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +61,18 @@ const PREDICATES: &[(&str, Predicate, &[Param], &str)] = &[
         Predicate::Imports,
         &[Param::Str],
         "the file imports the package PATH",
+    ),
+    (
+        "names-package",
+        Predicate::NamesPackage,
+        &[Param::Capture, Param::Str],
+        "the identifier is the file's name for one of the imported packages PATHS (`|`-separated, or params.NAME)",
+    ),
+    (
+        "duration-below",
+        Predicate::DurationBelow,
+        &[Param::Capture, Param::Str],
+        "the expression is a constant duration written out (`2*time.Second`, not a named constant) shorter than DURATION (`15s`, or params.NAME)",
     ),
     (
         "inside",
@@ -181,6 +195,17 @@ impl Condition {
             Predicate::InsideKind => {
                 node(0).is_some_and(|n| ancestor_of_kind(n, &[string(1)]).is_some())
             }
+            Predicate::NamesPackage => node(0).is_some_and(|n| {
+                let name = &cx.source[n.byte_range()];
+                let paths: Vec<&str> = strings(1).iter().flat_map(|s| s.split('|')).collect();
+                n.kind() == "identifier"
+                    && resolve(n, cx.source).is_none()
+                    && cx
+                        .imports()
+                        .iter()
+                        .any(|i| i.local_name == name && paths.contains(&i.path.as_str()))
+            }),
+            Predicate::DurationBelow => node(0).is_some_and(|n| duration_below(cx, n, string(1))),
         }
     }
 }
@@ -191,6 +216,18 @@ pub fn param_strings(value: Option<&toml::Value>) -> Vec<&str> {
         Some(toml::Value::String(s)) => vec![s.as_str()],
         Some(toml::Value::Array(items)) => items.iter().filter_map(|v| v.as_str()).collect(),
         _ => Vec::new(),
+    }
+}
+
+/// A duration written out as a constant expression, shorter than `limit`.
+fn duration_below(cx: &FileContext, node: tree_sitter::Node, limit: &str) -> bool {
+    let Some(time) = cx.imports().iter().find(|i| i.path == "time") else {
+        return false;
+    };
+    let value = crate::go::duration::constant_nanos(node, cx.source, &time.local_name);
+    match (value, crate::go::duration::nanos(limit)) {
+        (Some(value), Some(limit)) => value < limit,
+        _ => false,
     }
 }
 

@@ -90,13 +90,81 @@ pub fn import_edit(root: Node, source: &str, path: &str) -> Option<(usize, usize
 /// becoming a block), so they are applied one after another to a copy and
 /// the changed span is returned as one replacement.
 pub fn imports_edit(source: &str, paths: &[&str]) -> Option<(usize, usize, String)> {
+    imports_change(source, paths, &[])
+}
+
+/// One edit that imports `add` (those the file lacks) and drops the
+/// imports of `remove`, or `None` when nothing changes.
+pub fn imports_change(
+    source: &str,
+    add: &[&str],
+    remove: &[&str],
+) -> Option<(usize, usize, String)> {
     let mut current = source.to_string();
-    for path in paths {
+    for path in add {
         let tree = super::parse::parse(&current).ok()?;
         if let Some((start, end, text)) = import_edit(tree.root_node(), &current, path) {
             current.replace_range(start..end, &text);
         }
     }
+    for path in remove {
+        let tree = super::parse::parse(&current).ok()?;
+        if let Some((start, end)) = import_removal(tree.root_node(), &current, path) {
+            current.replace_range(start..end, "");
+        }
+    }
+    changed_span(source, &current)
+}
+
+/// The byte range to delete so that the file no longer imports `path`:
+/// its spec's line in a block (with a blank line it would leave at the
+/// block's edge), or the whole declaration when it is the only import.
+fn import_removal(root: Node, source: &str, path: &str) -> Option<(usize, usize)> {
+    let spec = named_children(root)
+        .into_iter()
+        .filter(|d| d.kind() == "import_declaration")
+        .flat_map(descendants)
+        .find(|n| {
+            n.kind() == "import_spec"
+                && n.child_by_field_name("path")
+                    .is_some_and(|p| text(p, source).trim_matches(['"', '`']) == path)
+        })?;
+    let list = spec.parent().filter(|p| p.kind() == "import_spec_list");
+    let specs_in_list = list.map_or(1, |l| {
+        named_children(l)
+            .into_iter()
+            .filter(|n| n.kind() == "import_spec")
+            .count()
+    });
+    let line = if specs_in_list == 1 {
+        let decl = list
+            .and_then(|l| l.parent())
+            .unwrap_or_else(|| spec.parent().unwrap_or(spec));
+        (
+            line_start(source, decl.start_byte()),
+            next_line_start(source, decl.end_byte()),
+        )
+    } else {
+        (
+            line_start(source, spec.start_byte()),
+            next_line_start(source, spec.end_byte()),
+        )
+    };
+    let (mut start, mut end) = line;
+    let line_text = |at: usize| source[at..next_line_start(source, at)].trim();
+    let before = (start > 0).then(|| line_start(source, start - 1));
+    let after_is_edge = end >= source.len() || matches!(line_text(end), "" | ")");
+    let before_is_edge = before.is_none_or(|b| matches!(line_text(b), "" | "import ("));
+    if after_is_edge && before.is_some_and(|b| line_text(b).is_empty()) {
+        start = before.unwrap_or(start);
+    } else if before_is_edge && end < source.len() && line_text(end).is_empty() {
+        end = next_line_start(source, end);
+    }
+    Some((start, end))
+}
+
+/// The part of `source` that `changed` replaced, as one edit.
+fn changed_span(source: &str, current: &str) -> Option<(usize, usize, String)> {
     if current == source {
         return None;
     }
@@ -142,16 +210,33 @@ fn insert_into_block(list: Node, source: &str, quoted: &str) -> (usize, usize, S
         let at = list.start_byte() + 1;
         return (at, at, format!("\n\t{quoted}"));
     };
-    // The first group: specs up to the first blank line.
-    let mut group = vec![*first];
+    // Groups: specs separated by blank lines. A path joins the first
+    // group of its kind (standard library or not), as goimports groups.
+    let mut groups: Vec<Vec<Node>> = vec![vec![*first]];
     for pair in specs.windows(2) {
         let between = &source[pair[0].end_byte()..pair[1].start_byte()];
         if between.matches('\n').count() > 1 {
-            break;
+            groups.push(Vec::new());
         }
-        group.push(pair[1]);
+        groups.last_mut().unwrap().push(pair[1]);
     }
     let indent = indentation(source, first.start_byte()).to_string();
+    let standard = is_standard(quoted);
+    let Some(group) = groups.iter().find(|g| {
+        let path = text(g[0], source);
+        is_standard(spec_path(path)) == standard
+    }) else {
+        // No group of its kind: a new one, before the others for the
+        // standard library, after them for the rest.
+        return if standard {
+            let at = line_start(source, first.start_byte());
+            (at, at, format!("{indent}{quoted}\n\n"))
+        } else {
+            let last = specs.last().unwrap();
+            let at = next_line_start(source, last.end_byte());
+            (at, at, format!("\n{indent}{quoted}\n"))
+        };
+    };
     let line = format!("{indent}{quoted}\n");
     let path = spec_path(quoted);
     match group.iter().find(|s| spec_path(text(**s, source)) > path) {
@@ -231,6 +316,51 @@ mod tests {
             "package x\n\nimport (\n\t\"context\"\n\t\"database/sql\"\n\t\"time\"\n)\n\nfunc f() {}\n"
         );
         assert_eq!(imports_edit(src, &["database/sql"]), None);
+    }
+
+    fn changed(src: &str, add: &[&str], remove: &[&str]) -> String {
+        match imports_change(src, add, remove) {
+            Some((start, end, text)) => format!("{}{}{}", &src[..start], text, &src[end..]),
+            None => src.to_string(),
+        }
+    }
+
+    #[test]
+    fn paths_join_the_group_of_their_kind() {
+        let src = "package x\n\nimport (\n\t\"testing\"\n\n\t\"github.com/stretchr/testify/require\"\n)\n";
+        assert_eq!(
+            changed(src, &["github.com/stretchr/testify/assert"], &[]),
+            "package x\n\nimport (\n\t\"testing\"\n\n\t\"github.com/stretchr/testify/assert\"\n\t\"github.com/stretchr/testify/require\"\n)\n"
+        );
+        let std_only = "package x\n\nimport (\n\t\"testing\"\n\t\"time\"\n)\n";
+        assert_eq!(
+            changed(std_only, &["example.com/m/testutil"], &[]),
+            "package x\n\nimport (\n\t\"testing\"\n\t\"time\"\n\n\t\"example.com/m/testutil\"\n)\n"
+        );
+    }
+
+    #[test]
+    fn imports_are_removed_with_their_blank_line() {
+        let src = "package x\n\nimport (\n\t\"testing\"\n\n\t\"github.com/stretchr/testify/require\"\n)\n";
+        assert_eq!(
+            changed(src, &[], &["github.com/stretchr/testify/require"]),
+            "package x\n\nimport (\n\t\"testing\"\n)\n"
+        );
+        assert_eq!(
+            changed(
+                src,
+                &["github.com/stretchr/testify/assert"],
+                &["github.com/stretchr/testify/require"]
+            ),
+            "package x\n\nimport (\n\t\"testing\"\n\n\t\"github.com/stretchr/testify/assert\"\n)\n"
+        );
+        let single = "package x\n\nimport \"fmt\"\n\nfunc f() {}\n";
+        assert_eq!(changed(single, &[], &["fmt"]), "package x\n\nfunc f() {}\n");
+        let first = "package x\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/a\"\n)\n";
+        assert_eq!(
+            changed(first, &[], &["fmt"]),
+            "package x\n\nimport (\n\t\"example.com/a\"\n)\n"
+        );
     }
 
     #[test]

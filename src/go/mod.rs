@@ -1,6 +1,7 @@
 //! Go knowledge that rules call: parsing, syntax helpers, scopes, references,
 //! naming types, generated-file detection. Nothing here knows about rules.
 
+pub mod constants;
 pub mod duration;
 pub mod functions;
 pub mod generated;
@@ -12,5 +13,6 @@ pub mod refs;
 pub mod scope;
 pub mod sql;
 pub mod syntax;
+pub mod testify;
 pub mod typeindex;
 pub mod types;

@@ -126,3 +126,18 @@ pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
     let column = offset - line_start(source, offset) + 1;
     (line, column)
 }
+
+/// The statements of a `block` (tree-sitter-go wraps them in a
+/// `statement_list`), comments included.
+pub fn block_statements(block: Node) -> Vec<Node> {
+    named_children(block)
+        .into_iter()
+        .flat_map(|child| {
+            if child.kind() == "statement_list" {
+                named_children(child)
+            } else {
+                vec![child]
+            }
+        })
+        .collect()
+}

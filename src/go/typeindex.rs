@@ -72,6 +72,8 @@ impl Package {
 pub struct TypeIndex {
     packages: Mutex<HashMap<PathBuf, Arc<Package>>>,
     modules: Mutex<HashMap<PathBuf, Option<Arc<Module>>>>,
+    /// Module root → its duration constants, read when a fix first asks.
+    constants: Mutex<HashMap<PathBuf, Arc<super::constants::ModuleConstants>>>,
 }
 
 impl TypeIndex {
@@ -80,6 +82,20 @@ impl TypeIndex {
         modules
             .entry(dir.to_path_buf())
             .or_insert_with(|| find_module(dir).map(Arc::new))
+            .clone()
+    }
+
+    /// The duration constants of `module`'s packages, read on first use.
+    pub fn module_constants(&self, module: &Module) -> Arc<super::constants::ModuleConstants> {
+        if let Some(found) = self.constants.lock().unwrap().get(&module.root) {
+            return found.clone();
+        }
+        let loaded = Arc::new(super::constants::ModuleConstants::load(module));
+        self.constants
+            .lock()
+            .unwrap()
+            .entry(module.root.clone())
+            .or_insert(loaded)
             .clone()
     }
 

@@ -95,7 +95,8 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
     if let Some(add_file) = file.fix.as_ref().and_then(|f| f.add_file.as_ref()) {
         add_template(&mut templates, "file", &add_file.template).map_err(|(o, m)| at(o, m))?;
     }
-    let action = actions::compile(file.fix.as_ref(), &query).map_err(|(o, m)| at(o, m))?;
+    let action =
+        actions::compile(file.fix.as_ref(), &query, &param_exists).map_err(|(o, m)| at(o, m))?;
     Ok(Rule {
         id: file.id.into_inner(),
         title: file.title,
@@ -105,6 +106,7 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
         prefilter_all: file.prefilter_all,
         prefilter_scope: file.prefilter_scope,
         test_files: file.test_files,
+        needs_location: file.needs_location,
         query,
         report,
         conditions,

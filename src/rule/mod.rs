@@ -25,6 +25,8 @@ pub struct Rule {
     pub prefilter_scope: model::PrefilterScope,
     /// False when `_test.go` files are none of the rule's business.
     pub test_files: bool,
+    /// Matches are findings only at `--at` places.
+    pub needs_location: bool,
     pub query: Query,
     /// The capture findings point at.
     pub report: u32,
@@ -55,6 +57,15 @@ pub enum Evidence {
     /// the rule's `codes`) reach and that writes tables; triage suggests
     /// the rule's `tables` parameter.
     SqlError,
+    /// A finding covering (or related to) the line of a testify poll that
+    /// timed out (`Condition never satisfied`).
+    PollTimeout,
+    /// A finding covering the line of a failed testify assertion.
+    AssertionFailure,
+    /// The line of an assertion that failed on a zero value (`actual: ""`):
+    /// state set asynchronously, read before it was. The rule is run with
+    /// `--at` that line (it says `needs_location`).
+    ZeroValueAssertion,
 }
 
 impl Rule {

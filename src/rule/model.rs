@@ -25,6 +25,10 @@ pub struct RuleFile {
     /// Whether the rule looks at `_test.go` files (by default it does).
     #[serde(default = "default_enabled")]
     pub test_files: bool,
+    /// The rule's matches are findings only at places given with `--at`
+    /// (by a user, or by `fixgen triage` from a CI log's evidence).
+    #[serde(default)]
+    pub needs_location: bool,
     pub query: Spanned<String>,
     pub report: Option<Spanned<String>>,
     #[serde(default, rename = "where")]
@@ -99,6 +103,9 @@ pub struct FixSpec {
     pub imports: Option<Spanned<Vec<String>>>,
     /// A file the fix adds to the package when the package lacks it.
     pub add_file: Option<AddFileSpec>,
+    /// Template variables looked up in the Go knowledge (a package's name
+    /// in the file, the module's wait constant), with the imports they need.
+    pub lookups: Option<BTreeMap<String, Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -4,6 +4,7 @@
 //! then removing its declaration) are planned together.
 
 mod clone;
+mod eventually;
 mod localize;
 mod template;
 mod wrap;
@@ -31,11 +32,11 @@ pub struct PlanEnv<'a, 't> {
 impl PlanEnv<'_, '_> {
     /// Renders one of the rule's templates with the match's captures, the
     /// rule's parameters (`params.NAME`) and `extra` variables.
-    pub fn render(
+    pub fn render<K: AsRef<str>>(
         &self,
         template: &str,
         m: &Match,
-        extra: &[(&str, String)],
+        extra: &[(K, String)],
     ) -> Result<String, String> {
         let mut context = tera::Context::new();
         for (index, node) in &m.captures {
@@ -43,7 +44,7 @@ impl PlanEnv<'_, '_> {
         }
         context.insert("params", &self.rule.params);
         for (key, value) in extra {
-            context.insert(*key, value);
+            context.insert(key.as_ref(), value);
         }
         self.rule.templates.render(template, &context).map_err(|e| {
             let detail = std::error::Error::source(&e)
@@ -69,7 +70,7 @@ pub struct PlannedFinding {
     pub start: usize,
     pub end: usize,
     /// Variables for the rule's message template.
-    pub vars: Vec<(&'static str, String)>,
+    pub vars: Vec<(String, String)>,
     /// Appended to the message: what the fix does, or why there is none.
     pub note: Option<String>,
     pub fix: Option<usize>,
@@ -80,7 +81,11 @@ pub struct PlannedFinding {
 
 /// Builds the action a rule's `[fix]` table names; errors carry the offset
 /// of the offending option in the rule file.
-pub fn compile(spec: Option<&FixSpec>, query: &Query) -> Result<Box<dyn Action>, (usize, String)> {
+pub fn compile(
+    spec: Option<&FixSpec>,
+    query: &Query,
+    param_exists: &dyn Fn(&str) -> bool,
+) -> Result<Box<dyn Action>, (usize, String)> {
     let Some(spec) = spec else {
         return Ok(Box::new(ReportOnly));
     };
@@ -102,13 +107,16 @@ pub fn compile(spec: Option<&FixSpec>, query: &Query) -> Result<Box<dyn Action>,
         "wrap-function" => {
             wrap::WrapFunction::compile(spec, &capture).map(|a| Box::new(a) as Box<dyn Action>)
         }
-        "replace" | "insert" => {
-            template::TemplateEdit::compile(spec, &capture).map(|a| Box::new(a) as Box<dyn Action>)
-        }
+        "replace" | "insert" => template::TemplateEdit::compile(spec, &capture, param_exists)
+            .map(|a| Box::new(a) as Box<dyn Action>),
+        "collect-condition" => eventually::CollectCondition::compile(spec, &capture, param_exists)
+            .map(|a| Box::new(a) as Box<dyn Action>),
+        "poll-statements" => eventually::PollStatements::compile(spec, &capture, param_exists)
+            .map(|a| Box::new(a) as Box<dyn Action>),
         other => Err((
             spec.action.span().start,
             format!(
-                "unknown action `{other}` (known: clone, localize, replace, insert, wrap-function)"
+                "unknown action `{other}` (known: clone, collect-condition, insert, localize, poll-statements, replace, wrap-function)"
             ),
         )),
     }
@@ -116,7 +124,12 @@ pub fn compile(spec: Option<&FixSpec>, query: &Query) -> Result<Box<dyn Action>,
 
 /// Options an action does not take are mistakes, not silently ignored.
 fn reject_options(spec: &FixSpec, allowed: &[&str]) -> Result<(), (usize, String)> {
-    let given: [(&str, Option<std::ops::Range<usize>>); 12] = [
+    let lookups = spec
+        .lookups
+        .as_ref()
+        .and_then(|t| t.values().next())
+        .map(|v| v.span());
+    let given: [(&str, Option<std::ops::Range<usize>>); 13] = [
         ("closure", spec.closure.as_ref().map(|v| v.span())),
         ("after", spec.after.as_ref().map(|v| v.span())),
         (
@@ -135,6 +148,7 @@ fn reject_options(spec: &FixSpec, allowed: &[&str]) -> Result<(), (usize, String
         ),
         ("imports", spec.imports.as_ref().map(|v| v.span())),
         ("add_file", spec.add_file.as_ref().map(|v| v.name.span())),
+        ("lookups", lookups),
     ];
     for (name, span) in given {
         if let Some(span) = span {

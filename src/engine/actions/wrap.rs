@@ -171,7 +171,7 @@ impl Action for WrapFunction {
                 match_index: i,
                 start: m.report.start_byte(),
                 end: m.report.end_byte(),
-                vars,
+                vars: vars.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
                 note: Some(note),
                 fix,
                 related: Vec::new(),

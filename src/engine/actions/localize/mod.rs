@@ -111,7 +111,10 @@ fn report(plan: &mut Plan, closure: &Closure, fix: Option<usize>, source: &str) 
             match_index: closure.match_index,
             start: first.ident.start_byte(),
             end: first.ident.end_byte(),
-            vars: vec![("var", var.name.clone()), ("declared", declared)],
+            vars: vec![
+                ("var".into(), var.name.clone()),
+                ("declared".into(), declared),
+            ],
             note: Some(note),
             fix: if fixable { fix } else { None },
             related: var.refs.iter().map(|r| r.ident.start_byte()).collect(),
@@ -123,8 +126,8 @@ fn report(plan: &mut Plan, closure: &Closure, fix: Option<usize>, source: &str) 
             start: write.target.start_byte(),
             end: write.target.end_byte(),
             vars: vec![
-                ("var", text(write.root, source).to_string()),
-                ("declared", declared_at(write.binding.as_ref())),
+                ("var".into(), text(write.root, source).to_string()),
+                ("declared".into(), declared_at(write.binding.as_ref())),
             ],
             note: Some(format!(
                 "not fixed: it writes `{}`, a field or element of the shared value; \

@@ -1,0 +1,447 @@
+//! Polling fixes for testify assertions on asynchronous state (the Go
+//! knowledge is `go::testify`):
+//!
+//! - `collect-condition`: an `Eventually` whose condition stops the test
+//!   (`require.X(t, …)`, `t.Fatal`) becomes `EventuallyWithT`, its
+//!   condition reporting to the `*assert.CollectT`.
+//! - `poll-statements`: an assertion (with the statements that fetch what
+//!   it reads) is wrapped in the poll the rule's template renders.
+
+use super::{reject_options, required, Action, CaptureLookup, Plan, PlanEnv, PlannedFinding};
+use crate::engine::edit::Edit;
+use crate::engine::lookup::{compile_lookups, find_all, package_name, Lookups, Vars};
+use crate::engine::matcher::Match;
+use crate::go::imports::{default_package_name, imports_change};
+use crate::go::scope::resolve;
+use crate::go::syntax::{
+    block_statements, descendants, indentation, line_of, line_start, named_children, text,
+};
+use crate::go::testify::{
+    apply_within, assertion, collect_edits, collect_name, is_poll, stopping_calls, with_t_name,
+    Collect, ASSERT,
+};
+use crate::rule::model::FixSpec;
+use tree_sitter::Node;
+
+/// `collect-condition`: `capture` is the `Eventually` call.
+pub struct CollectCondition {
+    capture: u32,
+}
+
+impl CollectCondition {
+    pub fn compile(
+        spec: &FixSpec,
+        capture: &CaptureLookup,
+        _param_exists: &dyn Fn(&str) -> bool,
+    ) -> Result<Self, (usize, String)> {
+        reject_options(spec, &["capture"])?;
+        Ok(CollectCondition {
+            capture: capture(required(spec, spec.capture.as_ref(), "capture")?)?,
+        })
+    }
+
+    fn plan_one(
+        &self,
+        env: &PlanEnv,
+        m: &Match,
+        index: usize,
+    ) -> Option<(PlannedFinding, Option<Vec<Edit>>)> {
+        let cx = env.cx;
+        let call = m.get(self.capture)?;
+        let poll = assertion(call, cx.source, cx.imports())?;
+        let new_name = with_t_name(poll.name)?;
+        let condition = call.child_by_field_name("arguments")?.named_child(1)?;
+        if condition.kind() != "func_literal" || poll.test.kind() != "identifier" {
+            return None;
+        }
+        let body = condition.child_by_field_name("body")?;
+        let statements = block_statements(body);
+        let assert = package_name(cx, ASSERT);
+        let assert_name = assert
+            .as_ref()
+            .map_or("assert".to_string(), |f| f.text.clone());
+        let collect = collect_name(text(body, cx.source));
+        let rewrite = Collect {
+            source: cx.source,
+            imports: cx.imports(),
+            test: text(poll.test, cx.source),
+            collect,
+            assert: &assert_name,
+            returns_verdict: true,
+        };
+        let stopping = stopping_calls(&statements, &rewrite);
+        let first = *stopping.first()?;
+        let stopper = first
+            .child_by_field_name("function")
+            .map_or("", |f| text(f, cx.source));
+        let mut finding = PlannedFinding {
+            match_index: index,
+            start: first.start_byte(),
+            end: first.end_byte(),
+            vars: vec![
+                ("stopper".into(), stopper.to_string()),
+                (
+                    "poll".into(),
+                    format!("{}.{}", text(poll.package, cx.source), poll.name),
+                ),
+            ],
+            note: None,
+            fix: None,
+            related: std::iter::once(call.start_byte())
+                .chain(stopping.iter().skip(1).map(|n| n.start_byte()))
+                .collect(),
+        };
+        let edits = assert
+            .map_err(|e| format!("package assert: {e}"))
+            .and_then(|assert| {
+                let mut edits: Vec<Edit> = collect_edits(&statements, &rewrite)?
+                    .into_iter()
+                    .map(|(s, e, t)| Edit::replace(s, e, t))
+                    .collect();
+                let name = call
+                    .child_by_field_name("function")
+                    .and_then(|f| f.child_by_field_name("field"))
+                    .ok_or("no function name")?;
+                edits.push(Edit::replace(name.start_byte(), name.end_byte(), new_name));
+                let parameters = condition
+                    .child_by_field_name("parameters")
+                    .ok_or("no parameters")?;
+                edits.push(Edit::replace(
+                    parameters.start_byte(),
+                    body.start_byte(),
+                    format!("({collect} *{}.CollectT) ", assert.text),
+                ));
+                let add: Vec<&str> = assert.import.as_deref().into_iter().collect();
+                let remove = unused_after(cx.source, &edits, &cx.imports()[..]);
+                let remove: Vec<&str> = remove.iter().map(String::as_str).collect();
+                if let Some((s, e, t)) = imports_change(cx.source, &add, &remove) {
+                    edits.push(Edit::replace(s, e, t));
+                }
+                Ok(edits)
+            });
+        match edits {
+            Ok(edits) => {
+                finding.note = Some(format!(
+                    "fix: `{new_name}`, the condition reporting to the collector"
+                ));
+                Some((finding, Some(edits)))
+            }
+            Err(reason) => {
+                finding.note = Some(format!("not fixed: {reason}"));
+                Some((finding, None))
+            }
+        }
+    }
+}
+
+impl Action for CollectCondition {
+    fn plan<'t>(&self, env: &PlanEnv<'_, 't>, matches: &[Match<'t>]) -> Plan {
+        let mut plan = Plan::default();
+        for (i, m) in matches.iter().enumerate() {
+            let Some((mut finding, edits)) = self.plan_one(env, m, i) else {
+                continue;
+            };
+            if let Some(edits) = edits {
+                plan.fixes.push(edits);
+                finding.fix = Some(plan.fixes.len() - 1);
+            }
+            plan.findings.push(finding);
+        }
+        plan
+    }
+}
+
+/// The imports of testify's require that `edits` leave unused: the
+/// edited file names the package nowhere else.
+fn unused_after(
+    source: &str,
+    edits: &[Edit],
+    imports: &[crate::go::imports::Import],
+) -> Vec<String> {
+    let changes: Vec<(usize, usize, String)> = edits
+        .iter()
+        .map(|e| (e.start, e.end, e.text.clone()))
+        .collect();
+    let edited = apply_within(source, 0, source.len(), &changes);
+    let Ok(tree) = crate::go::parse::parse(&edited) else {
+        return Vec::new();
+    };
+    imports
+        .iter()
+        .filter(|i| i.path == crate::go::testify::REQUIRE)
+        .filter(|i| {
+            !descendants(tree.root_node()).into_iter().any(|n| {
+                n.kind() == "selector_expression"
+                    && n.child_by_field_name("operand").is_some_and(|o| {
+                        o.kind() == "identifier" && text(o, &edited) == i.local_name
+                    })
+            })
+        })
+        .map(|i| i.path.clone())
+        .collect()
+}
+
+/// `poll-statements`: `capture` is the assertion's expression statement.
+pub struct PollStatements {
+    capture: u32,
+    lookups: Lookups,
+    /// Packages the template may use (`time`), imported when it does.
+    imports: Vec<String>,
+}
+
+impl PollStatements {
+    pub fn compile(
+        spec: &FixSpec,
+        capture: &CaptureLookup,
+        param_exists: &dyn Fn(&str) -> bool,
+    ) -> Result<Self, (usize, String)> {
+        reject_options(spec, &["capture", "template", "lookups", "imports"])?;
+        required(spec, spec.template.as_ref(), "template")?;
+        Ok(PollStatements {
+            capture: capture(required(spec, spec.capture.as_ref(), "capture")?)?,
+            lookups: compile_lookups(spec.lookups.as_ref(), param_exists)?,
+            imports: spec
+                .imports
+                .as_ref()
+                .map(|i| i.get_ref().clone())
+                .unwrap_or_default(),
+        })
+    }
+
+    /// The edits wrapping the statements, and the template's variables.
+    fn wrap(
+        &self,
+        env: &PlanEnv,
+        m: &Match,
+        run: &[Node],
+        test: Node,
+    ) -> Result<(Vec<Edit>, Vars), String> {
+        let cx = env.cx;
+        let first = run[0];
+        let last = run[run.len() - 1];
+        let from = line_start(cx.source, first.start_byte());
+        let code = &cx.source[from..last.end_byte()];
+        let collect = collect_name(code);
+        let (mut vars, mut imports) = find_all(&self.lookups, cx, &env.rule.params)?;
+        let assert = package_name(cx, ASSERT)?;
+        let rewrite = Collect {
+            source: cx.source,
+            imports: cx.imports(),
+            test: text(test, cx.source),
+            collect,
+            assert: &assert.text,
+            returns_verdict: false,
+        };
+        let edits = collect_edits(run, &rewrite)?;
+        let body = apply_within(cx.source, from, last.end_byte(), &edits);
+        let body: Vec<String> = body
+            .lines()
+            .map(|l| {
+                if l.is_empty() {
+                    String::new()
+                } else {
+                    format!("\t{l}")
+                }
+            })
+            .collect();
+        vars.extend([
+            ("t".to_string(), text(test, cx.source).to_string()),
+            ("collect".to_string(), collect.to_string()),
+            ("assert".to_string(), assert.text.clone()),
+            ("body".to_string(), body.join("\n")),
+            (
+                "indent".to_string(),
+                indentation(cx.source, first.start_byte()).to_string(),
+            ),
+        ]);
+        let rendered = env.render("fix", m, &vars)?;
+        imports.extend(assert.import);
+        for path in &self.imports {
+            if rendered.contains(&format!("{}.", default_package_name(path))) {
+                imports.push(path.clone());
+            }
+        }
+        let paths: Vec<&str> = imports.iter().map(String::as_str).collect();
+        let mut out = vec![Edit::replace(first.start_byte(), last.end_byte(), rendered)];
+        if let Some((s, e, t)) = imports_change(cx.source, &paths, &[]) {
+            out.push(Edit::replace(s, e, t));
+        }
+        Ok((out, vars))
+    }
+}
+
+impl Action for PollStatements {
+    fn plan<'t>(&self, env: &PlanEnv<'_, 't>, matches: &[Match<'t>]) -> Plan {
+        let mut plan = Plan::default();
+        for (i, m) in matches.iter().enumerate() {
+            let Some(stmt) = m.get(self.capture) else {
+                continue;
+            };
+            let Some(target) = stmt
+                .named_child(0)
+                .and_then(|call| assertion(call, env.cx.source, env.cx.imports()))
+            else {
+                continue;
+            };
+            // A poll needs no poll around it.
+            if is_poll(target.name) {
+                continue;
+            }
+            let mut finding = PlannedFinding {
+                match_index: i,
+                start: stmt.start_byte(),
+                end: stmt.end_byte(),
+                vars: Vec::new(),
+                note: None,
+                fix: None,
+                related: Vec::new(),
+            };
+            let outcome = statements_to_poll(stmt, target.call, target.test, env.cx.source)
+                .and_then(|run| self.wrap(env, m, &run, target.test));
+            match outcome {
+                Ok((edits, vars)) => {
+                    plan.fixes.push(edits);
+                    finding.fix = Some(plan.fixes.len() - 1);
+                    finding.vars = vars;
+                }
+                Err(reason) => finding.note = Some(format!("not fixed: {reason}")),
+            }
+            plan.findings.push(finding);
+        }
+        plan
+    }
+}
+
+/// The run of statements to poll: from the first fetch (see `is_fetch`)
+/// declaring a variable the assertion reads to the assertion. Each poll runs them all again, so they may only declare
+/// variables and assert on the test; and what they declare must not be
+/// used after them, since it now lives inside the poll's function.
+fn statements_to_poll<'t>(
+    stmt: Node<'t>,
+    call: Node<'t>,
+    test: Node<'t>,
+    source: &str,
+) -> Result<Vec<Node<'t>>, String> {
+    let list = stmt.parent().ok_or("no enclosing block")?;
+    let siblings: Vec<Node> = if list.kind() == "block" {
+        block_statements(list)
+    } else {
+        named_children(list)
+    };
+    let at = siblings
+        .iter()
+        .position(|s| s.id() == stmt.id())
+        .ok_or("no enclosing block")?;
+    let mut start = at;
+    for ident in descendants(call)
+        .into_iter()
+        .filter(|n| n.kind() == "identifier")
+    {
+        let Some(binding) = resolve(ident, source) else {
+            continue;
+        };
+        if let Some(j) = siblings[..at]
+            .iter()
+            .position(|s| s.byte_range().contains(&binding.declaration.start_byte()))
+        {
+            if is_fetch(siblings[j], source) {
+                start = start.min(j);
+            }
+        }
+    }
+    let run: Vec<Node> = siblings[start..=at].to_vec();
+    for s in &run[..run.len() - 1] {
+        let declares = matches!(
+            s.kind(),
+            "short_var_declaration" | "var_declaration" | "comment"
+        );
+        let asserts = s.kind() == "expression_statement"
+            && s.named_child(0).is_some_and(|c| {
+                crate::go::testify::package_flavor(
+                    c.child_by_field_name("function")
+                        .and_then(|f| f.child_by_field_name("operand"))
+                        .map_or("", |o| text(o, source)),
+                    &crate::go::imports::imports(root_of(c), source),
+                )
+                .is_some()
+                    && c.child_by_field_name("arguments")
+                        .and_then(|a| a.named_child(0))
+                        .is_some_and(|t| text(t, source) == text(test, source))
+            });
+        if !(declares || asserts) {
+            return Err(format!(
+                "line {} would run again on every poll; wrap by hand what fetches the value",
+                line_of(*s)
+            ));
+        }
+    }
+    if let Some(used) = used_after(&run, &siblings[at + 1..], source) {
+        return Err(format!(
+            "`{}` (line {}) is used after the assertion, at line {}: it cannot move into the poll",
+            text(used.0, source),
+            line_of(used.0),
+            line_of(used.1)
+        ));
+    }
+    Ok(run)
+}
+
+/// `c, err := s.Lookup(id)`: a declaration whose value comes from a call
+/// that reads state, which a poll must make again. A value built here
+/// (`&Switch{}`, `NewSwitch(…)`) is the thing under test: the poll reads
+/// it again, it does not rebuild it.
+fn is_fetch(stmt: Node, source: &str) -> bool {
+    let value = match stmt.kind() {
+        "short_var_declaration" => stmt.child_by_field_name("right"),
+        "var_declaration" => descendants(stmt)
+            .into_iter()
+            .find(|n| n.kind() == "var_spec")
+            .and_then(|s| s.child_by_field_name("value")),
+        _ => None,
+    };
+    let Some(call) = value
+        .and_then(|v| v.named_child(0))
+        .filter(|c| c.kind() == "call_expression")
+    else {
+        return false;
+    };
+    let name = call.child_by_field_name("function").map_or("", |f| {
+        let name = f.child_by_field_name("field").unwrap_or(f);
+        text(name, source)
+    });
+    !(name.starts_with("New") || name.starts_with("new") || name == "make")
+}
+
+fn root_of(node: Node) -> Node {
+    let mut root = node;
+    while let Some(parent) = root.parent() {
+        root = parent;
+    }
+    root
+}
+
+/// A variable the run declares that a later statement uses: (its
+/// declaring name, the use).
+fn used_after<'t>(
+    run: &[Node<'t>],
+    later: &[Node<'t>],
+    source: &str,
+) -> Option<(Node<'t>, Node<'t>)> {
+    for stmt in later {
+        for ident in descendants(*stmt)
+            .into_iter()
+            .filter(|n| n.kind() == "identifier")
+        {
+            let Some(binding) = resolve(ident, source) else {
+                continue;
+            };
+            if run
+                .iter()
+                .any(|s| s.byte_range().contains(&binding.name.start_byte()))
+            {
+                return Some((binding.name, ident));
+            }
+        }
+    }
+    None
+}

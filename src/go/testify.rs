@@ -1,0 +1,470 @@
+//! testify's assertions (github.com/stretchr/testify/assert and require),
+//! and how code that reports to a `*testing.T` is rewritten to report to
+//! the `*assert.CollectT` of an `EventuallyWithT` condition.
+//!
+//! Inside a condition, `require.X(t, …)` and `t.Fatal` call `t.FailNow`
+//! on the condition's goroutine, not the test's: the test is marked failed
+//! for good, the goroutine exits, and the poll never sees a later success.
+//! Reporting to the CollectT instead fails only that tick. `require.X`
+//! stops the code after it, so it becomes `if !assert.X(c, …) { return }`
+//! unless nothing follows it.
+
+use super::imports::Import;
+use super::syntax::{indentation, line_of, line_start, named_children, next_line_start, text};
+use tree_sitter::Node;
+
+pub const ASSERT: &str = "github.com/stretchr/testify/assert";
+pub const REQUIRE: &str = "github.com/stretchr/testify/require";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// Reports and goes on.
+    Assert,
+    /// Reports and stops the test (`FailNow`).
+    Require,
+}
+
+/// A call `pkg.Name(t, …)` of a package function of assert or require.
+#[derive(Debug, Clone, Copy)]
+pub struct Assertion<'t> {
+    pub call: Node<'t>,
+    pub flavor: Flavor,
+    /// The package identifier (`require` in `require.NoError`).
+    pub package: Node<'t>,
+    pub name: &'t str,
+    /// The first argument: the test, or a CollectT.
+    pub test: Node<'t>,
+}
+
+/// The assertion `call` is, through the file's import names.
+pub fn assertion<'t>(call: Node<'t>, source: &'t str, imports: &[Import]) -> Option<Assertion<'t>> {
+    if call.kind() != "call_expression" {
+        return None;
+    }
+    let function = call.child_by_field_name("function")?;
+    if function.kind() != "selector_expression" {
+        return None;
+    }
+    let package = function.child_by_field_name("operand")?;
+    if package.kind() != "identifier" {
+        return None;
+    }
+    let flavor = package_flavor(text(package, source), imports)?;
+    let test = call.child_by_field_name("arguments")?.named_child(0)?;
+    Some(Assertion {
+        call,
+        flavor,
+        package,
+        name: text(function.child_by_field_name("field")?, source),
+        test,
+    })
+}
+
+/// Which testify package a local name stands for in a file.
+pub fn package_flavor(local_name: &str, imports: &[Import]) -> Option<Flavor> {
+    let import = imports.iter().find(|i| i.local_name == local_name)?;
+    match import.path.as_str() {
+        ASSERT => Some(Flavor::Assert),
+        REQUIRE => Some(Flavor::Require),
+        _ => None,
+    }
+}
+
+/// `Eventually`, `EventuallyWithT`, `Never` and their `…f` forms: they
+/// poll already.
+pub fn is_poll(name: &str) -> bool {
+    matches!(
+        name.trim_end_matches('f'),
+        "Eventually" | "EventuallyWithT" | "Never"
+    )
+}
+
+/// The `EventuallyWithT` form of an `Eventually` call's name.
+pub fn with_t_name(name: &str) -> Option<&'static str> {
+    match name {
+        "Eventually" => Some("EventuallyWithT"),
+        "Eventuallyf" => Some("EventuallyWithTf"),
+        _ => None,
+    }
+}
+
+/// How to rewrite: the test's name in the code, the CollectT's, the
+/// file's name for package assert, and whether `return` statements are a
+/// bool condition's verdict to turn into assertions.
+pub struct Collect<'a> {
+    pub source: &'a str,
+    pub imports: &'a [Import],
+    pub test: &'a str,
+    pub collect: &'a str,
+    pub assert: &'a str,
+    pub returns_verdict: bool,
+}
+
+/// An edit: (start, end, replacement).
+pub type TextEdit = (usize, usize, String);
+
+/// The calls in `statements` (and the blocks inside them, not in function
+/// literals) that stop the test from where they run: `require.X(t, …)`,
+/// `t.Fatal…` and `t.FailNow`.
+pub fn stopping_calls<'t>(statements: &[Node<'t>], cx: &Collect) -> Vec<Node<'t>> {
+    let mut found = Vec::new();
+    for stmt in statements {
+        walk_outside_literals(*stmt, &mut |node| {
+            if node.kind() != "call_expression" {
+                return;
+            }
+            let require = assertion(node, cx.source, cx.imports).is_some_and(|a| {
+                a.flavor == Flavor::Require && is_name(a.test, cx.test, cx.source)
+            });
+            let fatal =
+                test_method(node, cx).is_some_and(|m| m.starts_with("Fatal") || m == "FailNow");
+            if require || fatal {
+                found.push(node);
+            }
+        });
+    }
+    found
+}
+
+/// The edits that make `statements` (a run of one block's statements)
+/// report to the CollectT: assertions on the test take the CollectT,
+/// `require` ones return after a failure unless they are the last
+/// statement, `t.Fatal`/`t.Error` become `Errorf` on the CollectT (with a
+/// return after a fatal one), and with `returns_verdict` a returned bool
+/// becomes an assertion. Fails, saying why, on what it cannot rewrite.
+pub fn collect_edits(statements: &[Node], cx: &Collect) -> Result<Vec<TextEdit>, String> {
+    let code: Vec<Node> = statements
+        .iter()
+        .filter(|s| s.kind() != "comment")
+        .copied()
+        .collect();
+    let last = code.last().copied();
+    // A final `return true` goes away: what precedes it ends the function.
+    let ends_returning_true = cx.returns_verdict
+        && last.is_some_and(|l| {
+            l.kind() == "return_statement"
+                && text(l, cx.source).trim_start_matches("return").trim() == "true"
+        });
+    let last_call = if ends_returning_true {
+        code.len().checked_sub(2).map(|i| code[i])
+    } else {
+        last
+    };
+    let mut edits = Vec::new();
+    let mut failure = None;
+    for stmt in statements {
+        walk_outside_literals(*stmt, &mut |node| {
+            if failure.is_some() {
+                return;
+            }
+            let is_last = last.is_some_and(|l| l.id() == node.id())
+                || node
+                    .parent()
+                    .is_some_and(|p| p.kind() == "expression_statement" && Some(p) == last_call);
+            let result = match node.kind() {
+                "call_expression" => call_edits(node, cx, is_last),
+                "return_statement" if cx.returns_verdict => return_edits(node, cx, is_last),
+                _ => Ok(Vec::new()),
+            };
+            match result {
+                Ok(more) => edits.extend(more),
+                Err(e) => failure = Some(e),
+            }
+        });
+    }
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(edits),
+    }
+}
+
+fn call_edits(call: Node, cx: &Collect, is_last: bool) -> Result<Vec<TextEdit>, String> {
+    if let Some(a) = assertion(call, cx.source, cx.imports) {
+        if !is_name(a.test, cx.test, cx.source) {
+            return Ok(Vec::new());
+        }
+        if is_poll(a.name) {
+            return Err(format!(
+                "line {}: a poll inside the poll; rewrite it by hand",
+                line_of(call)
+            ));
+        }
+        let to_collect = (
+            a.test.start_byte(),
+            a.test.end_byte(),
+            cx.collect.to_string(),
+        );
+        if a.flavor == Flavor::Assert {
+            return Ok(vec![to_collect]);
+        }
+        let to_assert = (
+            a.package.start_byte(),
+            a.package.end_byte(),
+            cx.assert.to_string(),
+        );
+        if is_last {
+            return Ok(vec![to_assert, to_collect]);
+        }
+        let stmt = statement_of(call).ok_or_else(|| {
+            format!(
+                "line {}: `{}.{}` is used as a value",
+                line_of(call),
+                text(a.package, cx.source),
+                a.name
+            )
+        })?;
+        let indent = indentation(cx.source, stmt.start_byte());
+        return Ok(vec![
+            (call.start_byte(), call.start_byte(), "if !".to_string()),
+            to_assert,
+            to_collect,
+            (
+                call.end_byte(),
+                call.end_byte(),
+                format!(" {{\n{indent}\treturn\n{indent}}}"),
+            ),
+        ]);
+    }
+    let Some(method) = test_method(call, cx) else {
+        return Ok(Vec::new());
+    };
+    let stops = match method {
+        "Fatal" | "Fatalf" => true,
+        "Error" | "Errorf" => false,
+        "FailNow" | "Fail" | "SkipNow" | "Skip" | "Skipf" => {
+            return Err(format!(
+                "line {}: `{}.{method}` in the condition; rewrite it by hand",
+                line_of(call),
+                cx.test
+            ))
+        }
+        _ => return Ok(Vec::new()),
+    };
+    let args = call
+        .child_by_field_name("arguments")
+        .ok_or("no arguments")?;
+    let inner = &cx.source[args.start_byte() + 1..args.end_byte() - 1];
+    let replacement = if method.ends_with('f') {
+        format!("{}.Errorf({inner})", cx.collect)
+    } else {
+        // t.Fatal(a, b) prints its operands as Sprintln does.
+        let count = args.named_child_count().max(1);
+        let verbs = vec!["%v"; count].join(" ");
+        if args.named_child_count() == 0 {
+            format!("{}.Errorf(\"failed\")", cx.collect)
+        } else {
+            format!("{}.Errorf(\"{verbs}\", {inner})", cx.collect)
+        }
+    };
+    let Some(stmt) = statement_of(call) else {
+        return Err(format!(
+            "line {}: `{}.{method}` is used as a value",
+            line_of(call),
+            cx.test
+        ));
+    };
+    let mut replacement = replacement;
+    if stops && !is_last {
+        let indent = indentation(cx.source, stmt.start_byte());
+        replacement.push_str(&format!("\n{indent}return"));
+    }
+    Ok(vec![(call.start_byte(), call.end_byte(), replacement)])
+}
+
+/// `return ok` → `assert.True(c, ok)`, then `return` unless it is last;
+/// `return true` → `return`, or nothing when last; `return false` →
+/// `assert.Fail(c, "condition not met")`.
+fn return_edits(ret: Node, cx: &Collect, is_last: bool) -> Result<Vec<TextEdit>, String> {
+    let values: Vec<Node> = named_children(ret)
+        .into_iter()
+        .flat_map(|n| {
+            if n.kind() == "expression_list" {
+                named_children(n)
+            } else {
+                vec![n]
+            }
+        })
+        .collect();
+    let [value] = values.as_slice() else {
+        return Err(format!("line {}: a return without one value", line_of(ret)));
+    };
+    let indent = indentation(cx.source, ret.start_byte());
+    let then_return = if is_last {
+        String::new()
+    } else {
+        format!("\n{indent}return")
+    };
+    let (start, end) = (ret.start_byte(), ret.end_byte());
+    Ok(match value.kind() {
+        "true" if is_last => {
+            let line = line_start(cx.source, start);
+            vec![(line, next_line_start(cx.source, end), String::new())]
+        }
+        "true" => vec![(start, end, "return".to_string())],
+        "false" => vec![(
+            start,
+            end,
+            format!(
+                "{}.Fail({}, \"condition not met\"){then_return}",
+                cx.assert, cx.collect
+            ),
+        )],
+        _ => vec![
+            (
+                start,
+                value.start_byte(),
+                format!("{}.True({}, ", cx.assert, cx.collect),
+            ),
+            (value.end_byte(), end, format!("){then_return}")),
+        ],
+    })
+}
+
+/// `t.Method(…)` on the test: the method's name.
+fn test_method<'t>(call: Node<'t>, cx: &Collect<'t>) -> Option<&'t str> {
+    let function = call.child_by_field_name("function")?;
+    if function.kind() != "selector_expression" {
+        return None;
+    }
+    let operand = function.child_by_field_name("operand")?;
+    if !is_name(operand, cx.test, cx.source) {
+        return None;
+    }
+    Some(text(function.child_by_field_name("field")?, cx.source))
+}
+
+fn is_name(node: Node, name: &str, source: &str) -> bool {
+    node.kind() == "identifier" && text(node, source) == name
+}
+
+/// The expression statement a call stands as, if it does.
+fn statement_of(call: Node) -> Option<Node> {
+    call.parent().filter(|p| p.kind() == "expression_statement")
+}
+
+/// Visits `node` and its descendants, not entering function literals
+/// (their returns and calls are their own).
+fn walk_outside_literals<'t>(node: Node<'t>, visit: &mut dyn FnMut(Node<'t>)) {
+    visit(node);
+    let mut cursor = node.walk();
+    for child in node.named_children(&mut cursor) {
+        if child.kind() != "func_literal" {
+            walk_outside_literals(child, visit);
+        }
+    }
+}
+
+/// A name for the CollectT that nothing in `code` uses.
+pub fn collect_name(code: &str) -> &'static str {
+    ["c", "collect", "ct"]
+        .into_iter()
+        .find(|name| !mentions(code, name))
+        .unwrap_or("collectT")
+}
+
+/// Whether `code` holds the identifier `name`.
+fn mentions(code: &str, name: &str) -> bool {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_';
+    code.match_indices(name).any(|(at, _)| {
+        let before = code[..at].chars().next_back();
+        let after = code[at + name.len()..].chars().next();
+        !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
+    })
+}
+
+/// Applies `edits` to `source[start..end]`.
+pub fn apply_within(source: &str, start: usize, end: usize, edits: &[TextEdit]) -> String {
+    let mut sorted: Vec<&TextEdit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.0, e.1));
+    let mut out = String::new();
+    let mut at = start;
+    for (s, e, replacement) in sorted {
+        out.push_str(&source[at..*s]);
+        out.push_str(replacement);
+        at = *e;
+    }
+    out.push_str(&source[at..end]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::go::imports::imports;
+
+    /// The condition body of the first func literal, rewritten.
+    fn rewrite(body: &str, returns_verdict: bool) -> Result<String, String> {
+        let source = format!(
+            "package p\n\nimport (\n\t\"github.com/stretchr/testify/assert\"\n\t\"github.com/stretchr/testify/require\"\n)\n\nfunc f(t *testing.T) {{\n\tg(func() bool {{\n{body}\t}})\n}}\n"
+        );
+        let tree = crate::go::parse::parse(&source).unwrap();
+        let found = imports(tree.root_node(), &source);
+        let literal = crate::go::syntax::descendants(tree.root_node())
+            .into_iter()
+            .find(|n| n.kind() == "func_literal")
+            .unwrap();
+        let block = literal.child_by_field_name("body").unwrap();
+        let statements = crate::go::syntax::block_statements(block);
+        let cx = Collect {
+            source: &source,
+            imports: &found,
+            test: "t",
+            collect: "c",
+            assert: "assert",
+            returns_verdict,
+        };
+        let edits = collect_edits(&statements, &cx)?;
+        Ok(apply_within(
+            &source,
+            block.start_byte() + 2,
+            block.end_byte() - 2,
+            &edits,
+        ))
+    }
+
+    #[test]
+    fn requires_return_after_failing_unless_last() {
+        let got = rewrite(
+            "\t\tv, err := get()\n\t\trequire.NoError(t, err)\n\t\tassert.NotNil(t, v)\n\t\treturn v.Done\n",
+            true,
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            "\t\tv, err := get()\n\t\tif !assert.NoError(c, err) {\n\t\t\treturn\n\t\t}\n\t\tassert.NotNil(c, v)\n\t\tassert.True(c, v.Done)\n"
+        );
+    }
+
+    #[test]
+    fn returns_and_fatals_become_collected_failures() {
+        let got = rewrite(
+            "\t\tif err := ping(); err != nil {\n\t\t\tt.Fatalf(\"ping: %v\", err)\n\t\t}\n\t\tif !ready() {\n\t\t\treturn false\n\t\t}\n\t\trequire.True(t, ok())\n\t\treturn true\n",
+            true,
+        )
+        .unwrap();
+        assert_eq!(
+            got,
+            "\t\tif err := ping(); err != nil {\n\t\t\tc.Errorf(\"ping: %v\", err)\n\t\t\treturn\n\t\t}\n\t\tif !ready() {\n\t\t\tassert.Fail(c, \"condition not met\")\n\t\t\treturn\n\t\t}\n\t\tassert.True(c, ok())\n"
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_rewritten_is_refused() {
+        let err = rewrite("\t\tt.FailNow()\n\t\treturn true\n", true).unwrap_err();
+        assert!(err.contains("t.FailNow"), "{err}");
+        let err = rewrite(
+            "\t\tx := require.NoError\n\t\t_ = x\n\t\treturn require.Eventually(t, nil, 0, 0)\n",
+            true,
+        )
+        .unwrap_err();
+        assert!(err.contains("poll inside the poll"), "{err}");
+    }
+
+    #[test]
+    fn collect_names_avoid_the_code() {
+        assert_eq!(collect_name("x := 1"), "c");
+        assert_eq!(collect_name("c, err := get()"), "collect");
+        assert_eq!(collect_name("calls := c.Calls"), "collect");
+        assert_eq!(collect_name("abc := 1"), "c");
+    }
+}
