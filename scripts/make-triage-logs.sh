@@ -183,6 +183,18 @@ for v in -v -json; do
     -- test -race -count=1 "$v" ./...
 done
 
+# 9: testify flakes: a poll window too short, a require inside a poll's
+# condition, an assertion on a field set asynchronously. Deterministic
+# (the switch's latency is longer than the waits); no -race.
+ev=$(copy_module eventually)
+for v in -v -json; do
+  name=eventually.log
+  [ "$v" = -json ] && name=eventually.json.log
+  capture "$name" "$ev" "$app_root" --need "Condition never satisfied" \
+    --need "Received unexpected error" --forbid "DATA RACE" \
+    -- test -count=1 "$v" ./...
+done
+
 # 6: MySQL deadlocks (Error 1213) against a throwaway MariaDB; no -race.
 md=$(copy_module mysql-deadlock)
 mariadb_dir="$work/mariadb"

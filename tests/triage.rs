@@ -339,3 +339,111 @@ fn preview_prints_the_diff_and_keeps_the_verdicts_on_stderr() {
         "nothing written"
     );
 }
+
+/// The three testify flakes of fixtures/e2e/eventually, in both log forms:
+/// each failure maps to its rule at the line to fix, and the zero value
+/// read by menu_test.go:18 is answered by wrap-eventually run there.
+#[test]
+fn testify_flakes_map_to_the_eventually_rules_in_every_log_form() {
+    let sandbox = checkout("eventually");
+    for name in ["eventually.log", "eventually.json.log"] {
+        let doc = triage_json(&sandbox, &log(name));
+        let verdicts = doc["verdicts"].as_array().unwrap();
+        let found: BTreeSet<(String, String, String, u64)> = verdicts
+            .iter()
+            .map(|v| {
+                (
+                    v["kind"].as_str().unwrap().to_string(),
+                    v["rule"].as_str().unwrap_or("-").to_string(),
+                    v["path"].as_str().unwrap_or("-").to_string(),
+                    v["line"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect();
+        let expected: BTreeSet<(String, String, String, u64)> = [
+            (
+                "poll-timeout",
+                "eventually-timeout",
+                "calls/transfer_test.go",
+                20,
+            ),
+            (
+                "poll-timeout",
+                "require-in-eventually",
+                "calls/dial_test.go",
+                19,
+            ),
+            (
+                "assertion-failure",
+                "require-in-eventually",
+                "calls/dial_test.go",
+                19,
+            ),
+            (
+                "assertion-failure",
+                "wrap-eventually",
+                "calls/menu_test.go",
+                18,
+            ),
+        ]
+        .iter()
+        .map(|(k, r, p, l)| (k.to_string(), r.to_string(), p.to_string(), *l))
+        .collect();
+        assert_eq!(found, expected, "{name}: {doc:#}");
+        assert!(verdicts.iter().all(|v| v["fixable"] == true), "{doc:#}");
+    }
+    let out = sandbox.fixgen(&["triage", &log("eventually.log")]);
+    let shown = text(&out.stdout);
+    for line in [
+        "poll timed out 1 in TestOutgoingCall_Transfer",
+        "  calls/transfer_test.go:20: Condition never satisfied",
+        "  -> fix: eventually-timeout at calls/transfer_test.go:20 (the poll at this line timed out)",
+        "  calls/menu_test.go:18: Not equal: expected \"Main menu\", actual \"\"",
+        "  -> fix: require-in-eventually at calls/dial_test.go:19 (the poll at line 17 timed out)",
+        "3 place(s) to fix with eventually-timeout, require-in-eventually, wrap-eventually",
+    ] {
+        assert!(shown.contains(line), "no `{line}` in:\n{shown}");
+    }
+}
+
+/// `triage --apply` makes exactly what `apply` makes with the same rules
+/// and places: all three fixes, nothing else.
+#[test]
+fn triage_apply_fixes_the_three_testify_flakes() {
+    let sandbox = checkout("eventually");
+    let out = sandbox.fixgen(&["triage", &log("eventually.log"), "--apply"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let by_hand = checkout("eventually");
+    let out = by_hand.fixgen(&[
+        "apply",
+        "--rule",
+        "eventually-timeout",
+        "--rule",
+        "require-in-eventually",
+        "--rule",
+        "wrap-eventually",
+        "--at",
+        "calls/transfer_test.go:20",
+        "--at",
+        "calls/dial_test.go:19",
+        "--at",
+        "calls/menu_test.go:18",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    for file in [
+        "calls/transfer_test.go",
+        "calls/dial_test.go",
+        "calls/menu_test.go",
+    ] {
+        assert_eq!(sandbox.read(file), by_hand.read(file), "{file}");
+    }
+    assert!(sandbox
+        .read("calls/transfer_test.go")
+        .contains("}, testutil.WaitLong, 10*time.Millisecond)"));
+    assert!(sandbox
+        .read("calls/dial_test.go")
+        .contains("assert.EventuallyWithT(t, func(collect *assert.CollectT) {"));
+    assert!(sandbox
+        .read("calls/menu_test.go")
+        .contains("require.EventuallyWithT(t, func(collect *assert.CollectT) {\n\t\tc, err := sw.Lookup(\"CA3\")"));
+}

@@ -49,10 +49,13 @@ pub fn run(global: &GlobalArgs, args: &TriageArgs) -> Result<u8> {
     }
     let repo = Repo::new(&workspace.root, selection.files);
     let rules = catalog(global)?;
-    let engine_for = |only: &[String], sets: &[String]| {
+    let engine_for = |only: &[String], sets: &[String], at: &[fixgen::engine::Location]| {
         let mut g = global.clone();
         g.rules_only = only.to_vec();
-        g.at.clear();
+        g.at = at
+            .iter()
+            .map(|l| format!("{}:{}", workspace.root.join(&l.path).display(), l.line))
+            .collect();
         // A user's --set for a rule not run here would be refused.
         g.sets
             .retain(|s| only.iter().any(|id| s.starts_with(&format!("{id}."))));
@@ -71,7 +74,7 @@ pub fn run(global: &GlobalArgs, args: &TriageArgs) -> Result<u8> {
     if !(args.preview || args.apply) {
         print!("{shown}");
         if result.verdicts.is_empty() {
-            eprintln!("no race report or SQL error in the log");
+            eprintln!("no race report, SQL error or testify failure in the log");
         }
         return Ok(0);
     }

@@ -332,6 +332,120 @@ fn stack(lines: &[OutputLine], start: usize) -> (Vec<Frame>, usize) {
     (frames, i)
 }
 
+/// A failed testify assertion, as its report block shows it:
+///
+/// ```text
+///     menu_test.go:18:
+///             Error Trace:    /home/runner/work/app/app/calls/menu_test.go:18
+///             Error:          Not equal:
+///                             expected: "Main menu"
+///                             actual  : ""
+///             Test:           TestIncomingCall_MenuDescription
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssertionFailure {
+    pub test: Option<String>,
+    /// The assertion's place: the first `Error Trace` frame.
+    pub path: String,
+    pub line: usize,
+    /// The first line of `Error:` (`Condition never satisfied`, `Not equal:`).
+    pub error: String,
+    pub expected: Option<String>,
+    pub actual: Option<String>,
+}
+
+impl AssertionFailure {
+    /// A poll that never saw its condition hold.
+    pub fn is_poll_timeout(&self) -> bool {
+        self.error.starts_with("Condition never satisfied")
+    }
+
+    /// The value the assertion read was its type's zero value (or not
+    /// there at all): state another goroutine had not set yet.
+    pub fn read_a_zero_value(&self) -> bool {
+        const ZERO_VALUES: &[&str] = &[
+            "\"\"", "0", "0.0", "false", "<nil>", "nil", "[]", "map[]", "{}", "``",
+        ];
+        const UNSET: &[&str] = &[
+            "Should be true",
+            "Should NOT be empty",
+            "Expected value not to be nil",
+            "Should not be zero",
+        ];
+        let zero_actual = self.actual.as_deref().is_some_and(|a| {
+            ZERO_VALUES.contains(&a)
+                || a.ends_with("(nil)")
+                || a.ends_with("{}")
+                || a.starts_with("0001-01-01 00:00:00")
+        });
+        let different_expected = self.expected.as_deref() != self.actual.as_deref();
+        (zero_actual && different_expected) || UNSET.iter().any(|u| self.error.starts_with(u))
+    }
+
+    /// `calls/menu_test.go:18: Not equal: expected "Main menu", actual ""`.
+    pub fn describe(&self, path: &str) -> String {
+        let mut text = format!("{path}:{}: {}", self.line, self.error.trim_end_matches(':'));
+        if let (Some(e), Some(a)) = (&self.expected, &self.actual) {
+            text.push_str(&format!(": expected {e}, actual {a}"));
+        }
+        text
+    }
+}
+
+/// Every testify failure report in the lines, in order.
+pub fn assertion_failures(lines: &[OutputLine]) -> Vec<AssertionFailure> {
+    let mut failures: Vec<AssertionFailure> = Vec::new();
+    // The label whose continuation lines follow (`Error`, `Error Trace`).
+    let mut label = String::new();
+    for line in lines {
+        let text = line.text.trim();
+        if let Some(rest) = text.strip_prefix("Error Trace:") {
+            label = "Error Trace".into();
+            if let Some((path, line_no)) = trace_frame(rest.trim()) {
+                failures.push(AssertionFailure {
+                    test: line.test.clone(),
+                    path,
+                    line: line_no,
+                    error: String::new(),
+                    expected: None,
+                    actual: None,
+                });
+            }
+            continue;
+        }
+        let Some(failure) = failures.last_mut() else {
+            continue;
+        };
+        if let Some(rest) = text.strip_prefix("Error:") {
+            label = "Error".into();
+            failure.error = rest.trim().to_string();
+        } else if let Some((name, _)) = text.split_once(':').filter(|(name, rest)| {
+            rest.starts_with(['\t', ' ']) && ["Test", "Messages"].contains(name)
+        }) {
+            label = name.to_string();
+        } else if label == "Error" {
+            if let Some(value) = text.strip_prefix("expected:") {
+                failure.expected.get_or_insert(value.trim().to_string());
+            } else if let Some(value) = text
+                .strip_prefix("actual")
+                .and_then(|r| r.trim_start().strip_prefix(':'))
+            {
+                failure.actual.get_or_insert(value.trim().to_string());
+            }
+        } else if text.starts_with("---") || text.starts_with("===") {
+            label.clear();
+        }
+    }
+    failures
+}
+
+/// `/path/to/file_test.go:18` → (path, 18).
+fn trace_frame(text: &str) -> Option<(String, usize)> {
+    let (path, line) = text.rsplit_once(':')?;
+    let line = line.trim().parse().ok()?;
+    path.ends_with(".go").then(|| (path.to_string(), line))
+}
+
 /// Lines reporting a MySQL error with one of `codes`, e.g. `Error 1213 (40001)`.
 pub fn mysql_errors(lines: &[OutputLine], codes: &[u16]) -> Vec<(Option<String>, u16, String)> {
     lines
@@ -348,6 +462,54 @@ pub fn mysql_errors(lines: &[OutputLine], codes: &[u16]) -> Vec<(Option<String>,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn testify_failures_are_read_with_their_values() {
+        let log = "--- FAIL: TestMenu (0.00s)
+    menu_test.go:18: 
+        \tError Trace:\t/home/runner/work/app/app/calls/menu_test.go:18
+        \tError:      \tNot equal: 
+        \t            \texpected: \"Main menu\"
+        \t            \tactual  : \"\"
+        \t            \t
+        \t            \tDiff:
+        \t            \t--- Expected
+        \t            \t+++ Actual
+        \tTest:       \tTestMenu
+--- FAIL: TestRings (5.00s)
+    dial_test.go:19: 
+        \tError Trace:\t/home/runner/work/app/app/calls/dial_test.go:19
+        \t            \t\t\t\t/usr/local/go/src/runtime/asm_amd64.s:1771
+        \tError:      \tReceived unexpected error:
+        \t            \tno call CA2
+        \tTest:       \tTestRings
+    dial_test.go:17: 
+        \tError Trace:\t/home/runner/work/app/app/calls/dial_test.go:17
+        \tError:      \tCondition never satisfied
+        \tTest:       \tTestRings
+FAIL
+";
+        let failures = assertion_failures(&output_lines(log));
+        assert_eq!(failures.len(), 3, "{failures:?}");
+        let menu = &failures[0];
+        assert_eq!(menu.test.as_deref(), Some("TestMenu"));
+        assert_eq!(
+            (menu.path.as_str(), menu.line),
+            ("/home/runner/work/app/app/calls/menu_test.go", 18)
+        );
+        assert_eq!(menu.error, "Not equal:");
+        assert_eq!(menu.expected.as_deref(), Some("\"Main menu\""));
+        assert_eq!(menu.actual.as_deref(), Some("\"\""));
+        assert!(menu.read_a_zero_value() && !menu.is_poll_timeout());
+        let rings = &failures[1];
+        assert_eq!(
+            (rings.line, rings.error.as_str()),
+            (19, "Received unexpected error:")
+        );
+        assert!(!rings.read_a_zero_value());
+        assert!(failures[2].is_poll_timeout());
+        assert_eq!(failures[2].test.as_deref(), Some("TestRings"));
+    }
 
     const PLAIN: &str = "=== RUN   TestTools
 === CONT  TestTools/GetTaskLogs

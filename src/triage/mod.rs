@@ -14,10 +14,11 @@ pub mod cascade;
 pub mod deadlocks;
 pub mod log;
 pub mod places;
+pub mod polls;
 pub mod races;
 pub mod report;
 
-use crate::engine::{Engine, Finding};
+use crate::engine::{Engine, Finding, Location};
 use crate::rule::Evidence;
 use crate::scan::scan;
 use crate::workspace::SourceFile;
@@ -35,14 +36,19 @@ pub struct RuleInfo {
 }
 
 /// Builds an engine running only the rules `only`, with extra `--set`
-/// values: how triage runs the rules its evidence points at.
-pub type EngineFor<'a> = dyn Fn(&[String], &[String]) -> anyhow::Result<Engine> + 'a;
+/// values, at `--at` places (none: everywhere): how triage runs the
+/// rules its evidence points at.
+pub type EngineFor<'a> = dyn Fn(&[String], &[String], &[Location]) -> anyhow::Result<Engine> + 'a;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     DataRace,
     SqlError,
+    /// A testify poll that timed out (`Condition never satisfied`).
+    PollTimeout,
+    /// Another failed testify assertion.
+    AssertionFailure,
 }
 
 /// One place a rule fixes, for one piece of evidence.
@@ -127,12 +133,20 @@ pub fn triage(
     let codes: Vec<u16> = codes.into_iter().collect();
     let errors = log::mysql_errors(&lines, &codes);
     let cascade = cascade::cascade(&lines, &codes);
+    let failures = log::assertion_failures(&lines);
 
     let mut warnings = Vec::new();
     let races = races::verdicts(&reports, repo, rules, engine_for, &mut warnings)?;
     let mut verdicts = races.verdicts;
     verdicts.extend(deadlocks::verdicts(
         &errors,
+        repo,
+        rules,
+        engine_for,
+        &mut warnings,
+    )?);
+    verdicts.extend(polls::verdicts(
+        &failures,
         repo,
         rules,
         engine_for,
@@ -155,10 +169,22 @@ fn findings_in(
     files: Vec<SourceFile>,
     warnings: &mut Vec<String>,
 ) -> anyhow::Result<Vec<Finding>> {
+    findings_at(engine_for, rule_ids, sets, &[], files, warnings)
+}
+
+/// The findings of `rule_ids` in `files`, at `locations` only when given.
+fn findings_at(
+    engine_for: &EngineFor,
+    rule_ids: &[String],
+    sets: &[String],
+    locations: &[Location],
+    files: Vec<SourceFile>,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<Vec<Finding>> {
     if rule_ids.is_empty() || files.is_empty() {
         return Ok(Vec::new());
     }
-    let engine = engine_for(rule_ids, sets)?;
+    let engine = engine_for(rule_ids, sets, locations)?;
     let report = scan(&engine, files);
     for w in &report.warnings {
         if !warnings.contains(w) {

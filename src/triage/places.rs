@@ -74,14 +74,25 @@ impl Repo {
 
     /// The repository file a frame points at, if it is this repository's.
     pub fn place(&self, frame: &Frame) -> Option<Place> {
-        let components: Vec<&str> = frame.path.split(['/', '\\']).collect();
-        let name = components.last()?;
         let package = symbol_package(&frame.function);
+        self.place_path(&frame.path, frame.line, Some(&package))
+            .map(|mut place| {
+                place.function = frame.function.clone();
+                place
+            })
+    }
+
+    /// The repository file a path printed by a CI runner stands for: the
+    /// one sharing the longest tail of folders with it (in the Go package
+    /// `package` when known).
+    pub fn place_path(&self, path: &str, line: usize, package: Option<&str>) -> Option<Place> {
+        let components: Vec<&str> = path.split(['/', '\\']).collect();
+        let name = components.last()?;
         let mut best: Option<(usize, &SourceFile)> = None;
         let mut tie = false;
         for &i in self.by_name.get(*name)? {
             let file = &self.files[i];
-            if !self.declares_package(file, &package) {
+            if package.is_some_and(|p| !self.declares_package(file, p)) {
                 continue;
             }
             let shared = file
@@ -103,8 +114,8 @@ impl Repo {
         let (_, file) = best.filter(|_| !tie)?;
         Some(Place {
             path: file.rel.clone(),
-            line: frame.line,
-            function: frame.function.clone(),
+            line,
+            function: String::new(),
         })
     }
 

@@ -33,6 +33,8 @@ fn verdict_text(out: &mut String, v: &Verdict) {
     let what = match v.kind {
         Kind::DataRace => "data race",
         Kind::SqlError => "SQL error",
+        Kind::PollTimeout => "poll timed out",
+        Kind::AssertionFailure => "assertion failed",
     };
     let tests = if v.tests.is_empty() {
         String::new()

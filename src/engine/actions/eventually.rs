@@ -283,8 +283,8 @@ impl Action for PollStatements {
             else {
                 continue;
             };
-            // A poll needs no poll around it.
-            if is_poll(target.name) {
+            // A poll needs no poll around it, nor what runs inside one.
+            if is_poll(target.name) || inside_poll(stmt, env) {
                 continue;
             }
             let mut finding = PlannedFinding {
@@ -384,6 +384,18 @@ fn statements_to_poll<'t>(
         ));
     }
     Ok(run)
+}
+
+/// Whether `node` lies in the arguments of a testify poll (its condition).
+fn inside_poll(node: Node, env: &PlanEnv) -> bool {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        if assertion(n, env.cx.source, env.cx.imports()).is_some_and(|a| is_poll(a.name)) {
+            return true;
+        }
+        current = n.parent();
+    }
+    false
 }
 
 /// `c, err := s.Lookup(id)`: a declaration whose value comes from a call
