@@ -18,7 +18,7 @@ use crate::go::syntax::{
 };
 use crate::go::testify::{
     apply_within, assertion, collect_edits, collect_name, is_poll, stopping_calls, with_t_name,
-    Collect, ASSERT,
+    Collect, TextEdit, ASSERT,
 };
 use crate::rule::model::FixSpec;
 use tree_sitter::Node;
@@ -233,6 +233,7 @@ impl PollStatements {
             returns_verdict: false,
         };
         let edits = collect_edits(run, &rewrite)?;
+        movable(run, test, &edits, cx.source)?;
         let body = apply_within(cx.source, from, last.end_byte(), &edits);
         let body: Vec<String> = body
             .lines()
@@ -384,6 +385,37 @@ fn statements_to_poll<'t>(
         ));
     }
     Ok(run)
+}
+
+/// Whether the statements can move one level deeper into the poll: no
+/// raw string spans lines (indenting it would change it), and the test is
+/// not handed to anything the rewrite left alone (a helper that may call
+/// `t.Fatal`, now on the poll's goroutine).
+fn movable(run: &[Node], test: Node, edits: &[TextEdit], source: &str) -> Result<(), String> {
+    let name = text(test, source);
+    for node in run.iter().flat_map(|s| descendants(*s)) {
+        if node.kind() == "raw_string_literal" && text(node, source).contains('\n') {
+            return Err(format!(
+                "line {}: a raw string spanning lines cannot be indented into the poll",
+                line_of(node)
+            ));
+        }
+        let rewritten = edits
+            .iter()
+            .any(|(s, e, _)| *s <= node.start_byte() && node.end_byte() <= *e);
+        let logs = node.parent().is_some_and(|p| {
+            p.kind() == "selector_expression"
+                && p.child_by_field_name("field")
+                    .is_some_and(|f| matches!(text(f, source), "Log" | "Logf" | "Helper" | "Name"))
+        });
+        if node.kind() == "identifier" && text(node, source) == name && !rewritten && !logs {
+            return Err(format!(
+                "line {}: `{name}` is handed on; whatever gets it would run on the poll's goroutine",
+                line_of(node)
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Whether `node` lies in the arguments of a testify poll (its condition).
