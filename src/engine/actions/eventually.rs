@@ -11,6 +11,7 @@ use super::{reject_options, required, Action, CaptureLookup, Plan, PlanEnv, Plan
 use crate::engine::edit::Edit;
 use crate::engine::lookup::{compile_lookups, find_all, package_name, Lookups, Vars};
 use crate::engine::matcher::Match;
+use crate::go::imports::Import;
 use crate::go::imports::{default_package_name, imports_change};
 use crate::go::scope::resolve;
 use crate::go::syntax::{
@@ -18,7 +19,7 @@ use crate::go::syntax::{
 };
 use crate::go::testify::{
     apply_within, assertion, collect_edits, collect_name, is_poll, stopping_calls, with_t_name,
-    Collect, TextEdit, ASSERT,
+    Assertion, Collect, TextEdit, ASSERT,
 };
 use crate::rule::model::FixSpec;
 use tree_sitter::Node;
@@ -297,7 +298,7 @@ impl Action for PollStatements {
                 fix: None,
                 related: Vec::new(),
             };
-            let outcome = statements_to_poll(stmt, target.call, target.test, env.cx.source)
+            let outcome = statements_to_poll(stmt, target, env.cx.source, env.cx.imports())
                 .and_then(|run| self.wrap(env, m, &run, target.test));
             match outcome {
                 Ok((edits, vars)) => {
@@ -319,10 +320,11 @@ impl Action for PollStatements {
 /// used after them, since it now lives inside the poll's function.
 fn statements_to_poll<'t>(
     stmt: Node<'t>,
-    call: Node<'t>,
-    test: Node<'t>,
-    source: &str,
+    target: Assertion<'t>,
+    source: &'t str,
+    imports: &[Import],
 ) -> Result<Vec<Node<'t>>, String> {
+    let (call, test) = (target.call, target.test);
     let list = stmt.parent().ok_or("no enclosing block")?;
     let siblings: Vec<Node> = if list.kind() == "block" {
         block_statements(list)
@@ -357,18 +359,9 @@ fn statements_to_poll<'t>(
             "short_var_declaration" | "var_declaration" | "comment"
         );
         let asserts = s.kind() == "expression_statement"
-            && s.named_child(0).is_some_and(|c| {
-                crate::go::testify::package_flavor(
-                    c.child_by_field_name("function")
-                        .and_then(|f| f.child_by_field_name("operand"))
-                        .map_or("", |o| text(o, source)),
-                    &crate::go::imports::imports(root_of(c), source),
-                )
-                .is_some()
-                    && c.child_by_field_name("arguments")
-                        .and_then(|a| a.named_child(0))
-                        .is_some_and(|t| text(t, source) == text(test, source))
-            });
+            && s.named_child(0)
+                .and_then(|c| assertion(c, source, imports))
+                .is_some_and(|a| text(a.test, source) == text(test, source));
         if !(declares || asserts) {
             return Err(format!(
                 "line {} would run again on every poll; wrap by hand what fetches the value",
@@ -454,14 +447,6 @@ fn is_fetch(stmt: Node, source: &str) -> bool {
         text(name, source)
     });
     !(name.starts_with("New") || name.starts_with("new") || name == "make")
-}
-
-fn root_of(node: Node) -> Node {
-    let mut root = node;
-    while let Some(parent) = root.parent() {
-        root = parent;
-    }
-    root
 }
 
 /// A variable the run declares that a later statement uses: (its
