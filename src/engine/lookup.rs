@@ -63,10 +63,8 @@ impl Lookup {
                 ))
             }
         };
-        let args = inner
-            .split(',')
-            .map(str::trim)
-            .filter(|a| !a.is_empty())
+        let args = super::predicate::split_args(inner)?
+            .iter()
             .map(|raw| parse_arg(name, raw, param_exists))
             .collect::<Result<Vec<_>, _>>()?;
         if args.len() != arity {
@@ -258,4 +256,27 @@ pub fn find_all(
         }
     }
     Ok((vars, imports))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lookups_parse_like_conditions() {
+        let params = |name: &str| name == "min_wait";
+        assert!(Lookup::parse("package(\"github.com/a/b\")", &params).is_ok());
+        assert!(Lookup::parse(
+            "duration-constant(\"\", params.min_wait, \"wait, timeout\")",
+            &params
+        )
+        .is_ok());
+        let err =
+            Lookup::parse("duration-constant(\"\", params.nope, \"wait\")", &params).unwrap_err();
+        assert!(err.contains("no parameter `nope`"), "{err}");
+        let err = Lookup::parse("package(\"a\", \"b\")", &params).unwrap_err();
+        assert!(err.contains("takes 1 argument"), "{err}");
+        let err = Lookup::parse("pakage(\"a\")", &params).unwrap_err();
+        assert!(err.contains("unknown lookup `pakage`"), "{err}");
+    }
 }

@@ -272,7 +272,8 @@ fn is_parameter_field(node: tree_sitter::Node, source: &str) -> bool {
         .is_some_and(|b| b.kind == BindingKind::Param)
 }
 
-fn split_args(inner: &str) -> Result<Vec<String>, String> {
+/// `a, "b, c", @d` → its arguments; commas inside quotes do not split.
+pub(super) fn split_args(inner: &str) -> Result<Vec<String>, String> {
     let mut args = Vec::new();
     let mut current = String::new();
     let mut in_string = false;
