@@ -3,6 +3,7 @@
 
 pub mod constants;
 pub mod duration;
+pub mod flow;
 pub mod functions;
 pub mod generated;
 pub mod imports;
@@ -12,6 +13,7 @@ pub mod parse;
 pub mod refs;
 pub mod scope;
 pub mod sql;
+pub mod sync;
 pub mod syntax;
 pub mod testify;
 pub mod typeindex;
