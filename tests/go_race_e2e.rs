@@ -252,3 +252,23 @@ fn goroutines_race_is_fixed() {
 fn request_slices_race_is_fixed() {
     check_fixture("request-slices");
 }
+
+#[test]
+fn race_flow_is_fixed() {
+    check_fixture("race-flow");
+}
+
+#[test]
+fn race_multi_value_is_fixed() {
+    check_fixture("race-multi");
+}
+
+#[test]
+fn race_named_result_is_fixed() {
+    check_fixture("race-named-result");
+}
+
+#[test]
+fn race_launchers_are_fixed() {
+    check_fixture("race-launchers");
+}

@@ -1,5 +1,5 @@
 use super::{session, Format, GlobalArgs};
-use fixgen::engine::Finding;
+use fixgen::engine::{Finding, Severity};
 use fixgen::output::findings;
 use std::path::PathBuf;
 
@@ -13,15 +13,23 @@ pub fn run(global: &GlobalArgs, paths: &[PathBuf], format: Format) -> anyhow::Re
     };
     print!("{out}");
     let fixable = all.iter().filter(|f| f.fixable).count();
+    // Notes (shared on purpose, ordered) are information, not defects.
+    let errors = all.iter().filter(|f| f.severity == Severity::Error).count();
+    let notes = all.len() - errors;
     let files = session
         .report
         .files
         .iter()
         .filter(|f| !f.result.findings.is_empty())
         .count();
+    let notes = if notes > 0 {
+        format!(" ({notes} of them notes, which do not fail the check)")
+    } else {
+        String::new()
+    };
     eprintln!(
-        "{} finding(s), {fixable} fixable, in {files} file(s)",
+        "{} finding(s){notes}, {fixable} fixable, in {files} file(s)",
         all.len()
     );
-    Ok(if all.is_empty() { 0 } else { 1 })
+    Ok(if errors == 0 { 0 } else { 1 })
 }

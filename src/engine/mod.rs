@@ -41,6 +41,17 @@ pub struct Finding {
     /// closure a fix makes it local to): a race reported there is this one.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related_lines: Vec<usize>,
+    /// `error` for a defect, `note` for what is shared on purpose.
+    pub severity: Severity,
+}
+
+/// How much a finding matters to a gate: `check` fails on errors only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    #[default]
+    Error,
+    Note,
 }
 
 /// A place the user pointed at (`--at PATH:LINE`): only matches covering it run.
@@ -512,14 +523,18 @@ impl Engine {
             if rule.needs_location && at.is_none() {
                 continue;
             }
-            let matches: Vec<_> = matcher::find_matches(rule, &cx, ranges.as_deref())
-                .into_iter()
-                .filter(|m| selected_by_lines(at, m.report))
-                .collect();
+            let (matches, unselected): (Vec<_>, Vec<_>) =
+                matcher::find_matches(rule, &cx, ranges.as_deref())
+                    .into_iter()
+                    .partition(|m| selected_by_lines(at, m.report));
             if matches.is_empty() {
                 continue;
             }
-            let env = PlanEnv { cx: &cx, rule };
+            let env = PlanEnv {
+                cx: &cx,
+                rule,
+                unselected: &unselected,
+            };
             let mut plan = rule.action.plan(&env, &matches);
             if self.held_back.holds(&rule.id, path) {
                 hold_back(&mut plan);
@@ -567,6 +582,7 @@ impl Engine {
                         .iter()
                         .map(|&offset| line_column(source, offset).0)
                         .collect(),
+                    severity: planned.severity,
                 });
             }
         }

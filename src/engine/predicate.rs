@@ -23,6 +23,7 @@ enum Predicate {
     InsideKind,
     NamesPackage,
     DurationBelow,
+    TextIn,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,6 +80,12 @@ const PREDICATES: &[(&str, Predicate, &[Param], &str)] = &[
         Predicate::Inside,
         &[Param::Capture, Param::Capture],
         "the first capture lies within the second",
+    ),
+    (
+        "text-in",
+        Predicate::TextIn,
+        &[Param::Capture, Param::Str],
+        "the capture's text is one of WORDS (`|`-separated, or params.NAME holding a list)",
     ),
     (
         "inside-kind",
@@ -150,13 +157,20 @@ impl Condition {
         })
     }
 
+    /// Whether the condition holds for the match. A condition about a
+    /// capture the match did not bind (another alternative of the query
+    /// matched) is not checked: it speaks only of its own alternative.
     pub fn holds(
         &self,
         cx: &FileContext,
         m: &Match,
         params: &BTreeMap<String, toml::Value>,
     ) -> bool {
-        self.evaluate(cx, m, params) != self.negated
+        let unbound = self
+            .args
+            .iter()
+            .any(|a| matches!(a, Arg::Capture(c) if m.get(*c).is_none()));
+        unbound || self.evaluate(cx, m, params) != self.negated
     }
 
     fn evaluate(
@@ -206,6 +220,13 @@ impl Condition {
                         .any(|i| i.local_name == name && paths.contains(&i.path.as_str()))
             }),
             Predicate::DurationBelow => node(0).is_some_and(|n| duration_below(cx, n, string(1))),
+            Predicate::TextIn => node(0).is_some_and(|n| {
+                let found = &cx.source[n.byte_range()];
+                strings(1)
+                    .iter()
+                    .flat_map(|s| s.split('|'))
+                    .any(|w| w.trim() == found)
+            }),
         }
     }
 }

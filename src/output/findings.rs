@@ -36,7 +36,10 @@ pub fn to_sarif(findings: &[Finding], rules: &[Rule]) -> String {
         .map(|f| {
             json!({
                 "ruleId": f.rule,
-                "level": "warning",
+                "level": match f.severity {
+                    crate::engine::Severity::Error => "warning",
+                    crate::engine::Severity::Note => "note",
+                },
                 "message": { "text": f.message },
                 "locations": [{
                     "physicalLocation": {

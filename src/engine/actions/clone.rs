@@ -70,6 +70,7 @@ impl Action for CloneValue {
                 note: Some(note),
                 fix,
                 related: Vec::new(),
+                severity: crate::engine::Severity::Error,
             });
         }
         plan

@@ -91,6 +91,7 @@ impl CollectCondition {
             related: std::iter::once(call.start_byte())
                 .chain(stopping.iter().skip(1).map(|n| n.start_byte()))
                 .collect(),
+            severity: crate::engine::Severity::Error,
         };
         let edits = assert
             .map_err(|e| format!("package assert: {e}"))
@@ -297,6 +298,7 @@ impl Action for PollStatements {
                 note: None,
                 fix: None,
                 related: Vec::new(),
+                severity: crate::engine::Severity::Error,
             };
             let outcome = statements_to_poll(stmt, target, env.cx.source, env.cx.imports())
                 .and_then(|run| self.wrap(env, m, &run, target.test));

@@ -27,6 +27,9 @@ pub trait Action: Send + Sync {
 pub struct PlanEnv<'a, 't> {
     pub cx: &'a FileContext<'t>,
     pub rule: &'a Rule,
+    /// The rule's other matches in the file, outside the `--at` places:
+    /// evidence an action may weigh (a sibling closure), never to fix.
+    pub unselected: &'a [Match<'t>],
 }
 
 impl PlanEnv<'_, '_> {
@@ -77,6 +80,9 @@ pub struct PlannedFinding {
     /// Byte offsets of other places the finding is about (every use of a
     /// variable the fix makes local): evidence at those lines points here.
     pub related: Vec<usize>,
+    /// A note (shared on purpose, ordered) is not a defect: it does not
+    /// fail `check`.
+    pub severity: crate::engine::Severity,
 }
 
 /// Builds the action a rule's `[fix]` table names; errors carry the offset
@@ -198,6 +204,7 @@ impl Action for ReportOnly {
                 note: None,
                 fix: None,
                 related: Vec::new(),
+                severity: crate::engine::Severity::Error,
             })
             .collect();
         Plan {

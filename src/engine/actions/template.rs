@@ -96,6 +96,7 @@ impl Action for TemplateEdit {
                 note,
                 fix,
                 related: Vec::new(),
+                severity: crate::engine::Severity::Error,
             });
         }
         plan

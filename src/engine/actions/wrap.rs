@@ -175,6 +175,7 @@ impl Action for WrapFunction {
                 note: Some(note),
                 fix,
                 related: Vec::new(),
+                severity: crate::engine::Severity::Error,
             });
         }
         plan

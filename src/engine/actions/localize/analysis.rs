@@ -1,8 +1,11 @@
 //! Which outer variables a concurrent closure writes, and how each can be
 //! made local to it (or why it cannot).
 
+use super::exposure::{Exposure, Launch, Launcher};
+use crate::go::flow::Flow;
 use crate::go::refs::{classify, RefKind, Reference};
 use crate::go::scope::{declared_by_statement, resolve, Binding, BindingKind};
+use crate::go::sync::held_lock;
 use crate::go::syntax::{
     ancestor_of_kind, contains, descendants, line_of, named_children, next_line_start, text,
     top_level_declaration,
@@ -21,6 +24,22 @@ pub enum Verdict<'t> {
     Blank,
     /// No fix; the reason says why.
     Refused(String),
+    /// Shared on purpose: every outer read is ordered after the closure.
+    /// Reported as a note, not a defect.
+    Ordered(String),
+    /// Nothing runs at the same time as the write (or a lock guards it):
+    /// not a finding at all.
+    Quiet,
+}
+
+impl Verdict<'_> {
+    /// Whether this verdict changes the code.
+    pub fn fixes(&self) -> bool {
+        matches!(
+            self,
+            Verdict::Short { .. } | Verdict::Var { .. } | Verdict::Blank
+        )
+    }
 }
 
 /// The identity of a variable: its declaring identifier in this file, or
@@ -65,6 +84,10 @@ pub enum OuterReads {
 pub struct Closure<'t> {
     pub match_index: usize,
     pub node: Node<'t>,
+    /// Where (and by what) it is started; more than one for `go f()` twice.
+    pub launches: Vec<Launch<'t>>,
+    /// The body of the function that starts it.
+    pub function: Option<Node<'t>>,
     pub body: Node<'t>,
     /// Statements of the body, if any.
     pub list: Option<Node<'t>>,
@@ -76,17 +99,26 @@ pub struct Closure<'t> {
     pub field_writes: Vec<SharedFieldWrite<'t>>,
 }
 
+/// The facts `analyse` needs beyond the closure itself.
+pub struct Setting<'t> {
+    pub launches: Vec<Launch<'t>>,
+    /// Go 1.22+: loop variables are per iteration.
+    pub loopvars: bool,
+}
+
 impl<'t> Closure<'t> {
     pub fn in_region(&self, node: Node) -> bool {
         node.start_byte() >= self.region_start && contains(self.body, node)
     }
 }
 
+/// The closure's shared variables and field writes, not yet judged (see
+/// [`judge`], which needs every closure of the function).
 pub fn analyse<'t>(
     match_index: usize,
     closure: Node<'t>,
     after: Option<Node<'t>>,
-    policy: OuterReads,
+    setting: Setting<'t>,
     source: &str,
 ) -> Option<Closure<'t>> {
     let body = closure.child_by_field_name("body")?;
@@ -95,9 +127,21 @@ pub fn analyse<'t>(
         .find(|c| c.kind() == "statement_list");
     let region_start = after.map_or(body.start_byte(), |s| s.end_byte());
     let insert_at = insertion_point(body, list, after, source);
+    let function = setting
+        .launches
+        .first()
+        .and_then(|l| {
+            ancestor_of_kind(
+                l.at,
+                &["func_literal", "function_declaration", "method_declaration"],
+            )
+        })
+        .and_then(|f| f.child_by_field_name("body"));
     let mut this = Closure {
         match_index,
         node: closure,
+        launches: setting.launches,
+        function,
         body,
         list,
         region_start,
@@ -105,13 +149,166 @@ pub fn analyse<'t>(
         vars: Vec::new(),
         field_writes: Vec::new(),
     };
-    this.vars = shared_vars(&this, source);
-    this.field_writes = shared_field_writes(&this, source);
-    for i in 0..this.vars.len() {
-        this.vars[i].verdict = first_verdict(&this, &this.vars[i], policy, source);
-    }
-    settle_short_forms(&mut this, source);
+    this.vars = shared_vars(&this, setting.loopvars, source);
+    this.field_writes = shared_field_writes(&this, setting.loopvars, source);
     Some(this)
+}
+
+/// Gives every shared variable of every closure its verdict, and drops
+/// field writes nothing races with. Closures started by one function are
+/// judged together: each may be the other's sibling.
+pub fn judge(closures: &mut [Closure], policy: OuterReads, source: &str) {
+    let mut flows: Vec<(usize, Flow)> = Vec::new();
+    for c in closures.iter() {
+        if let Some(f) = c.function {
+            if !flows.iter().any(|(id, _)| *id == f.id()) {
+                flows.push((f.id(), Flow::of(f, source)));
+            }
+        }
+    }
+    let nodes: Vec<(Option<usize>, Node)> = closures
+        .iter()
+        .map(|c| (c.function.map(|f| f.id()), c.node))
+        .collect();
+    for i in 0..closures.len() {
+        let function = closures[i].function.map(|f| f.id());
+        let Some((_, flow)) = flows.iter().find(|(id, _)| Some(*id) == function) else {
+            for var in &mut closures[i].vars {
+                var.verdict = Verdict::Quiet;
+            }
+            closures[i].field_writes.clear();
+            continue;
+        };
+        let same_function: Vec<Node> = nodes
+            .iter()
+            .filter(|(f, _)| *f == function)
+            .map(|(_, n)| *n)
+            .collect();
+        let launcher = Launcher {
+            flow,
+            closures: &same_function,
+            source,
+        };
+        let judged: Vec<Verdict> = (0..closures[i].vars.len())
+            .map(|v| {
+                let exposure = exposure_of(&launcher, closures, i, v, policy, source);
+                verdict(
+                    &closures[i],
+                    &closures[i].vars[v],
+                    &exposure,
+                    policy,
+                    source,
+                )
+            })
+            .collect();
+        for (var, v) in closures[i].vars.iter_mut().zip(judged) {
+            var.verdict = v;
+        }
+        let keep: Vec<bool> = closures[i]
+            .field_writes
+            .iter()
+            .map(|w| field_write_races(&launcher, closures, i, w, source))
+            .collect();
+        let mut keep = keep.into_iter();
+        closures[i]
+            .field_writes
+            .retain(|_| keep.next().unwrap_or(false));
+        settle_short_forms(&mut closures[i], source);
+    }
+}
+
+fn exposure_of<'t>(
+    launcher: &Launcher<'_, 't>,
+    closures: &[Closure<'t>],
+    i: usize,
+    v: usize,
+    policy: OuterReads,
+    source: &str,
+) -> Exposure {
+    let closure = &closures[i];
+    let var = &closure.vars[v];
+    let last_write = var
+        .refs
+        .iter()
+        .filter(|r| r.kind != RefKind::Read)
+        .map(|r| r.ident.end_byte())
+        .max()
+        .unwrap_or(closure.body.start_byte());
+    // Parallel subtests start after their parent returns: the parent's own
+    // later code is not concurrent with them, only their siblings are.
+    let outer = match policy {
+        OuterReads::AfterClosure => var.binding.as_ref(),
+        OuterReads::AfterParent => None,
+    };
+    let mut e = launcher.exposure(outer, closure.node, &closure.launches, last_write);
+    e.sibling = closures
+        .iter()
+        .enumerate()
+        .filter(|(j, c)| *j != i && c.function == closure.function)
+        .filter(|(_, c)| {
+            launcher.overlap(closure.node, &closure.launches, c.node, &c.launches)
+                || policy == OuterReads::AfterParent
+        })
+        .find_map(|(_, c)| {
+            c.vars
+                .iter()
+                .find(|w| w.key == var.key)
+                .and_then(|w| w.refs.first())
+                .map(|r| line_of(r.ident))
+                .or_else(|| sibling_use_of_elsewhere(c, var, source))
+        });
+    e
+}
+
+/// A sibling that only reads the variable never lists it among its
+/// shared (written) variables: look for a use of the same name resolving
+/// to the same declaration.
+fn sibling_use_of_elsewhere(c: &Closure, var: &SharedVar, source: &str) -> Option<usize> {
+    descendants(c.body)
+        .into_iter()
+        .filter(|n| n.kind() == "identifier" && text(*n, source) == var.name && c.in_region(*n))
+        .find(|n| key_of(*n, resolve(*n, source).as_ref(), source) == var.key)
+        .map(line_of)
+}
+
+/// A write to a field or element races when the closure runs more than
+/// once at a time, or a sibling or the launching function (unordered)
+/// uses the same expression, and no lock guards it.
+fn field_write_races(
+    launcher: &Launcher,
+    closures: &[Closure],
+    i: usize,
+    write: &SharedFieldWrite,
+    source: &str,
+) -> bool {
+    let closure = &closures[i];
+    if held_lock(write.target, closure.body, source).is_some() {
+        return false;
+    }
+    let target = text(write.target, source);
+    let exposure = launcher.exposure(
+        None,
+        closure.node,
+        &closure.launches,
+        write.target.end_byte(),
+    );
+    if exposure.repeats {
+        return true;
+    }
+    let same = |n: Node| n.kind() == write.target.kind() && text(n, source) == target;
+    let sibling = closures.iter().enumerate().any(|(j, c)| {
+        j != i
+            && c.function == closure.function
+            && launcher.overlap(closure.node, &closure.launches, c.node, &c.launches)
+            && descendants(c.body).into_iter().any(same)
+    });
+    sibling
+        || launcher.uses_text_unordered(
+            closure.node,
+            &closure.launches,
+            write.target.end_byte(),
+            &same,
+        )
 }
 
 /// After the captured start statement, or after the body's opening brace;
@@ -143,7 +340,7 @@ fn key_of(ident: Node, binding: Option<&Binding>, source: &str) -> VarKey {
 }
 
 /// Variables declared outside the closure and written in its region.
-fn shared_vars<'t>(closure: &Closure<'t>, source: &str) -> Vec<SharedVar<'t>> {
+fn shared_vars<'t>(closure: &Closure<'t>, loopvars: bool, source: &str) -> Vec<SharedVar<'t>> {
     let mut vars: Vec<SharedVar<'t>> = Vec::new();
     let idents: Vec<Node<'t>> = descendants(closure.body)
         .into_iter()
@@ -161,9 +358,9 @@ fn shared_vars<'t>(closure: &Closure<'t>, source: &str) -> Vec<SharedVar<'t>> {
             continue;
         }
         let binding = resolve(ident, source);
-        if binding
-            .is_some_and(|b| contains(closure.node, b.name) || per_iteration(&b, closure.node))
-        {
+        if binding.is_some_and(|b| {
+            contains(closure.node, b.name) || per_iteration(&b, closure.node, loopvars)
+        }) {
             continue;
         }
         let key = key_of(ident, binding.as_ref(), source);
@@ -189,7 +386,11 @@ fn shared_vars<'t>(closure: &Closure<'t>, source: &str) -> Vec<SharedVar<'t>> {
 }
 
 /// `x.f = …`, `m[k] = …`, `*p = …` where `x`, `m`, `p` are shared.
-fn shared_field_writes<'t>(closure: &Closure<'t>, source: &str) -> Vec<SharedFieldWrite<'t>> {
+fn shared_field_writes<'t>(
+    closure: &Closure<'t>,
+    loopvars: bool,
+    source: &str,
+) -> Vec<SharedFieldWrite<'t>> {
     let mut out = Vec::new();
     for store in descendants(closure.body) {
         if !closure.in_region(store) {
@@ -212,9 +413,8 @@ fn shared_field_writes<'t>(closure: &Closure<'t>, source: &str) -> Vec<SharedFie
             };
             let binding = resolve(root, source);
             let outside = binding.is_none_or(|b| !contains(closure.node, b.name));
-            let own = binding
-                .is_some_and(|b| b.kind == BindingKind::Range || per_iteration(&b, closure.node));
-            if outside && !own && !indexed_by_own_variable(target, closure.node, source) {
+            let own = binding.is_some_and(|b| per_iteration(&b, closure.node, loopvars));
+            if outside && !own && !indexed_by_own_variable(target, closure.node, loopvars, source) {
                 out.push(SharedFieldWrite {
                     target,
                     root,
@@ -227,8 +427,9 @@ fn shared_field_writes<'t>(closure: &Closure<'t>, source: &str) -> Vec<SharedFie
 }
 
 /// Declared inside the body of a loop that also holds the closure: each
-/// iteration, so each closure, has its own.
-fn per_iteration(binding: &Binding, closure: Node) -> bool {
+/// iteration, so each closure, has its own. From Go 1.22 (`loopvars`) the
+/// loop's own clause variables are per iteration too.
+fn per_iteration(binding: &Binding, closure: Node, loopvars: bool) -> bool {
     let mut current = closure;
     while let Some(ancestor) = ancestor_of_kind(current, &["for_statement"]) {
         if ancestor
@@ -237,13 +438,24 @@ fn per_iteration(binding: &Binding, closure: Node) -> bool {
         {
             return true;
         }
+        if loopvars && declared_by_loop_clause(binding, ancestor) {
+            return true;
+        }
         current = ancestor;
     }
     false
 }
 
+/// `for i := …` or `for k, v := range …` of this loop declares it.
+fn declared_by_loop_clause(binding: &Binding, loop_stmt: Node) -> bool {
+    named_children(loop_stmt)
+        .into_iter()
+        .filter(|c| matches!(c.kind(), "for_clause" | "range_clause"))
+        .any(|clause| contains(clause, binding.name))
+}
+
 /// `slots[i] = …` where `i` is the closure's own: each closure its own element.
-fn indexed_by_own_variable(target: Node, closure: Node, source: &str) -> bool {
+fn indexed_by_own_variable(target: Node, closure: Node, loopvars: bool, source: &str) -> bool {
     let mut node = Some(target);
     while let Some(n) = node {
         if n.kind() == "index_expression" {
@@ -253,9 +465,11 @@ fn indexed_by_own_variable(target: Node, closure: Node, source: &str) -> bool {
                     .filter(|i| i.kind() == "identifier")
                     .collect();
                 !idents.is_empty()
-                    && idents
-                        .iter()
-                        .all(|i| resolve(*i, source).is_some_and(|b| contains(closure, b.name)))
+                    && idents.iter().all(|i| {
+                        resolve(*i, source).is_some_and(|b| {
+                            contains(closure, b.name) || per_iteration(&b, closure, loopvars)
+                        })
+                    })
             });
             if own {
                 return true;
@@ -284,12 +498,24 @@ fn root_identifier(mut node: Node) -> Option<Node> {
     }
 }
 
-fn first_verdict<'t>(
+fn verdict<'t>(
     closure: &Closure<'t>,
     var: &SharedVar<'t>,
+    exposure: &Exposure,
     policy: OuterReads,
     source: &str,
 ) -> Verdict<'t> {
+    let locked = var
+        .refs
+        .iter()
+        .filter(|r| r.kind != RefKind::Read)
+        .any(|r| held_lock(r.store.unwrap_or(r.ident), closure.body, source).is_some());
+    if locked {
+        return Verdict::Quiet;
+    }
+    if let Some(verdict) = flow_verdict(var, exposure, policy) {
+        return verdict;
+    }
     if let Some(reason) = refusal(closure, var, policy, source) {
         return Verdict::Refused(reason);
     }
@@ -302,17 +528,57 @@ fn first_verdict<'t>(
     }
 }
 
+/// What the launching function's flow decides on its own: nothing runs
+/// at the same time (quiet), a read that wants the closure's value
+/// (refused, or a note when ordered), or nothing yet (`None`: make it local).
+fn flow_verdict<'t>(var: &SharedVar, e: &Exposure, policy: OuterReads) -> Option<Verdict<'t>> {
+    let siblings = e.repeats || e.sibling.is_some();
+    if policy == OuterReads::AfterParent {
+        return (!siblings).then_some(Verdict::Quiet);
+    }
+    if let Some(line) = e.unordered_read {
+        let by = if e.read_at_exit {
+            " (by `return` or a deferred function)"
+        } else {
+            ""
+        };
+        return Some(Verdict::Refused(format!(
+            "read at line {line}{by} while the goroutine may still write it: the value is meant \
+             to flow out; send it on a channel, use errgroup, or guard it"
+        )));
+    }
+    if let Some((line, by)) = &e.ordered_read {
+        return Some(if siblings {
+            Verdict::Refused(format!(
+                "every goroutine started here writes it, and line {line} reads whichever wrote \
+                 last (after {by}): give each its own result (a slice, errgroup, or errors.Join \
+                 under a mutex)"
+            ))
+        } else if let Some(w) = e.unordered_write {
+            Verdict::Refused(format!(
+                "line {line} reads the goroutine's value after {by}, but line {w} writes it while \
+                 the goroutine runs"
+            ))
+        } else {
+            Verdict::Ordered(format!(
+                "shared on purpose: line {line} reads it after {by}, which orders the write first"
+            ))
+        });
+    }
+    if !e.concurrent() {
+        return Some(Verdict::Quiet);
+    }
+    // Code this file cannot see may read it; nothing here does.
+    matches!(
+        var.binding.map(|b| b.kind),
+        None | Some(BindingKind::Package)
+    )
+    .then(|| Verdict::Refused(visibility_refusal(var, policy).unwrap_or_default()))
+}
+
 fn refusal(closure: &Closure, var: &SharedVar, policy: OuterReads, source: &str) -> Option<String> {
     if let Some(reason) = visibility_refusal(var, policy) {
         return Some(reason);
-    }
-    for r in var.refs.iter().filter(|r| r.kind != RefKind::Read) {
-        if let Some(lock) = held_lock(r.store.unwrap_or(r.ident), closure.body, source) {
-            return Some(format!(
-                "written under {lock}.Lock() at line {}: shared on purpose",
-                line_of(r.ident)
-            ));
-        }
     }
     if let Some(r) = var
         .refs
@@ -331,17 +597,19 @@ fn refusal(closure: &Closure, var: &SharedVar, policy: OuterReads, source: &str)
             line_of(first.ident)
         ));
     }
-    outer_read(closure, var, policy, source)
+    match policy {
+        OuterReads::AfterParent => outer_read(closure, var, source),
+        // The flow has judged the goroutine's outer reads already.
+        OuterReads::AfterClosure => None,
+    }
 }
 
-/// Variables whose readers this file cannot see, or that `return` reads.
+/// Variables whose readers this file cannot see. For parallel subtests, a
+/// named result too: the parent has returned before they run.
 fn visibility_refusal(var: &SharedVar, policy: OuterReads) -> Option<String> {
     let reason = match (var.binding.map(|b| b.kind), policy) {
         (None, _) => "declared in another file of the package: code elsewhere may read it",
         (Some(BindingKind::Package), _) => "a package-level variable: code elsewhere may read it",
-        (Some(BindingKind::Result), OuterReads::AfterClosure) => {
-            "a named result of the enclosing function: `return` reads it"
-        }
         (Some(BindingKind::Result), OuterReads::AfterParent) => {
             "a named result of the enclosing function, which returns before parallel subtests run: \
              what they write is lost; report it through t instead"
@@ -351,58 +619,27 @@ fn visibility_refusal(var: &SharedVar, policy: OuterReads) -> Option<String> {
     Some(reason.to_string())
 }
 
-/// A read outside the closure that may see the value the closure wrote.
-fn outer_read(
-    closure: &Closure,
-    var: &SharedVar,
-    policy: OuterReads,
-    source: &str,
-) -> Option<String> {
+/// A read after the parent test returns (or in its `Cleanup`), which
+/// parallel subtests run before: it may want the value they write.
+fn outer_read(closure: &Closure, var: &SharedVar, source: &str) -> Option<String> {
     let binding = var.binding?;
     let area = top_level_declaration(closure.node);
-    let loops: Vec<Node> = descendants(area)
-        .into_iter()
-        .filter(|n| n.kind() == "for_statement" && contains(*n, closure.node))
-        .collect();
-    let outer_reads: Vec<Reference> = crate::go::refs::references_of(&binding, area, source)
+    let parent = ancestor_of_kind(
+        closure.node,
+        &["func_literal", "function_declaration", "method_declaration"],
+    )?;
+    let found = crate::go::refs::references_of(&binding, area, source)
         .into_iter()
         .filter(|r| r.kind != RefKind::Write && !contains(closure.node, r.ident))
-        .collect();
-    let after_start = |r: &&Reference| {
-        r.ident.start_byte() > closure.node.end_byte()
-            || loops.iter().any(|l| contains(*l, r.ident))
-    };
-    let never_read_here = !var.refs.iter().any(|r| r.kind == RefKind::Read);
-    let found = if policy == OuterReads::AfterClosure || never_read_here {
-        outer_reads.iter().find(after_start)
-    } else {
-        None
-    };
-    let found = found.or_else(|| {
-        let parent = ancestor_of_kind(
-            closure.node,
-            &["func_literal", "function_declaration", "method_declaration"],
-        )?;
-        let beyond = |r: &&Reference| {
+        .find(|r| {
             (!contains(parent, r.ident) && r.ident.start_byte() > parent.end_byte())
                 || in_cleanup(r.ident, source)
-        };
-        outer_reads
-            .iter()
-            .find(beyond)
-            .filter(|_| policy == OuterReads::AfterParent)
-    })?;
-    let line = line_of(found.ident);
-    Some(match policy {
-        OuterReads::AfterClosure => format!(
-            "read at line {line} outside the goroutine: the value it writes is meant to flow out; \
-             send it on a channel, use errgroup, or guard it"
-        ),
-        OuterReads::AfterParent => format!(
-            "read at line {line} after the subtests finish: the value is meant to flow out; \
-             guard it with a mutex or use sync/atomic"
-        ),
-    })
+        })?;
+    Some(format!(
+        "read at line {} after the subtests finish: the value is meant to flow out; \
+         guard it with a mutex or use sync/atomic",
+        line_of(found.ident)
+    ))
 }
 
 /// Inside a function passed to `….Cleanup(…)`, which runs after subtests.
@@ -439,52 +676,6 @@ fn right_side_mentions(store: Node, var: &SharedVar, source: &str) -> bool {
         .into_iter()
         .filter(|n| n.kind() == "identifier" && text(*n, source) == var.name)
         .any(|n| key_of(n, resolve(n, source).as_ref(), source) == var.key)
-}
-
-/// The mutex held at `stmt`: an earlier `m.Lock()` in an enclosing
-/// statement list of the closure, not yet followed by `m.Unlock()`.
-fn held_lock(stmt: Node, body: Node, source: &str) -> Option<String> {
-    let mut chain: Vec<(Node, Node)> = Vec::new();
-    let mut child = stmt;
-    while let Some(parent) = child.parent() {
-        if parent.kind() == "statement_list" {
-            chain.push((parent, child));
-        }
-        if parent.id() == body.id() {
-            break;
-        }
-        child = parent;
-    }
-    let mut held: Vec<String> = Vec::new();
-    for (list, containing) in chain.into_iter().rev() {
-        for sibling in named_children(list) {
-            if sibling.start_byte() >= containing.start_byte() {
-                break;
-            }
-            match method_call(sibling, source) {
-                Some((recv, "Lock" | "RLock")) => held.push(recv.to_string()),
-                Some((recv, "Unlock" | "RUnlock")) => held.retain(|h| h != recv),
-                _ => {}
-            }
-        }
-    }
-    held.pop()
-}
-
-/// `recv.method(…)` as a statement.
-fn method_call<'s>(stmt: Node, source: &'s str) -> Option<(&'s str, &'s str)> {
-    if stmt.kind() != "expression_statement" {
-        return None;
-    }
-    let call = stmt
-        .named_child(0)
-        .filter(|c| c.kind() == "call_expression")?;
-    let function = call
-        .child_by_field_name("function")
-        .filter(|f| f.kind() == "selector_expression")?;
-    let operand = function.child_by_field_name("operand")?;
-    let field = function.child_by_field_name("field")?;
-    Some((text(operand, source), text(field, source)))
 }
 
 /// The statement whose `=` can become `:=`: the first write, a plain
@@ -604,7 +795,7 @@ fn left_side_allows_short(closure: &Closure, store: Node, source: &str) -> bool 
             Some(Verdict::Var { .. }) => {
                 list.is_some_and(|l| closure.list.is_some_and(|cl| cl.id() == l.id()))
             }
-            Some(Verdict::Refused(_)) => false,
+            Some(Verdict::Refused(_) | Verdict::Ordered(_) | Verdict::Quiet) => false,
             None => declared_in_same_list(target, store, source),
         }
     })

@@ -36,7 +36,7 @@ fn closure_edits(closure: &Closure) -> Vec<Edit> {
                     edits.push(Edit::replace(r.ident.start_byte(), r.ident.end_byte(), "_"));
                 }
             }
-            Verdict::Refused(_) => {}
+            Verdict::Refused(_) | Verdict::Ordered(_) | Verdict::Quiet => {}
         }
     }
     if let (false, Some((at, _))) = (declarations.is_empty(), &closure.insert_at) {
@@ -53,9 +53,7 @@ fn unused_declaration_edits(closures: &[&Closure], source: &str) -> Vec<Edit> {
             let removable_kind = var
                 .binding
                 .filter(|b| matches!(b.kind, BindingKind::ShortVar | BindingKind::Var));
-            let (Some(binding), false) =
-                (removable_kind, matches!(var.verdict, Verdict::Refused(_)))
-            else {
+            let (Some(binding), false) = (removable_kind, !var.verdict.fixes()) else {
                 continue;
             };
             match fixed.iter_mut().find(|(b, _)| b.same(&binding)) {

@@ -6,12 +6,17 @@
 
 mod analysis;
 mod edits;
+mod exposure;
 
 use super::{reject_options, required, Action, CaptureLookup, Plan, PlanEnv, PlannedFinding};
 use crate::engine::matcher::Match;
-use crate::go::syntax::{line_of, text, top_level_declaration};
+use crate::engine::Severity;
+use crate::go::scope::{resolve, BindingKind};
+use crate::go::syntax::{line_of, named_children, text, top_level_declaration};
 use crate::rule::model::FixSpec;
-use analysis::{analyse, Closure, OuterReads, Verdict};
+use analysis::{analyse, judge, Closure, OuterReads, Setting, Verdict};
+use exposure::Launch;
+use tree_sitter::Node;
 
 pub struct Localize {
     closure: u32,
@@ -50,15 +55,18 @@ impl Localize {
 impl Action for Localize {
     fn plan<'t>(&self, env: &PlanEnv<'_, 't>, matches: &[Match<'t>]) -> Plan {
         let source = env.cx.source;
-        let closures: Vec<Closure<'t>> = matches
-            .iter()
-            .enumerate()
-            .filter_map(|(i, m)| {
-                let closure = m.get(self.closure).filter(|n| n.kind() == "func_literal")?;
-                let after = self.after.and_then(|a| m.get(a));
-                analyse(i, closure, after, self.outer_reads, source)
-            })
-            .collect();
+        let loopvars = env.cx.module().is_some_and(|m| m.go_at_least(1, 22));
+        let mut closures: Vec<Closure<'t>> = Vec::new();
+        // Closures outside the `--at` places are judged too (they may be
+        // siblings) but are neither fixed nor reported.
+        let all: Vec<Match<'t>> = matches.iter().chain(env.unselected).cloned().collect();
+        for (literal, launches, index) in started_closures(&all, self.closure, source) {
+            let after = self.after.and_then(|a| all[index].get(a));
+            let setting = Setting { launches, loopvars };
+            closures.extend(analyse(index, literal, after, setting, source));
+        }
+        judge(&mut closures, self.outer_reads, source);
+        closures.retain(|c| c.match_index < matches.len());
         let mut plan = Plan::default();
         // One fix per top-level declaration: its closures' edits and the
         // removal of declarations they leave unused must land together.
@@ -84,6 +92,80 @@ impl Action for Localize {
     }
 }
 
+/// Each function literal the matches start, with every place that starts
+/// it: the capture is the literal itself (`go func(){…}()`, `g.Go(func…)`)
+/// or a local variable holding one (`f := func(){…}; go f()`).
+fn started_closures<'t>(
+    matches: &[Match<'t>],
+    capture: u32,
+    source: &str,
+) -> Vec<(Node<'t>, Vec<Launch<'t>>, usize)> {
+    let mut out: Vec<(Node<'t>, Vec<Launch<'t>>, usize)> = Vec::new();
+    for (i, m) in matches.iter().enumerate() {
+        let Some(node) = m.get(capture) else { continue };
+        let literal = match node.kind() {
+            "func_literal" => Some(node),
+            "identifier" => literal_held_by(node, source),
+            _ => None,
+        };
+        let (Some(literal), Some(launch)) = (literal, launch_of(node, source)) else {
+            continue;
+        };
+        match out.iter_mut().find(|(l, ..)| l.id() == literal.id()) {
+            Some((_, launches, _)) => launches.push(launch),
+            None => out.push((literal, vec![launch], i)),
+        }
+    }
+    out
+}
+
+/// The `go` statement that calls `node`, or the call `node` is an
+/// argument of (with its receiver: `g` in `g.Go(func…)`).
+fn launch_of<'t>(node: Node<'t>, source: &str) -> Option<Launch<'t>> {
+    let parent = node.parent()?;
+    if parent.kind() == "call_expression" {
+        let go = parent.parent().filter(|g| g.kind() == "go_statement")?;
+        return Some(Launch {
+            at: go,
+            group: None,
+        });
+    }
+    let call = parent
+        .parent()
+        .filter(|c| parent.kind() == "argument_list" && c.kind() == "call_expression")?;
+    let group = call
+        .child_by_field_name("function")
+        .filter(|f| f.kind() == "selector_expression")
+        .and_then(|f| f.child_by_field_name("operand"))
+        .map(|r| text(r, source).to_string());
+    Some(Launch { at: call, group })
+}
+
+/// The function literal a local variable is declared with
+/// (`f := func(){…}`, `var f = func(){…}`).
+fn literal_held_by<'t>(ident: Node<'t>, source: &str) -> Option<Node<'t>> {
+    let binding = resolve(ident, source)?;
+    let (names, values) = match binding.kind {
+        BindingKind::ShortVar => (
+            binding.declaration.child_by_field_name("left")?,
+            binding.declaration.child_by_field_name("right")?,
+        ),
+        BindingKind::Var => (
+            binding.declaration,
+            binding.declaration.child_by_field_name("value")?,
+        ),
+        _ => return None,
+    };
+    let position = named_children(names)
+        .into_iter()
+        .filter(|n| n.kind() == "identifier")
+        .position(|n| n.id() == binding.name.id())?;
+    named_children(values)
+        .into_iter()
+        .nth(position)
+        .filter(|v| v.kind() == "func_literal")
+}
+
 fn report(plan: &mut Plan, closure: &Closure, fix: Option<usize>, source: &str) {
     for var in &closure.vars {
         let Some(first) = var
@@ -95,6 +177,7 @@ fn report(plan: &mut Plan, closure: &Closure, fix: Option<usize>, source: &str) 
         };
         let declared = declared_at(var.binding.as_ref());
         let line = line_of(first.ident);
+        let mut severity = Severity::Error;
         let (note, fixable) = match &var.verdict {
             Verdict::Short { .. } => (format!("fix: declare it with := at line {line}"), true),
             Verdict::Var { ty } => (
@@ -106,6 +189,11 @@ fn report(plan: &mut Plan, closure: &Closure, fix: Option<usize>, source: &str) 
                 true,
             ),
             Verdict::Refused(reason) => (format!("not fixed: {reason}"), false),
+            Verdict::Ordered(reason) => {
+                severity = Severity::Note;
+                (reason.clone(), false)
+            }
+            Verdict::Quiet => continue,
         };
         plan.findings.push(PlannedFinding {
             match_index: closure.match_index,
@@ -118,6 +206,7 @@ fn report(plan: &mut Plan, closure: &Closure, fix: Option<usize>, source: &str) 
             note: Some(note),
             fix: if fixable { fix } else { None },
             related: var.refs.iter().map(|r| r.ident.start_byte()).collect(),
+            severity,
         });
     }
     for write in &closure.field_writes {
@@ -136,6 +225,7 @@ fn report(plan: &mut Plan, closure: &Closure, fix: Option<usize>, source: &str) 
             )),
             fix: None,
             related: Vec::new(),
+            severity: Severity::Error,
         });
     }
 }

@@ -1,0 +1,227 @@
+//! Whether anything can run at the same time as a closure's write to an
+//! outer variable, judged by the launching function's control flow rather
+//! than by position: other runs of the same closure (it is started in a
+//! loop, or more than once), sibling closures that use the variable, and
+//! the launching function's own uses after the launch. A read there
+//! matters only if no outer write stands between the launch and it, and
+//! it is ordered after the closure when every path to it passes a wait
+//! the closure signals (`wg.Wait()`, a receive from a channel it sends on
+//! or closes, the group's `Wait` for `g.Go`).
+
+use crate::go::flow::Flow;
+use crate::go::refs::{classify, RefKind};
+use crate::go::scope::{resolve, Binding, BindingKind};
+use crate::go::sync::Signals;
+use crate::go::syntax::{contains, line_of, text};
+use tree_sitter::Node;
+
+/// How a closure is started.
+#[derive(Debug, Clone)]
+pub struct Launch<'t> {
+    /// The `go` statement or the call that starts the closure.
+    pub at: Node<'t>,
+    /// The receiver of a launching method (`g` in `g.Go(func…)`): its
+    /// `Wait` waits for the closure.
+    pub group: Option<String>,
+}
+
+/// What can observe or race with the closure's writes of one variable.
+#[derive(Debug, Default, Clone)]
+pub struct Exposure {
+    /// The closure can run more than once at a time.
+    pub repeats: bool,
+    /// Line of a use in another closure that runs at the same time.
+    pub sibling: Option<usize>,
+    /// Line of an outer read that may see the closure's value, unordered.
+    pub unordered_read: Option<usize>,
+    /// The same, ordered after the closure: (line, by what).
+    pub ordered_read: Option<(usize, String)>,
+    /// Line of an outer write while the closure may run.
+    pub unordered_write: Option<usize>,
+    /// A read in a deferred function or a bare `return` is among the reads.
+    pub read_at_exit: bool,
+}
+
+impl Exposure {
+    /// Anything at all runs at the same time as the write.
+    pub fn concurrent(&self) -> bool {
+        self.repeats
+            || self.sibling.is_some()
+            || self.unordered_read.is_some()
+            || self.unordered_write.is_some()
+    }
+}
+
+/// One use of the variable outside the closures, at a flow step.
+struct Use<'t> {
+    step: usize,
+    node: Node<'t>,
+    reads: bool,
+    /// A plain store: what follows it no longer sees the closure's value.
+    kills: bool,
+}
+
+/// The launching function's flow and the closures it starts.
+pub struct Launcher<'a, 't> {
+    pub flow: &'a Flow<'t>,
+    /// Every analysed closure of this function (uses inside them are theirs).
+    pub closures: &'a [Node<'t>],
+    pub source: &'a str,
+}
+
+impl<'t> Launcher<'_, 't> {
+    /// Uses of `binding` in the function outside every closure.
+    fn uses(&self, binding: &Binding<'t>) -> Vec<Use<'t>> {
+        let name = text(binding.name, self.source);
+        let mut out = Vec::new();
+        for step in 0..self.flow.steps.len() {
+            let is_return = self.flow.steps[step].is_return;
+            if is_return && binding.kind == BindingKind::Result {
+                let atom = self.flow.steps[step].atoms[0];
+                let bare = atom.named_child_count() == 0;
+                out.push(Use {
+                    step,
+                    node: atom,
+                    reads: bare,
+                    kills: !bare,
+                });
+            }
+            for ident in self.flow.idents(step) {
+                if text(ident, self.source) != name
+                    || ident.id() == binding.name.id()
+                    || self.closures.iter().any(|c| contains(*c, ident))
+                    || !resolve(ident, self.source).is_some_and(|b| b.same(binding))
+                {
+                    continue;
+                }
+                let kind = classify(ident).kind;
+                out.push(Use {
+                    step,
+                    node: ident,
+                    reads: kind != RefKind::Write,
+                    kills: kind == RefKind::Write,
+                });
+            }
+        }
+        out
+    }
+
+    /// The exposure of `binding`, written by `closure` (last write ending
+    /// at `last_write`) and started at `launches`.
+    pub fn exposure(
+        &self,
+        binding: Option<&Binding<'t>>,
+        closure: Node<'t>,
+        launches: &[Launch<'t>],
+        last_write: usize,
+    ) -> Exposure {
+        let mut e = Exposure {
+            repeats: launches.len() > 1,
+            ..Exposure::default()
+        };
+        let uses = binding.map(|b| self.uses(b)).unwrap_or_default();
+        for launch in launches {
+            let Some(start) = self.flow.step_of(launch.at) else {
+                continue;
+            };
+            e.repeats |= self.flow.repeats(start);
+            let signals = Signals::of(closure, last_write, launch.group.as_deref(), self.source);
+            let waits: Vec<Option<String>> = (0..self.flow.steps.len())
+                .map(|s| {
+                    self.flow.steps[s]
+                        .atoms
+                        .iter()
+                        .find_map(|a| signals.wait_in(*a, self.source))
+                })
+                .collect();
+            let ordered = self.flow.always_passed(start, &|s| waits[s].is_some());
+            let kills = |s: usize| uses.iter().any(|u| u.step == s && u.kills);
+            let seen = self.flow.reaching(start, &kills);
+            let after = self.flow.reaching(start, &|_| false);
+            for u in &uses {
+                let line = line_of(u.node);
+                if u.reads && seen[u.step] {
+                    e.read_at_exit |=
+                        u.step == self.flow.exit || u.node.kind() == "return_statement";
+                    if ordered[u.step] {
+                        let by = waits.iter().flatten().next().cloned().unwrap_or_default();
+                        e.ordered_read.get_or_insert((line, by));
+                    } else {
+                        e.unordered_read.get_or_insert(line);
+                    }
+                }
+                if u.kills && after[u.step] && !ordered[u.step] {
+                    e.unordered_write.get_or_insert(line);
+                }
+            }
+        }
+        e
+    }
+
+    /// Whether the launching function, after a launch and not ordered
+    /// after the closure, evaluates an expression `same` accepts.
+    pub fn uses_text_unordered(
+        &self,
+        closure: Node<'t>,
+        launches: &[Launch<'t>],
+        after_write: usize,
+        same: &dyn Fn(Node) -> bool,
+    ) -> bool {
+        launches.iter().any(|launch| {
+            let Some(start) = self.flow.step_of(launch.at) else {
+                return false;
+            };
+            let signals = Signals::of(closure, after_write, launch.group.as_deref(), self.source);
+            let ordered = self.flow.always_passed(start, &|s| {
+                self.flow.steps[s]
+                    .atoms
+                    .iter()
+                    .any(|a| signals.wait_in(*a, self.source).is_some())
+            });
+            let after = self.flow.reaching(start, &|_| false);
+            (0..self.flow.steps.len()).any(|s| {
+                after[s]
+                    && !ordered[s]
+                    && self.flow.steps[s].atoms.iter().any(|a| {
+                        crate::go::syntax::descendants(*a)
+                            .into_iter()
+                            .any(|n| same(n) && !self.closures.iter().any(|c| contains(*c, n)))
+                    })
+            })
+        })
+    }
+
+    /// Whether `other` (started at `other_launches`) can run while
+    /// `closure` (started at `launches`) does: neither is started only
+    /// after a wait for the other.
+    pub fn overlap(
+        &self,
+        closure: Node<'t>,
+        launches: &[Launch<'t>],
+        other: Node<'t>,
+        other_launches: &[Launch<'t>],
+    ) -> bool {
+        let waited = |first: Node<'t>, first_launches: &[Launch<'t>], then: &[Launch<'t>]| {
+            first_launches.iter().all(|l| {
+                let Some(start) = self.flow.step_of(l.at) else {
+                    return false;
+                };
+                let signals =
+                    Signals::of(first, first.start_byte(), l.group.as_deref(), self.source);
+                let ordered = self.flow.always_passed(start, &|s| {
+                    self.flow.steps[s]
+                        .atoms
+                        .iter()
+                        .any(|a| signals.wait_in(*a, self.source).is_some())
+                });
+                let reach = self.flow.reaching(start, &|_| false);
+                then.iter().all(|t| {
+                    self.flow
+                        .step_of(t.at)
+                        .is_some_and(|s| !reach[s] || ordered[s])
+                })
+            })
+        };
+        !(waited(closure, launches, other_launches) && waited(other, other_launches, launches))
+    }
+}
