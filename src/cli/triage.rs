@@ -144,6 +144,7 @@ fn catalog(global: &GlobalArgs) -> Result<Vec<RuleInfo>> {
             id: r.id.clone(),
             evidence: r.evidence.clone(),
             codes: codes(r.params.get("codes")),
+            needs_location: r.needs_location,
         })
         .collect())
 }

@@ -534,6 +534,7 @@ impl Engine {
                 cx: &cx,
                 rule,
                 unselected: &unselected,
+                located: at.is_some(),
             };
             let mut plan = rule.action.plan(&env, &matches);
             if self.held_back.holds(&rule.id, path) {

@@ -33,6 +33,8 @@ pub struct RuleInfo {
     pub evidence: Vec<Evidence>,
     /// For `sql-error`: the error numbers the rule fixes (its `codes`).
     pub codes: Vec<u16>,
+    /// Runs only at `--at` places: a fallback where no other rule answers.
+    pub needs_location: bool,
 }
 
 /// Builds an engine running only the rules `only`, with extra `--set`

@@ -5,8 +5,10 @@
 
 use super::log::{Access, AccessKind, Frame, RaceReport};
 use super::places::{between, dir_of, ImportGraph, Place, Repo};
-use super::{findings_in, rules_with, site, EngineFor, FixSite, Kind, RuleInfo, Verdict};
-use crate::engine::Finding;
+use super::{
+    findings_at, findings_in, rules_with, site, EngineFor, FixSite, Kind, RuleInfo, Verdict,
+};
+use crate::engine::{Finding, Location};
 use crate::rule::Evidence;
 use crate::workspace::SourceFile;
 use std::collections::BTreeSet;
@@ -148,23 +150,43 @@ pub fn verdicts(
 
     let access_rules = rules_with(rules, Evidence::RaceAccess);
     let carrier_rules = rules_with(rules, Evidence::RaceCarrier);
-    let mut files: BTreeSet<SourceFile> = BTreeSet::new();
+    let mut access_files: BTreeSet<SourceFile> = BTreeSet::new();
+    let mut carrier_files: BTreeSet<SourceFile> = BTreeSet::new();
+    let mut places: Vec<Location> = Vec::new();
     for (sides, dirs) in placed_sides.iter().zip(&searched) {
         for place in sides.iter().filter_map(|s| s.place.as_ref()) {
-            files.extend(repo.files().iter().filter(|f| f.rel == place.path).cloned());
+            access_files.extend(repo.files().iter().filter(|f| f.rel == place.path).cloned());
+            places.push(Location {
+                path: place.path.clone(),
+                line: place.line,
+            });
         }
         for dir in dirs {
-            files.extend(repo.package_files(dir));
+            carrier_files.extend(repo.package_files(dir));
         }
     }
-    let wanted: Vec<String> = access_rules.iter().chain(&carrier_rules).cloned().collect();
-    let findings = findings_in(
+    // Access rules run at the racing lines: the report is the evidence
+    // that what runs there is concurrent, even where the code cannot show it.
+    let mut findings = findings_at(
         engine_for,
-        &wanted,
+        &access_rules,
         &[],
-        files.into_iter().collect(),
+        &places,
+        access_files.into_iter().collect(),
         warnings,
     )?;
+    findings.extend(findings_in(
+        engine_for,
+        &carrier_rules,
+        &[],
+        carrier_files.into_iter().collect(),
+        warnings,
+    )?);
+    let fallback: Vec<String> = rules
+        .iter()
+        .filter(|r| r.needs_location)
+        .map(|r| r.id.clone())
+        .collect();
 
     let mut out = RaceVerdicts {
         verdicts: Vec::new(),
@@ -174,7 +196,7 @@ pub fn verdicts(
     for (i, (report, sides)) in reports.iter().zip(&placed_sides).enumerate() {
         out.frames += sides.iter().map(|s| s.frames).sum::<usize>();
         out.placed += sides.iter().map(|s| s.placed_frames).sum::<usize>();
-        let mut fixes = at_accesses(sides, &findings, &access_rules);
+        let mut fixes = at_accesses(sides, &findings, &access_rules, &fallback);
         let mut tried: Vec<String> = sides
             .iter()
             .filter_map(|s| s.place.as_ref())
@@ -208,8 +230,15 @@ pub fn verdicts(
 }
 
 /// Findings of `race-access` rules covering the line of a racing access.
-fn at_accesses(sides: &[Side], findings: &[Finding], rules: &[String]) -> Vec<FixSite> {
-    let mut fixes = Vec::new();
+/// Rules that run only at places (`fallback`) answer only where no rule
+/// that runs everywhere does.
+fn at_accesses(
+    sides: &[Side],
+    findings: &[Finding],
+    rules: &[String],
+    fallback: &[String],
+) -> Vec<FixSite> {
+    let mut fixes: Vec<FixSite> = Vec::new();
     for side in sides {
         let Some(place) = &side.place else { continue };
         for f in findings.iter().filter(|f| {
@@ -235,6 +264,12 @@ fn at_accesses(sides: &[Side], findings: &[Finding], rules: &[String]) -> Vec<Fi
             }
         }
     }
+    let answered: Vec<(String, usize)> = fixes
+        .iter()
+        .filter(|x| !fallback.contains(&x.rule))
+        .map(|x| (x.path.clone(), x.line))
+        .collect();
+    fixes.retain(|x| !fallback.contains(&x.rule) || !answered.contains(&(x.path.clone(), x.line)));
     fixes
 }
 

@@ -30,6 +30,9 @@ pub struct PlanEnv<'a, 't> {
     /// The rule's other matches in the file, outside the `--at` places:
     /// evidence an action may weigh (a sibling closure), never to fix.
     pub unselected: &'a [Match<'t>],
+    /// The matches are the ones at `--at` places: a failed run (triage)
+    /// or the user pointed at them, which is evidence of the defect.
+    pub located: bool,
 }
 
 impl PlanEnv<'_, '_> {

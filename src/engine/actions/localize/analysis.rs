@@ -86,6 +86,8 @@ pub struct Closure<'t> {
     pub node: Node<'t>,
     /// Where (and by what) it is started; more than one for `go f()` twice.
     pub launches: Vec<Launch<'t>>,
+    /// A race report or the user says it runs concurrently.
+    pub proven: bool,
     /// The body of the function that starts it.
     pub function: Option<Node<'t>>,
     pub body: Node<'t>,
@@ -104,6 +106,9 @@ pub struct Setting<'t> {
     pub launches: Vec<Launch<'t>>,
     /// Go 1.22+: loop variables are per iteration.
     pub loopvars: bool,
+    /// Evidence from outside the code (a race report, `--at`) that the
+    /// closure runs at the same time as something else.
+    pub proven: bool,
 }
 
 impl<'t> Closure<'t> {
@@ -141,6 +146,7 @@ pub fn analyse<'t>(
         match_index,
         node: closure,
         launches: setting.launches,
+        proven: setting.proven,
         function,
         body,
         list,
@@ -158,40 +164,57 @@ pub fn analyse<'t>(
 /// field writes nothing races with. Closures started by one function are
 /// judged together: each may be the other's sibling.
 pub fn judge(closures: &mut [Closure], policy: OuterReads, source: &str) {
-    let mut flows: Vec<(usize, Flow)> = Vec::new();
+    leave_nested_to_their_own(closures);
+    // Flows of the functions that start closures and of those that declare
+    // their shared variables (an outer function when launches nest).
+    let mut bodies: Vec<Node> = Vec::new();
     for c in closures.iter() {
-        if let Some(f) = c.function {
-            if !flows.iter().any(|(id, _)| *id == f.id()) {
-                flows.push((f.id(), Flow::of(f, source)));
-            }
-        }
+        bodies.extend(c.function);
+        bodies.extend(
+            c.vars
+                .iter()
+                .filter_map(|v| v.binding.and_then(|b| declaring_body(&b))),
+        );
     }
-    let nodes: Vec<(Option<usize>, Node)> = closures
+    bodies.sort_by_key(|b| b.id());
+    bodies.dedup_by_key(|b| b.id());
+    let flows: Vec<(usize, Flow)> = bodies
         .iter()
-        .map(|c| (c.function.map(|f| f.id()), c.node))
+        .map(|b| (b.id(), Flow::of(*b, source)))
         .collect();
+    let flow_of = |body: Node| {
+        flows
+            .iter()
+            .find(|(id, _)| *id == body.id())
+            .map(|(_, f)| f)
+    };
+    let nodes: Vec<Node> = closures.iter().map(|c| c.node).collect();
     for i in 0..closures.len() {
-        let function = closures[i].function.map(|f| f.id());
-        let Some((_, flow)) = flows.iter().find(|(id, _)| Some(*id) == function) else {
+        let Some(flow) = closures[i].function.and_then(flow_of) else {
             for var in &mut closures[i].vars {
                 var.verdict = Verdict::Quiet;
             }
             closures[i].field_writes.clear();
             continue;
         };
-        let same_function: Vec<Node> = nodes
-            .iter()
-            .filter(|(f, _)| *f == function)
-            .map(|(_, n)| *n)
-            .collect();
         let launcher = Launcher {
             flow,
-            closures: &same_function,
+            closures: &nodes,
             source,
         };
         let judged: Vec<Verdict> = (0..closures[i].vars.len())
             .map(|v| {
-                let exposure = exposure_of(&launcher, closures, i, v, policy, source);
+                let declarer = closures[i].vars[v]
+                    .binding
+                    .and_then(|b| declaring_body(&b))
+                    .and_then(flow_of)
+                    .map(|flow| Launcher {
+                        flow,
+                        closures: &nodes,
+                        source,
+                    });
+                let declarer = declarer.as_ref().unwrap_or(&launcher);
+                let exposure = exposure_of(&launcher, declarer, closures, i, v, policy, source);
                 verdict(
                     &closures[i],
                     &closures[i].vars[v],
@@ -217,8 +240,45 @@ pub fn judge(closures: &mut [Closure], policy: OuterReads, source: &str) {
     }
 }
 
+/// A use inside a nested closure that is itself analysed belongs to that
+/// closure, not to the one around it (else both would make it local).
+fn leave_nested_to_their_own(closures: &mut [Closure]) {
+    let nodes: Vec<Node> = closures.iter().map(|c| c.node).collect();
+    for c in closures.iter_mut() {
+        let inner: Vec<Node> = nodes
+            .iter()
+            .filter(|n| n.id() != c.node.id() && contains(c.node, **n))
+            .copied()
+            .collect();
+        if inner.is_empty() {
+            continue;
+        }
+        let theirs = |n: Node| inner.iter().any(|i| contains(*i, n));
+        for var in &mut c.vars {
+            var.refs.retain(|r| !theirs(r.ident));
+        }
+        c.vars
+            .retain(|v| v.refs.iter().any(|r| r.kind != RefKind::Read));
+        c.field_writes.retain(|w| !theirs(w.target));
+    }
+}
+
+/// The body of the function whose scope declares the binding.
+fn declaring_body<'t>(binding: &Binding<'t>) -> Option<Node<'t>> {
+    ancestor_of_kind(
+        binding.name,
+        &["func_literal", "function_declaration", "method_declaration"],
+    )
+    .and_then(|f| f.child_by_field_name("body"))
+}
+
+/// `launcher` is the flow of the function that starts the closure (its
+/// loops, its sibling closures); `declarer` that of the function declaring
+/// the variable, where the outer uses are (the same unless launches nest:
+/// there the launch counts where the statement holding it runs).
 fn exposure_of<'t>(
     launcher: &Launcher<'_, 't>,
+    declarer: &Launcher<'_, 't>,
     closures: &[Closure<'t>],
     i: usize,
     v: usize,
@@ -240,8 +300,13 @@ fn exposure_of<'t>(
         OuterReads::AfterClosure => var.binding.as_ref(),
         OuterReads::AfterParent => None,
     };
-    let mut e = launcher.exposure(outer, closure.node, &closure.launches, last_write);
-    e.sibling = closures
+    let mut e = declarer.exposure(outer, closure.node, &closure.launches, last_write);
+    if !std::ptr::eq(launcher, declarer) {
+        e.repeats |= launcher
+            .exposure(None, closure.node, &closure.launches, last_write)
+            .repeats;
+    }
+    let siblings: Vec<&Closure> = closures
         .iter()
         .enumerate()
         .filter(|(j, c)| *j != i && c.function == closure.function)
@@ -249,14 +314,24 @@ fn exposure_of<'t>(
             launcher.overlap(closure.node, &closure.launches, c.node, &c.launches)
                 || policy == OuterReads::AfterParent
         })
-        .find_map(|(_, c)| {
-            c.vars
-                .iter()
-                .find(|w| w.key == var.key)
-                .and_then(|w| w.refs.first())
-                .map(|r| line_of(r.ident))
-                .or_else(|| sibling_use_of_elsewhere(c, var, source))
-        });
+        .map(|(_, c)| c)
+        .collect();
+    for c in siblings {
+        // Its first use: a read there sees whatever another wrote.
+        let first = match c.vars.iter().find(|w| w.key == var.key) {
+            Some(w) => w
+                .refs
+                .first()
+                .map(|r| (line_of(r.ident), r.kind == RefKind::Read)),
+            None => sibling_use_of_elsewhere(c, var, source).map(|line| (line, true)),
+        };
+        if let Some((line, reads)) = first {
+            e.sibling.get_or_insert(line);
+            if reads {
+                e.sibling_read.get_or_insert(line);
+            }
+        }
+    }
     e
 }
 
@@ -284,6 +359,9 @@ fn field_write_races(
     let closure = &closures[i];
     if held_lock(write.target, closure.body, source).is_some() {
         return false;
+    }
+    if closure.proven {
+        return true;
     }
     let target = text(write.target, source);
     let exposure = launcher.exposure(
@@ -513,7 +591,7 @@ fn verdict<'t>(
     if locked {
         return Verdict::Quiet;
     }
-    if let Some(verdict) = flow_verdict(var, exposure, policy) {
+    if let Some(verdict) = flow_verdict(var, exposure, policy, closure.proven) {
         return verdict;
     }
     if let Some(reason) = refusal(closure, var, policy, source) {
@@ -531,10 +609,21 @@ fn verdict<'t>(
 /// What the launching function's flow decides on its own: nothing runs
 /// at the same time (quiet), a read that wants the closure's value
 /// (refused, or a note when ordered), or nothing yet (`None`: make it local).
-fn flow_verdict<'t>(var: &SharedVar, e: &Exposure, policy: OuterReads) -> Option<Verdict<'t>> {
+fn flow_verdict<'t>(
+    var: &SharedVar,
+    e: &Exposure,
+    policy: OuterReads,
+    proven: bool,
+) -> Option<Verdict<'t>> {
     let siblings = e.repeats || e.sibling.is_some();
     if policy == OuterReads::AfterParent {
-        return (!siblings).then_some(Verdict::Quiet);
+        return (!siblings && !proven).then_some(Verdict::Quiet);
+    }
+    if let Some(line) = e.sibling_read {
+        return Some(Verdict::Refused(format!(
+            "read at line {line} by another closure that runs meanwhile: the value is meant to \
+             flow to it; send it on a channel or guard it"
+        )));
     }
     if let Some(line) = e.unordered_read {
         let by = if e.read_at_exit {
@@ -565,7 +654,7 @@ fn flow_verdict<'t>(var: &SharedVar, e: &Exposure, policy: OuterReads) -> Option
             ))
         });
     }
-    if !e.concurrent() {
+    if !e.concurrent() && !proven {
         return Some(Verdict::Quiet);
     }
     // Code this file cannot see may read it; nothing here does.

@@ -32,6 +32,8 @@ pub struct Exposure {
     pub repeats: bool,
     /// Line of a use in another closure that runs at the same time.
     pub sibling: Option<usize>,
+    /// Line where such a closure reads it before writing it (or never writes).
+    pub sibling_read: Option<usize>,
     /// Line of an outer read that may see the closure's value, unordered.
     pub unordered_read: Option<usize>,
     /// The same, ordered after the closure: (line, by what).

@@ -62,7 +62,14 @@ impl Action for Localize {
         let all: Vec<Match<'t>> = matches.iter().chain(env.unselected).cloned().collect();
         for (literal, launches, index) in started_closures(&all, self.closure, source) {
             let after = self.after.and_then(|a| all[index].get(a));
-            let setting = Setting { launches, loopvars };
+            // A closure at an `--at` place is concurrent: a race report
+            // (or the user) says so, even where the code cannot show it.
+            let proven = env.located && index < matches.len();
+            let setting = Setting {
+                launches,
+                loopvars,
+                proven,
+            };
             closures.extend(analyse(index, literal, after, setting, source));
         }
         judge(&mut closures, self.outer_reads, source);
@@ -120,7 +127,9 @@ fn started_closures<'t>(
 }
 
 /// The `go` statement that calls `node`, or the call `node` is an
-/// argument of (with its receiver: `g` in `g.Go(func…)`).
+/// argument of (with its receiver: `g` in `g.Go(func…)`). A literal stored
+/// elsewhere (a callback field) runs at some time after it is written:
+/// its launch is the literal itself.
 fn launch_of<'t>(node: Node<'t>, source: &str) -> Option<Launch<'t>> {
     let parent = node.parent()?;
     if parent.kind() == "call_expression" {
@@ -130,9 +139,16 @@ fn launch_of<'t>(node: Node<'t>, source: &str) -> Option<Launch<'t>> {
             group: None,
         });
     }
-    let call = parent
+    let itself = Launch {
+        at: node,
+        group: None,
+    };
+    let Some(call) = parent
         .parent()
-        .filter(|c| parent.kind() == "argument_list" && c.kind() == "call_expression")?;
+        .filter(|c| parent.kind() == "argument_list" && c.kind() == "call_expression")
+    else {
+        return (node.kind() == "func_literal").then_some(itself);
+    };
     let group = call
         .child_by_field_name("function")
         .filter(|f| f.kind() == "selector_expression")
