@@ -21,6 +21,9 @@ pub struct Step<'t> {
     /// A `return` statement: named results are written (`return x`) or
     /// read (a bare `return`) here.
     pub is_return: bool,
+    /// The normal end of a `range` loop (its clause): over a channel, the
+    /// channel was closed. A `break` leaves without passing it.
+    pub range_done: Option<Node<'t>>,
 }
 
 pub struct Flow<'t> {
@@ -178,6 +181,38 @@ impl<'t> Flow<'t> {
     }
 }
 
+/// A call after which the goroutine does not go on: `panic`, `os.Exit`,
+/// `log.Fatal…`, `runtime.Goexit`, and a test's `Fatal…`, `FailNow`,
+/// `Skip…` (deferred functions still run, so the exit is where it goes).
+fn terminates(stmt: Node, source: &str) -> bool {
+    let Some(function) = stmt
+        .named_child(0)
+        .filter(|c| c.kind() == "call_expression")
+        .and_then(|c| c.child_by_field_name("function"))
+    else {
+        return false;
+    };
+    match function.kind() {
+        "identifier" => text(function, source) == "panic",
+        "selector_expression" => {
+            let operand = function
+                .child_by_field_name("operand")
+                .map_or("", |o| text(o, source));
+            let field = function
+                .child_by_field_name("field")
+                .map_or("", |f| text(f, source));
+            matches!(
+                (operand, field),
+                ("os", "Exit") | ("runtime", "Goexit") | ("log", "Fatal" | "Fatalf" | "Fatalln")
+            ) || matches!(
+                field,
+                "Fatal" | "Fatalf" | "FailNow" | "Skip" | "Skipf" | "SkipNow"
+            )
+        }
+        _ => false,
+    }
+}
+
 fn collect_idents<'t>(node: Node<'t>, at_exit: bool, out: &mut Vec<Node<'t>>) {
     if node.kind() == "identifier" {
         out.push(node);
@@ -231,6 +266,7 @@ impl<'t> Builder<'t, '_> {
         self.steps.push(Step {
             atoms,
             is_return: false,
+            range_done: None,
         });
         for p in preds {
             self.edges.push((*p, id));
@@ -320,6 +356,11 @@ impl<'t> Builder<'t, '_> {
                 Vec::new()
             }
             "empty_statement" => ends,
+            "expression_statement" if terminates(stmt, self.source) => {
+                let s = self.step(vec![stmt], &ends);
+                self.edges.push((s, self.exit));
+                Vec::new()
+            }
             _ => vec![self.step(vec![stmt], &ends)],
         }
     }
@@ -401,8 +442,14 @@ impl<'t> Builder<'t, '_> {
         let jump = self.jumps.pop().expect("pushed above");
         // A loop with a condition or a range ends; `for {}` only by break.
         let mut out = jump.break_to;
-        if clause.is_some() {
-            out.push(header);
+        match clause {
+            Some(c) if c.kind() == "range_clause" => {
+                let done = self.step(Vec::new(), &[header]);
+                self.steps[done].range_done = Some(c);
+                out.push(done);
+            }
+            Some(_) => out.push(header),
+            None => {}
         }
         out
     }

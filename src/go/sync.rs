@@ -1,54 +1,89 @@
 //! Synchronisation the code shows: what a concurrent closure signals when
 //! it is done (`wg.Done()`, a send on or `close` of a channel, the group
 //! that started it), and where the launching function waits for that
-//! signal (`wg.Wait()`, a receive from that channel). A read after such a
-//! wait is ordered after the closure's writes.
+//! signal (`wg.Wait()`, a receive from that channel, the end of a `range`
+//! over a channel it closes). A read after such a wait is ordered after
+//! the closure's writes.
 
+use super::flow::Flow;
 use super::syntax::{contains, descendants, line_of, text};
 use tree_sitter::Node;
 
-/// What a closure does that another goroutine can wait for.
+/// What a closure does, after its writes, that another goroutine can wait for.
 #[derive(Debug, Clone, Default)]
 pub struct Signals {
     /// Receivers of `X.Done()` (and the group whose `Go` started it).
     pub groups: Vec<String>,
-    /// Channels it sends on or closes.
-    pub channels: Vec<String>,
+    /// Channels a single receive from waits for the writes: every send on
+    /// them (or their close) comes after the writes.
+    pub received: Vec<String>,
+    /// Channels closed after the writes: the end of a `range` over them
+    /// waits for the writes.
+    pub closed: Vec<String>,
 }
 
 impl Signals {
-    /// The signals of `closure` given after its last write at `after`
-    /// (a byte offset), or deferred; `group` is the receiver of the call
-    /// that started it (`g` in `g.Go(func…)`), which waits for it whole.
-    pub fn of(closure: Node, after: usize, group: Option<&str>, source: &str) -> Signals {
+    /// The signals of `closure` that no write in `writes` can follow
+    /// (deferred ones run last); `group` is the receiver of the call that
+    /// started it (`g` in `g.Go(func…)`), which waits for it whole. With no
+    /// writes, every signal counts.
+    ///
+    /// Once no write can follow any `wg.Done()`, a `wg.Wait()` that returns
+    /// saw them all; once none can follow any send on (or close of) a
+    /// channel, a receive that got something saw them all.
+    pub fn of(closure: Node, writes: &[Node], group: Option<&str>, source: &str) -> Signals {
         let mut signals = Signals::default();
         if let Some(g) = group {
             signals.groups.push(g.to_string());
         }
-        for node in descendants(closure) {
-            let late = node.start_byte() >= after || in_defer(node, closure);
-            if !late {
-                continue;
+        let Some(body) = closure.child_by_field_name("body") else {
+            return signals;
+        };
+        let ops = signal_ops(body, source);
+        if ops.is_empty() {
+            return signals;
+        }
+        let flow = Flow::of(body, source);
+        let write_steps: Vec<usize> = writes.iter().filter_map(|w| flow.step_of(*w)).collect();
+        let write_follows = |node: Node| {
+            !in_defer(node, body)
+                && flow.step_of(node).is_none_or(|s| {
+                    let reach = flow.reaching(s, &|_| false);
+                    write_steps.iter().any(|w| reach[*w])
+                })
+        };
+        let key = |op: &Op| match op {
+            Op::Done(g) => g.clone(),
+            Op::Send(ch) | Op::Close(ch) => ch.clone(),
+        };
+        // No write can follow any op of this name among those `which` picks.
+        let late = |name: &str, which: &dyn Fn(&Op) -> bool| {
+            ops.iter()
+                .filter(|(op, _)| key(op) == name && which(op))
+                .all(|(_, node)| !write_follows(*node))
+        };
+        let is_done = |op: &Op| matches!(op, Op::Done(_));
+        let is_channel = |op: &Op| !matches!(op, Op::Done(_));
+        // A range ends only when the channel is closed: sends do not matter.
+        let is_close = |op: &Op| matches!(op, Op::Close(_));
+        for (op, _) in &ops {
+            let name = key(op);
+            let (list, ok) = match op {
+                Op::Done(_) => (&mut signals.groups, late(&name, &is_done)),
+                Op::Send(_) | Op::Close(_) => (&mut signals.received, late(&name, &is_channel)),
+            };
+            if ok && !list.contains(&name) {
+                list.push(name.clone());
             }
-            match node.kind() {
-                "send_statement" => {
-                    if let Some(ch) = node.child_by_field_name("channel") {
-                        signals.channels.push(text(ch, source).to_string());
-                    }
-                }
-                "call_expression" => match call_shape(node, source) {
-                    Some(Call::Method(recv, "Done")) => signals.groups.push(recv.to_string()),
-                    Some(Call::Close(ch)) => signals.channels.push(ch.to_string()),
-                    _ => {}
-                },
-                _ => {}
+            if is_close(op) && late(&name, &is_close) && !signals.closed.contains(&name) {
+                signals.closed.push(name);
             }
         }
         signals
     }
 
     pub fn is_empty(&self) -> bool {
-        self.groups.is_empty() && self.channels.is_empty()
+        self.groups.is_empty() && self.received.is_empty() && self.closed.is_empty()
     }
 
     /// The wait for one of these signals inside `node` (not inside a
@@ -61,6 +96,43 @@ impl Signals {
             .into_iter()
             .filter(|n| !inside_literal(*n, node))
             .find_map(|n| self.waits(n, source))
+    }
+
+    /// The end of `range` over a channel (a loop's normal exit) that these
+    /// signals close.
+    pub fn range_end(&self, clause: Node, source: &str) -> Option<String> {
+        let channel = clause.child_by_field_name("right")?;
+        let name = text(channel, source);
+        self.closed.iter().any(|c| c == name).then(|| {
+            format!(
+                "the end of the range over {name} at line {}",
+                line_of(clause)
+            )
+        })
+    }
+
+    /// Whether a wait for these signals comes before `node` in the
+    /// statements around it, up to `within`: a read inside a callback that
+    /// first receives from the closure's channel.
+    pub fn waited_before(&self, node: Node, within: Node, source: &str) -> Option<String> {
+        let mut child = node;
+        while let Some(parent) = child.parent() {
+            if parent.kind() == "statement_list" {
+                let mut cursor = parent.walk();
+                let earlier: Vec<Node> = parent
+                    .named_children(&mut cursor)
+                    .take_while(|s| s.start_byte() < child.start_byte())
+                    .collect();
+                if let Some(found) = earlier.iter().find_map(|s| self.wait_in(*s, source)) {
+                    return Some(found);
+                }
+            }
+            if parent.id() == within.id() {
+                break;
+            }
+            child = parent;
+        }
+        None
     }
 
     fn waits(&self, node: Node, source: &str) -> Option<String> {
@@ -77,15 +149,40 @@ impl Signals {
                 .child_by_field_name("operator")
                 .filter(|op| op.kind() == "<-")
                 .and(node.child_by_field_name("operand")),
-            "range_clause" => node.child_by_field_name("right"),
             _ => None,
         }?;
         let name = text(channel, source);
-        self.channels
+        self.received
             .iter()
             .any(|c| c == name)
             .then(|| format!("a receive from {name} at line {}", line_of(node)))
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Op {
+    Done(String),
+    Send(String),
+    Close(String),
+}
+
+/// Every `X.Done()`, send and `close` in `body`, nested closures aside.
+fn signal_ops<'t>(body: Node<'t>, source: &str) -> Vec<(Op, Node<'t>)> {
+    descendants(body)
+        .into_iter()
+        .filter(|n| !inside_literal(*n, body) || in_defer(*n, body))
+        .filter_map(|n| match n.kind() {
+            "send_statement" => n
+                .child_by_field_name("channel")
+                .map(|ch| (Op::Send(text(ch, source).to_string()), n)),
+            "call_expression" => match call_shape(n, source) {
+                Some(Call::Method(recv, "Done")) => Some((Op::Done(recv.to_string()), n)),
+                Some(Call::Close(ch)) => Some((Op::Close(ch.to_string()), n)),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
 }
 
 enum Call<'s> {
@@ -193,10 +290,32 @@ mod tests {
         let src = "package x\n\nfunc f() {\n\tgo func() {\n\t\tdefer wg.Done()\n\t\tearly <- 1\n\t\terr = g()\n\t\tres <- err\n\t\tclose(done)\n\t}()\n}\n";
         let tree = parse(src).unwrap();
         let closure = first(&tree, "func_literal");
-        let after = src.find("err = g()").unwrap();
-        let s = Signals::of(closure, after, None, src);
+        let write = descendants(closure)
+            .into_iter()
+            .find(|n| n.kind() == "assignment_statement")
+            .unwrap();
+        let s = Signals::of(closure, &[write], None, src);
         assert_eq!(s.groups, ["wg"]);
-        assert_eq!(s.channels, ["res", "done"]);
+        assert_eq!(s.closed, ["done"]);
+        // `early` is sent on before the write: its receive does not wait.
+        assert_eq!(s.received, ["res", "done"]);
+    }
+
+    #[test]
+    fn a_done_that_no_write_can_follow_counts_wherever_it_stands() {
+        // Done in a select case before return, the write in another case
+        // of the same loop: no write can follow the Done.
+        let src = "package x\n\nfunc f() {\n\tgo func() {\n\t\tfor {\n\t\t\tselect {\n\t\t\tcase <-stop:\n\t\t\t\twg.Done()\n\t\t\t\treturn\n\t\t\tcase <-tick:\n\t\t\t\tn = 1\n\t\t\t}\n\t\t}\n\t}()\n}\n";
+        let tree = parse(src).unwrap();
+        let closure = first(&tree, "func_literal");
+        let write = first(&tree, "assignment_statement");
+        assert_eq!(Signals::of(closure, &[write], None, src).groups, ["wg"]);
+        // A Done a write can follow does not order it.
+        let src = "package x\n\nfunc f() {\n\tgo func() {\n\t\twg.Done()\n\t\tn = 1\n\t}()\n}\n";
+        let tree = parse(src).unwrap();
+        let closure = first(&tree, "func_literal");
+        let write = first(&tree, "assignment_statement");
+        assert!(Signals::of(closure, &[write], None, src).groups.is_empty());
     }
 
     #[test]
@@ -205,7 +324,8 @@ mod tests {
         let tree = parse(src).unwrap();
         let s = Signals {
             groups: vec!["wg".into()],
-            channels: vec!["done".into(), "res".into()],
+            received: vec!["done".into(), "res".into()],
+            closed: vec!["res".into()],
         };
         let body = first(&tree, "block");
         let stmts: Vec<Node> = descendants(body)
@@ -215,7 +335,13 @@ mod tests {
         let found: Vec<Option<String>> = stmts.iter().map(|n| s.wait_in(*n, src)).collect();
         assert_eq!(found[0].as_deref(), Some("wg.Wait() at line 4"));
         assert_eq!(found[1].as_deref(), Some("a receive from done at line 5"));
-        assert_eq!(found[2].as_deref(), Some("a receive from res at line 6"));
+        // A range waits at its end, not at its clause.
+        assert_eq!(found[2], None);
+        let clause = first(&tree, "range_clause");
+        assert_eq!(
+            s.range_end(clause, src).as_deref(),
+            Some("the end of the range over res at line 6")
+        );
         assert_eq!(found[3], None);
     }
 

@@ -287,23 +287,22 @@ fn exposure_of<'t>(
 ) -> Exposure {
     let closure = &closures[i];
     let var = &closure.vars[v];
-    let last_write = var
+    let writes: Vec<Node> = var
         .refs
         .iter()
         .filter(|r| r.kind != RefKind::Read)
-        .map(|r| r.ident.end_byte())
-        .max()
-        .unwrap_or(closure.body.start_byte());
+        .map(|r| r.ident)
+        .collect();
     // Parallel subtests start after their parent returns: the parent's own
     // later code is not concurrent with them, only their siblings are.
     let outer = match policy {
         OuterReads::AfterClosure => var.binding.as_ref(),
         OuterReads::AfterParent => None,
     };
-    let mut e = declarer.exposure(outer, closure.node, &closure.launches, last_write);
+    let mut e = declarer.exposure(outer, closure.node, &closure.launches, &writes);
     if !std::ptr::eq(launcher, declarer) {
         e.repeats |= launcher
-            .exposure(None, closure.node, &closure.launches, last_write)
+            .exposure(None, closure.node, &closure.launches, &writes)
             .repeats;
     }
     let siblings: Vec<&Closure> = closures
@@ -357,36 +356,61 @@ fn field_write_races(
     source: &str,
 ) -> bool {
     let closure = &closures[i];
-    if held_lock(write.target, closure.body, source).is_some() {
+    if guarded(write.target, closure.body, source) {
         return false;
     }
     if closure.proven {
         return true;
     }
     let target = text(write.target, source);
-    let exposure = launcher.exposure(
-        None,
-        closure.node,
-        &closure.launches,
-        write.target.end_byte(),
-    );
+    let writes = [write.target];
+    let exposure = launcher.exposure(None, closure.node, &closure.launches, &writes);
     if exposure.repeats {
         return true;
     }
-    let same = |n: Node| n.kind() == write.target.kind() && text(n, source) == target;
+    // The same expression on the same variable (not a namesake).
+    let root = write.binding;
+    let same = |n: Node| {
+        n.kind() == write.target.kind()
+            && text(n, source) == target
+            && root_identifier(n)
+                .and_then(|r| resolve(r, source))
+                .map(|b| b.name.id())
+                == root.map(|b| b.name.id())
+    };
     let sibling = closures.iter().enumerate().any(|(j, c)| {
         j != i
             && c.function == closure.function
             && launcher.overlap(closure.node, &closure.launches, c.node, &c.launches)
             && descendants(c.body).into_iter().any(same)
     });
-    sibling
-        || launcher.uses_text_unordered(
-            closure.node,
-            &closure.launches,
-            write.target.end_byte(),
-            &same,
-        )
+    sibling || launcher.uses_unordered(closure.node, &closure.launches, &writes, &same)
+}
+
+/// A write nothing else can interleave with: under a held lock, or inside
+/// a function given to a `Do` (`sync.Once.Do`, singleflight), which runs it
+/// once at a time.
+fn guarded(write: Node, body: Node, source: &str) -> bool {
+    if held_lock(write, body, source).is_some() {
+        return true;
+    }
+    let mut current = write;
+    while let Some(literal) = ancestor_of_kind(current, &["func_literal"]) {
+        if !contains(body, literal) {
+            return false;
+        }
+        let method = literal
+            .parent()
+            .filter(|a| a.kind() == "argument_list")
+            .and_then(|a| a.parent())
+            .and_then(|call| call.child_by_field_name("function"))
+            .and_then(|f| f.child_by_field_name("field"));
+        if method.is_some_and(|m| text(m, source) == "Do") {
+            return true;
+        }
+        current = literal;
+    }
+    false
 }
 
 /// After the captured start statement, or after the body's opening brace;
@@ -587,7 +611,7 @@ fn verdict<'t>(
         .refs
         .iter()
         .filter(|r| r.kind != RefKind::Read)
-        .any(|r| held_lock(r.store.unwrap_or(r.ident), closure.body, source).is_some());
+        .all(|r| guarded(r.store.unwrap_or(r.ident), closure.body, source));
     if locked {
         return Verdict::Quiet;
     }

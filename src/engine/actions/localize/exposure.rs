@@ -108,14 +108,31 @@ impl<'t> Launcher<'_, 't> {
         out
     }
 
-    /// The exposure of `binding`, written by `closure` (last write ending
-    /// at `last_write`) and started at `launches`.
+    /// For each step, the wait for `signals` it holds, if any.
+    fn waits(&self, signals: &Signals) -> Vec<Option<String>> {
+        self.flow
+            .steps
+            .iter()
+            .map(|step| {
+                if let Some(clause) = step.range_done {
+                    return signals.range_end(clause, self.source);
+                }
+                step.atoms
+                    .iter()
+                    .filter(|a| a.kind() != "range_clause")
+                    .find_map(|a| signals.wait_in(*a, self.source))
+            })
+            .collect()
+    }
+
+    /// The exposure of `binding`, written by `closure` (at `writes`) and
+    /// started at `launches`.
     pub fn exposure(
         &self,
         binding: Option<&Binding<'t>>,
         closure: Node<'t>,
         launches: &[Launch<'t>],
-        last_write: usize,
+        writes: &[Node<'t>],
     ) -> Exposure {
         let mut e = Exposure {
             repeats: launches.len() > 1,
@@ -127,15 +144,8 @@ impl<'t> Launcher<'_, 't> {
                 continue;
             };
             e.repeats |= self.flow.repeats(start);
-            let signals = Signals::of(closure, last_write, launch.group.as_deref(), self.source);
-            let waits: Vec<Option<String>> = (0..self.flow.steps.len())
-                .map(|s| {
-                    self.flow.steps[s]
-                        .atoms
-                        .iter()
-                        .find_map(|a| signals.wait_in(*a, self.source))
-                })
-                .collect();
+            let signals = Signals::of(closure, writes, launch.group.as_deref(), self.source);
+            let waits = self.waits(&signals);
             let ordered = self.flow.always_passed(start, &|s| waits[s].is_some());
             let kills = |s: usize| uses.iter().any(|u| u.step == s && u.kills);
             let seen = self.flow.reaching(start, &kills);
@@ -145,11 +155,18 @@ impl<'t> Launcher<'_, 't> {
                 if u.reads && seen[u.step] {
                     e.read_at_exit |=
                         u.step == self.flow.exit || u.node.kind() == "return_statement";
-                    if ordered[u.step] {
-                        let by = waits.iter().flatten().next().cloned().unwrap_or_default();
-                        e.ordered_read.get_or_insert((line, by));
+                    let by = if ordered[u.step] {
+                        Some(self.wait_before(start, u.step, &waits, &after))
                     } else {
-                        e.unordered_read.get_or_insert(line);
+                        self.waited_inside(u.node, u.step, &signals)
+                    };
+                    match by {
+                        Some(by) => {
+                            e.ordered_read.get_or_insert((line, by));
+                        }
+                        None => {
+                            e.unordered_read.get_or_insert(line);
+                        }
                     }
                 }
                 if u.kills && after[u.step] && !ordered[u.step] {
@@ -160,26 +177,65 @@ impl<'t> Launcher<'_, 't> {
         e
     }
 
+    /// The wait that orders `step`: one reached from the launch from which
+    /// `step` is reached, the latest in the source before it.
+    fn wait_before(
+        &self,
+        start: usize,
+        step: usize,
+        waits: &[Option<String>],
+        after: &[bool],
+    ) -> String {
+        let at = |s: usize| {
+            self.flow.steps[s]
+                .atoms
+                .first()
+                .map_or(usize::MAX, |a| a.start_byte())
+        };
+        let mut on_path: Vec<(usize, &String)> = waits
+            .iter()
+            .enumerate()
+            .filter_map(|(s, w)| w.as_ref().map(|w| (s, w)))
+            .filter(|(s, _)| (after[*s] || *s == start) && self.flow.reaching(*s, &|_| false)[step])
+            .collect();
+        on_path.sort_by_key(|(s, _)| at(*s));
+        let before: Vec<&(usize, &String)> =
+            on_path.iter().filter(|(s, _)| at(*s) <= at(step)).collect();
+        before
+            .last()
+            .or(on_path.first().as_ref())
+            .map(|(_, w)| (*w).clone())
+            .unwrap_or_default()
+    }
+
+    /// A read inside a function literal that runs later (a callback the
+    /// function returns or hands on) may itself wait first.
+    fn waited_inside(&self, read: Node<'t>, step: usize, signals: &Signals) -> Option<String> {
+        let atom = self.flow.steps[step]
+            .atoms
+            .iter()
+            .find(|a| contains(**a, read))?;
+        let literal = crate::go::syntax::ancestor_of_kind(read, &["func_literal"])
+            .filter(|l| contains(*atom, *l))?;
+        signals.waited_before(read, literal, self.source)
+    }
+
     /// Whether the launching function, after a launch and not ordered
     /// after the closure, evaluates an expression `same` accepts.
-    pub fn uses_text_unordered(
+    pub fn uses_unordered(
         &self,
         closure: Node<'t>,
         launches: &[Launch<'t>],
-        after_write: usize,
+        writes: &[Node<'t>],
         same: &dyn Fn(Node) -> bool,
     ) -> bool {
         launches.iter().any(|launch| {
             let Some(start) = self.flow.step_of(launch.at) else {
                 return false;
             };
-            let signals = Signals::of(closure, after_write, launch.group.as_deref(), self.source);
-            let ordered = self.flow.always_passed(start, &|s| {
-                self.flow.steps[s]
-                    .atoms
-                    .iter()
-                    .any(|a| signals.wait_in(*a, self.source).is_some())
-            });
+            let signals = Signals::of(closure, writes, launch.group.as_deref(), self.source);
+            let waits = self.waits(&signals);
+            let ordered = self.flow.always_passed(start, &|s| waits[s].is_some());
             let after = self.flow.reaching(start, &|_| false);
             (0..self.flow.steps.len()).any(|s| {
                 after[s]
@@ -208,14 +264,9 @@ impl<'t> Launcher<'_, 't> {
                 let Some(start) = self.flow.step_of(l.at) else {
                     return false;
                 };
-                let signals =
-                    Signals::of(first, first.start_byte(), l.group.as_deref(), self.source);
-                let ordered = self.flow.always_passed(start, &|s| {
-                    self.flow.steps[s]
-                        .atoms
-                        .iter()
-                        .any(|a| signals.wait_in(*a, self.source).is_some())
-                });
+                let signals = Signals::of(first, &[], l.group.as_deref(), self.source);
+                let waits = self.waits(&signals);
+                let ordered = self.flow.always_passed(start, &|s| waits[s].is_some());
                 let reach = self.flow.reaching(start, &|_| false);
                 then.iter().all(|t| {
                     self.flow
