@@ -159,6 +159,82 @@ impl Signals {
     }
 }
 
+/// Channels `closure` receives from on every path before each of
+/// `writes` (`<-start`, `v := <-ready`): until someone sends on or closes
+/// one of them, the writes cannot happen.
+pub fn gates(closure: Node, writes: &[Node], source: &str) -> Vec<String> {
+    let Some(body) = closure.child_by_field_name("body") else {
+        return Vec::new();
+    };
+    let flow = Flow::of(body, source);
+    let write_steps: Vec<usize> = writes.iter().filter_map(|w| flow.step_of(*w)).collect();
+    if write_steps.is_empty() {
+        return Vec::new();
+    }
+    let mut names: Vec<String> = Vec::new();
+    for step in 0..flow.steps.len() {
+        let received: Vec<String> = flow.steps[step]
+            .atoms
+            .iter()
+            .filter(|a| {
+                matches!(
+                    a.kind(),
+                    "expression_statement" | "short_var_declaration" | "assignment_statement"
+                )
+            })
+            .flat_map(|a| descendants(*a))
+            .filter(|n| {
+                n.kind() == "unary_expression"
+                    && n.child_by_field_name("operator")
+                        .is_some_and(|o| o.kind() == "<-")
+                    && !inside_literal(*n, body)
+            })
+            .filter_map(|n| n.child_by_field_name("operand"))
+            .map(|ch| text(ch, source).to_string())
+            .collect();
+        for name in received {
+            if names.contains(&name) {
+                continue;
+            }
+            let gate_steps: Vec<usize> = (0..flow.steps.len())
+                .filter(|s| {
+                    flow.steps[*s].atoms.iter().any(|a| {
+                        descendants(*a).into_iter().any(|n| {
+                            n.kind() == "unary_expression"
+                                && n.child_by_field_name("operand")
+                                    .is_some_and(|o| text(o, source) == name)
+                        })
+                    })
+                })
+                .collect();
+            let passed = flow.always_passed(flow.entry, &|s| gate_steps.contains(&s));
+            if write_steps.iter().all(|w| passed[*w]) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+/// Whether `node` sends on or closes one of `channels` (outside the
+/// parts `skip` accepts).
+pub fn releases(
+    node: Node,
+    channels: &[String],
+    skip: &dyn Fn(Node) -> bool,
+    source: &str,
+) -> bool {
+    descendants(node).into_iter().filter(|n| !skip(*n)).any(|n| match n.kind() {
+        "send_statement" => n
+            .child_by_field_name("channel")
+            .is_some_and(|ch| channels.iter().any(|c| c == text(ch, source))),
+        "call_expression" => {
+            matches!(call_shape(n, source), Some(Call::Close(ch)) if channels.iter().any(|c| c == ch))
+        }
+        _ => false,
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Op {
     Done(String),

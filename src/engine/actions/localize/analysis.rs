@@ -293,13 +293,22 @@ fn exposure_of<'t>(
         .filter(|r| r.kind != RefKind::Read)
         .map(|r| r.ident)
         .collect();
-    // Parallel subtests start after their parent returns: the parent's own
-    // later code is not concurrent with them, only their siblings are.
-    let outer = match policy {
-        OuterReads::AfterClosure => var.binding.as_ref(),
-        OuterReads::AfterParent => None,
-    };
-    let mut e = declarer.exposure(outer, closure.node, &closure.launches, &writes);
+    let mut e = declarer.exposure(
+        var.binding.as_ref(),
+        closure.node,
+        &closure.launches,
+        &writes,
+    );
+    if policy == OuterReads::AfterParent {
+        // Parallel subtests start after their parent returns: the parent's
+        // own later writes are not concurrent with them. Reads outside the
+        // parent (after a group subtest) are judged by `outer_read`.
+        e.unordered_write = None;
+        if !std::ptr::eq(launcher, declarer) {
+            e.unordered_read = None;
+            e.ordered_read = None;
+        }
+    }
     if !std::ptr::eq(launcher, declarer) {
         e.repeats |= launcher
             .exposure(None, closure.node, &closure.launches, &writes)
@@ -641,6 +650,20 @@ fn flow_verdict<'t>(
 ) -> Option<Verdict<'t>> {
     let siblings = e.repeats || e.sibling.is_some();
     if policy == OuterReads::AfterParent {
+        // The parent reads it after starting the subtest, expecting what it
+        // writes; but the parent runs first and never sees it.
+        let parent_read = e
+            .unordered_read
+            .or(e.ordered_read.as_ref().map(|(l, _)| *l));
+        // A named result has its own refusal (`visibility_refusal`).
+        let result = var.binding.is_some_and(|b| b.kind == BindingKind::Result);
+        if let (Some(line), true, false) = (parent_read, siblings || proven, result) {
+            return Some(Verdict::Refused(format!(
+                "read at line {line} by the parent test, which runs before its parallel \
+                 subtests do and never sees what they write: collect their results in \
+                 t.Cleanup or a parent subtest that waits for them"
+            )));
+        }
         return (!siblings && !proven).then_some(Verdict::Quiet);
     }
     if let Some(line) = e.sibling_read {
@@ -661,7 +684,17 @@ fn flow_verdict<'t>(
         )));
     }
     if let Some((line, by)) = &e.ordered_read {
-        return Some(if siblings {
+        let updated = var
+            .refs
+            .iter()
+            .find(|r| r.kind == RefKind::ReadModifyWrite)
+            .map(|r| line_of(r.ident));
+        return Some(if let (true, Some(at)) = (siblings, updated) {
+            Verdict::Refused(format!(
+                "every goroutine started here updates it (line {at}) unguarded, and line {line} \
+                 reads the total after {by}: use sync/atomic or a mutex"
+            ))
+        } else if siblings {
             Verdict::Refused(format!(
                 "every goroutine started here writes it, and line {line} reads whichever wrote \
                  last (after {by}): give each its own result (a slice, errgroup, or errors.Join \

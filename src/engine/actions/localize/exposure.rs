@@ -11,7 +11,7 @@
 use crate::go::flow::Flow;
 use crate::go::refs::{classify, RefKind};
 use crate::go::scope::{resolve, Binding, BindingKind};
-use crate::go::sync::Signals;
+use crate::go::sync::{gates, releases, Signals};
 use crate::go::syntax::{contains, line_of, text};
 use tree_sitter::Node;
 
@@ -150,7 +150,12 @@ impl<'t> Launcher<'_, 't> {
             let kills = |s: usize| uses.iter().any(|u| u.step == s && u.kills);
             let seen = self.flow.reaching(start, &kills);
             let after = self.flow.reaching(start, &|_| false);
+            let released = self.released(closure, writes);
             for u in &uses {
+                // Before the function lets the closure past its gate.
+                if released.as_ref().is_some_and(|r| !r[u.step]) {
+                    continue;
+                }
                 let line = line_of(u.node);
                 if u.reads && seen[u.step] {
                     e.read_at_exit |=
@@ -175,6 +180,35 @@ impl<'t> Launcher<'_, 't> {
             }
         }
         e
+    }
+
+    /// Steps at or after a release of the closure's gates (a send on or
+    /// close of a channel it receives from before writing); `None` when it
+    /// has no gate this function releases.
+    fn released(&self, closure: Node<'t>, writes: &[Node<'t>]) -> Option<Vec<bool>> {
+        let gates = gates(closure, writes, self.source);
+        if gates.is_empty() {
+            return None;
+        }
+        let releases: Vec<usize> = (0..self.flow.steps.len())
+            .filter(|s| {
+                self.flow.steps[*s].atoms.iter().any(|a| {
+                    let in_closure = |n: Node| self.closures.iter().any(|c| contains(*c, n));
+                    releases(*a, &gates, &in_closure, self.source)
+                })
+            })
+            .collect();
+        if releases.is_empty() {
+            return None;
+        }
+        let mut out = vec![false; self.flow.steps.len()];
+        for r in releases {
+            out[r] = true;
+            for (s, reached) in self.flow.reaching(r, &|_| false).into_iter().enumerate() {
+                out[s] |= reached;
+            }
+        }
+        Some(out)
     }
 
     /// The wait that orders `step`: one reached from the launch from which
