@@ -311,6 +311,53 @@ fn check_reports_json_sarif_and_exit_codes() {
     assert_eq!((code(&clean), stdout(&clean).as_str()), (0, ""));
 }
 
+/// One goroutine whose value the caller reads after `wg.Wait()`: shared on
+/// purpose, which is a note, not a defect.
+const ORDERED_GOROUTINE: &str = "package x
+
+import \"sync\"
+
+func load() (int, error) { return 1, nil }
+
+func First() (int, error) {
+	var wg sync.WaitGroup
+	var n int
+	var err error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		n, err = load()
+	}()
+	wg.Wait()
+	return n, err
+}
+";
+
+#[test]
+fn notes_are_reported_with_their_severity_and_do_not_fail_check() {
+    let sb = Sandbox::new();
+    sb.write("x.go", ORDERED_GOROUTINE);
+    let out = sb.fixgen(&["check", "--format", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let findings: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let all = findings.as_array().unwrap();
+    assert_eq!(all.len(), 2, "{findings}");
+    for f in all {
+        assert_eq!(f["severity"], "note");
+        assert_eq!(f["fixable"], false);
+        assert!(f["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("shared on purpose: line 17 reads it after wg.Wait() at line 16, which orders the write first"));
+    }
+    assert!(stderr(&out).contains("2 of them notes, which do not fail the check"));
+    let sarif: serde_json::Value =
+        serde_json::from_str(&stdout(&sb.fixgen(&["check", "--format", "sarif"]))).unwrap();
+    assert_eq!(sarif["runs"][0]["results"][0]["level"], "note");
+    // Nothing to change.
+    assert_eq!(code(&sb.fixgen(&["preview"])), 0);
+}
+
 #[test]
 fn at_selects_only_the_match_covering_that_line() {
     let sb = Sandbox::new();

@@ -1,4 +1,5 @@
 use super::{session, GlobalArgs};
+use fixgen::engine::Severity;
 use fixgen::output::diff;
 use std::path::PathBuf;
 
@@ -16,7 +17,12 @@ pub fn run(global: &GlobalArgs, paths: &[PathBuf]) -> anyhow::Result<u8> {
         print!("{}", if color { diff::colorize(&d) } else { d });
         changed += 1;
     }
-    let unfixed = session.report.findings().filter(|f| !f.fixable).count();
+    // Notes (shared on purpose) are not defects left unfixed.
+    let unfixed = session
+        .report
+        .findings()
+        .filter(|f| !f.fixable && f.severity == Severity::Error)
+        .count();
     eprintln!(
         "{changed} file(s) would change; {unfixed} finding(s) without a fix (see `fixgen check`)"
     );

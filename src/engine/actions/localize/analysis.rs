@@ -204,9 +204,11 @@ pub fn judge(closures: &mut [Closure], policy: OuterReads, source: &str) {
         };
         let judged: Vec<Verdict> = (0..closures[i].vars.len())
             .map(|v| {
+                // Another function's flow only when launches nest.
                 let declarer = closures[i].vars[v]
                     .binding
                     .and_then(|b| declaring_body(&b))
+                    .filter(|body| Some(*body) != closures[i].function)
                     .and_then(flow_of)
                     .map(|flow| Launcher {
                         flow,

@@ -143,10 +143,12 @@ impl<'t> Launcher<'_, 't> {
             let Some(start) = self.flow.step_of(launch.at) else {
                 continue;
             };
-            e.repeats |= self.flow.repeats(start);
             let signals = Signals::of(closure, writes, launch.group.as_deref(), self.source);
             let waits = self.waits(&signals);
             let ordered = self.flow.always_passed(start, &|s| waits[s].is_some());
+            // Started again in a loop, but only after waiting for the last one:
+            // the runs do not overlap.
+            e.repeats |= self.flow.repeats(start) && !ordered[start];
             let kills = |s: usize| uses.iter().any(|u| u.step == s && u.kills);
             let seen = self.flow.reaching(start, &kills);
             let after = self.flow.reaching(start, &|_| false);
