@@ -10,38 +10,7 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-use support::{copy_dir, require_tool, Sandbox};
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn go(dir: &Path, args: &[&str]) -> Output {
-    Command::new("go")
-        .args(args)
-        .current_dir(dir)
-        .env("GOFLAGS", "-mod=mod")
-        .env("GOTOOLCHAIN", "local")
-        .env("GOWORK", "off")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn combined(out: &Output) -> String {
-    format!("{}{}", text(&out.stdout), text(&out.stderr))
-}
-
-fn gofmt_listed(dir: &Path) -> String {
-    let root = text(&go(dir, &["env", "GOROOT"]).stdout).trim().to_string();
-    let out = Command::new(Path::new(&root).join("bin/gofmt"))
-        .args(["-l", "."])
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    text(&out.stdout)
-}
+use support::{combined, copy_dir, go, gofmt_listed, require_tool, text, Sandbox};
 
 #[test]
 fn testify_flakes_fail_before_and_pass_after_triage_apply() {

@@ -140,3 +140,39 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// Go commands for the end-to-end tests: the module's own go.sum, no
+/// workspace, the local toolchain.
+#[allow(dead_code)]
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[allow(dead_code)]
+pub fn go(dir: &Path, args: &[&str]) -> Output {
+    Command::new("go")
+        .args(args)
+        .current_dir(dir)
+        .env("GOFLAGS", "-mod=mod")
+        .env("GOTOOLCHAIN", "local")
+        .env("GOWORK", "off")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[allow(dead_code)]
+pub fn combined(out: &Output) -> String {
+    format!("{}{}", text(&out.stdout), text(&out.stderr))
+}
+
+#[allow(dead_code)]
+pub fn gofmt_listed(dir: &Path) -> String {
+    let root = text(&go(dir, &["env", "GOROOT"]).stdout).trim().to_string();
+    let out = Command::new(Path::new(&root).join("bin/gofmt"))
+        .args(["-l", "."])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    text(&out.stdout)
+}
