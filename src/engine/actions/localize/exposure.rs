@@ -63,6 +63,22 @@ struct Use<'t> {
     kills: bool,
 }
 
+/// The variable a function literal is declared into (`f := func(){…}`).
+fn held_by(literal: Node) -> Option<Node> {
+    let values = literal.parent().filter(|p| p.kind() == "expression_list")?;
+    let decl = values
+        .parent()
+        .filter(|d| matches!(d.kind(), "short_var_declaration" | "assignment_statement"))?;
+    let position = crate::go::syntax::named_children(values)
+        .iter()
+        .position(|v| v.id() == literal.id())?;
+    let names = decl.child_by_field_name("left")?;
+    crate::go::syntax::named_children(names)
+        .into_iter()
+        .nth(position)
+        .filter(|n| n.kind() == "identifier")
+}
+
 /// The launching function's flow and the closures it starts.
 pub struct Launcher<'a, 't> {
     pub flow: &'a Flow<'t>,
@@ -97,15 +113,87 @@ impl<'t> Launcher<'_, 't> {
                     continue;
                 }
                 let kind = classify(ident).kind;
-                out.push(Use {
-                    step,
-                    node: ident,
-                    reads: kind != RefKind::Write,
-                    kills: kind == RefKind::Write,
-                });
+                // A function value runs where it is called, perhaps never or
+                // later: its writes stop nothing from reaching a read.
+                let held = self.held_literal(ident, step);
+                for at in self.steps_running(ident, step) {
+                    out.push(Use {
+                        step: at,
+                        node: ident,
+                        reads: kind != RefKind::Write,
+                        kills: kind == RefKind::Write && held.is_none(),
+                    });
+                }
             }
         }
         out
+    }
+
+    /// The outermost function literal around `node` inside `step`'s atoms
+    /// that is not called on the spot (a value: held in a variable or
+    /// handed to a call).
+    fn held_literal(&self, node: Node<'t>, step: usize) -> Option<Node<'t>> {
+        let atom = self.flow.steps[step]
+            .atoms
+            .iter()
+            .find(|a| contains(**a, node))?;
+        let mut found = None;
+        let mut current = node;
+        while let Some(literal) = crate::go::syntax::ancestor_of_kind(current, &["func_literal"]) {
+            if !contains(*atom, literal) {
+                break;
+            }
+            let called_here = literal.parent().is_some_and(|p| {
+                p.kind() == "call_expression"
+                    && p.child_by_field_name("function")
+                        .is_some_and(|f| f.id() == literal.id())
+            });
+            if !called_here {
+                found = Some(literal);
+            }
+            current = literal;
+        }
+        found
+    }
+
+    /// The steps where `node` (found in `step`) runs: there, or, inside a
+    /// function literal held by a local variable (`f := func(){…}`), at
+    /// every step that names the variable (calls it or hands it on).
+    fn steps_running(&self, node: Node<'t>, step: usize) -> Vec<usize> {
+        let Some(literal) = self.held_literal(node, step) else {
+            return vec![step];
+        };
+        let Some(name) = held_by(literal) else {
+            return vec![step];
+        };
+        let Some(binding) = resolve(name, self.source) else {
+            return vec![step];
+        };
+        let named = text(name, self.source);
+        let sites: Vec<usize> = (0..self.flow.steps.len())
+            .filter(|s| {
+                self.flow.idents(*s).into_iter().any(|i| {
+                    i.id() != name.id()
+                        && text(i, self.source) == named
+                        && !contains(literal, i)
+                        && resolve(i, self.source).is_some_and(|b| b.same(&binding))
+                })
+            })
+            .collect();
+        if sites.is_empty() {
+            vec![step]
+        } else {
+            sites
+        }
+    }
+
+    /// The launch steps of `launch`: where it stands, or where the function
+    /// value holding it is called.
+    fn launch_steps(&self, launch: &Launch<'t>) -> Vec<usize> {
+        match self.flow.step_of(launch.at) {
+            Some(step) => self.steps_running(launch.at, step),
+            None => Vec::new(),
+        }
     }
 
     /// For each step, the wait for `signals` it holds, if any.
@@ -139,10 +227,12 @@ impl<'t> Launcher<'_, 't> {
             ..Exposure::default()
         };
         let uses = binding.map(|b| self.uses(b)).unwrap_or_default();
-        for launch in launches {
-            let Some(start) = self.flow.step_of(launch.at) else {
-                continue;
-            };
+        let starts: Vec<(usize, &Launch<'t>)> = launches
+            .iter()
+            .flat_map(|l| self.launch_steps(l).into_iter().map(move |s| (s, l)))
+            .collect();
+        e.repeats |= starts.len() > 1;
+        for (start, launch) in starts {
             let signals = Signals::of(closure, writes, launch.group.as_deref(), self.source);
             let waits = self.waits(&signals);
             let ordered = self.flow.always_passed(start, &|s| waits[s].is_some());
@@ -265,10 +355,11 @@ impl<'t> Launcher<'_, 't> {
         writes: &[Node<'t>],
         same: &dyn Fn(Node) -> bool,
     ) -> bool {
-        launches.iter().any(|launch| {
-            let Some(start) = self.flow.step_of(launch.at) else {
-                return false;
-            };
+        let starts: Vec<(usize, &Launch<'t>)> = launches
+            .iter()
+            .flat_map(|l| self.launch_steps(l).into_iter().map(move |s| (s, l)))
+            .collect();
+        starts.into_iter().any(|(start, launch)| {
             let signals = Signals::of(closure, writes, launch.group.as_deref(), self.source);
             let waits = self.waits(&signals);
             let ordered = self.flow.always_passed(start, &|s| waits[s].is_some());
@@ -297,18 +388,19 @@ impl<'t> Launcher<'_, 't> {
     ) -> bool {
         let waited = |first: Node<'t>, first_launches: &[Launch<'t>], then: &[Launch<'t>]| {
             first_launches.iter().all(|l| {
-                let Some(start) = self.flow.step_of(l.at) else {
-                    return false;
-                };
                 let signals = Signals::of(first, &[], l.group.as_deref(), self.source);
                 let waits = self.waits(&signals);
-                let ordered = self.flow.always_passed(start, &|s| waits[s].is_some());
-                let reach = self.flow.reaching(start, &|_| false);
-                then.iter().all(|t| {
-                    self.flow
-                        .step_of(t.at)
-                        .is_some_and(|s| !reach[s] || ordered[s])
-                })
+                let starts = self.launch_steps(l);
+                !starts.is_empty()
+                    && starts.iter().all(|start| {
+                        let ordered = self.flow.always_passed(*start, &|s| waits[s].is_some());
+                        let reach = self.flow.reaching(*start, &|_| false);
+                        then.iter().all(|t| {
+                            let then_starts = self.launch_steps(t);
+                            !then_starts.is_empty()
+                                && then_starts.iter().all(|s| !reach[*s] || ordered[*s])
+                        })
+                    })
             })
         };
         !(waited(closure, launches, other_launches) && waited(other, other_launches, launches))
