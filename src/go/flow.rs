@@ -27,6 +27,8 @@ pub struct Step<'t> {
 }
 
 pub struct Flow<'t> {
+    /// The function body the flow is of.
+    pub body: Node<'t>,
     pub steps: Vec<Step<'t>>,
     succ: Vec<Vec<usize>>,
     pred: Vec<Vec<usize>>,
@@ -96,6 +98,7 @@ impl<'t> Flow<'t> {
             }
         }
         Flow {
+            body,
             steps: b.steps,
             succ,
             pred,
@@ -183,7 +186,7 @@ impl<'t> Flow<'t> {
 
 /// A call after which the goroutine does not go on: `panic`, `os.Exit`,
 /// `log.Fatal…`, `runtime.Goexit`, and a test's `Fatal…`, `FailNow`,
-/// `Skip…` (deferred functions still run, so the exit is where it goes).
+/// `Skip…`.
 fn terminates(stmt: Node, source: &str) -> bool {
     let Some(function) = stmt
         .named_child(0)
@@ -356,9 +359,10 @@ impl<'t> Builder<'t, '_> {
                 Vec::new()
             }
             "empty_statement" => ends,
+            // The path ends: what deferred functions read on the way out of
+            // a panic or a failed test is not a value the code means to pass.
             "expression_statement" if terminates(stmt, self.source) => {
-                let s = self.step(vec![stmt], &ends);
-                self.edges.push((s, self.exit));
+                self.step(vec![stmt], &ends);
                 Vec::new()
             }
             _ => vec![self.step(vec![stmt], &ends)],

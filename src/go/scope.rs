@@ -365,6 +365,31 @@ fn in_package<'t>(file: Node<'t>, name: &str, source: &str) -> Option<Binding<'t
     })
 }
 
+/// The function literal the variable `ident` names is declared with
+/// (`f := func(){…}`, `var f = func(){…}`).
+pub fn function_literal_of<'t>(ident: Node<'t>, source: &str) -> Option<Node<'t>> {
+    let binding = resolve(ident, source)?;
+    let (names, values) = match binding.kind {
+        BindingKind::ShortVar => (
+            binding.declaration.child_by_field_name("left")?,
+            binding.declaration.child_by_field_name("right")?,
+        ),
+        BindingKind::Var => (
+            binding.declaration,
+            binding.declaration.child_by_field_name("value")?,
+        ),
+        _ => return None,
+    };
+    let position = named_children(names)
+        .into_iter()
+        .filter(|n| n.kind() == "identifier")
+        .position(|n| n.id() == binding.name.id())?;
+    named_children(values)
+        .into_iter()
+        .nth(position)
+        .filter(|v| v.kind() == "func_literal")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

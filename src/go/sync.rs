@@ -6,6 +6,7 @@
 //! the closure's writes.
 
 use super::flow::Flow;
+use super::scope::function_literal_of;
 use super::syntax::{contains, descendants, line_of, text};
 use tree_sitter::Node;
 
@@ -80,6 +81,55 @@ impl Signals {
             }
         }
         signals
+    }
+
+    /// These signals, and those of goroutines in `function` that wait for
+    /// them and then signal in turn (`go func() { wg.Wait(); close(done) }()`):
+    /// a receive from `done` waits for the closure too.
+    pub fn relayed(mut self, function: Node, source: &str) -> Signals {
+        if self.is_empty() {
+            return self;
+        }
+        let relays: Vec<Node> = descendants(function)
+            .into_iter()
+            .filter(|n| {
+                n.kind() == "func_literal"
+                    && n.parent()
+                        .and_then(|call| call.parent())
+                        .is_some_and(|g| g.kind() == "go_statement")
+            })
+            .collect();
+        for relay in relays {
+            let Some(list) = relay
+                .child_by_field_name("body")
+                .and_then(|b| b.named_child(0))
+                .filter(|l| l.kind() == "statement_list")
+            else {
+                continue;
+            };
+            let mut cursor = list.walk();
+            let statements: Vec<Node> = list.named_children(&mut cursor).collect();
+            let Some(waited) = statements
+                .iter()
+                .position(|st| self.wait_in(*st, source).is_some())
+            else {
+                continue;
+            };
+            for (op, _) in statements[waited + 1..]
+                .iter()
+                .flat_map(|st| signal_ops(*st, source))
+            {
+                match op {
+                    Op::Close(ch) => {
+                        push_new(&mut self.closed, &ch);
+                        push_new(&mut self.received, &ch);
+                    }
+                    Op::Send(ch) => push_new(&mut self.received, &ch),
+                    Op::Done(g) => push_new(&mut self.groups, &g),
+                }
+            }
+        }
+        self
     }
 
     pub fn is_empty(&self) -> bool {
@@ -242,22 +292,51 @@ enum Op {
     Close(String),
 }
 
-/// Every `X.Done()`, send and `close` in `body`, nested closures aside.
+/// Every `X.Done()`, send and `close` in `body`, nested closures aside. A
+/// call of a local function value (`finish()` where `finish := func(){
+/// wg.Done() }`) counts as the ops in its body, at the call.
 fn signal_ops<'t>(body: Node<'t>, source: &str) -> Vec<(Op, Node<'t>)> {
-    descendants(body)
-        .into_iter()
-        .filter(|n| !inside_literal(*n, body) || in_defer(*n, body))
-        .filter_map(|n| match n.kind() {
-            "send_statement" => n
-                .child_by_field_name("channel")
-                .map(|ch| (Op::Send(text(ch, source).to_string()), n)),
+    let mut out = Vec::new();
+    for n in descendants(body) {
+        if inside_literal(n, body) && !in_defer(n, body) {
+            continue;
+        }
+        match n.kind() {
+            "send_statement" => {
+                if let Some(ch) = n.child_by_field_name("channel") {
+                    out.push((Op::Send(text(ch, source).to_string()), n));
+                }
+            }
             "call_expression" => match call_shape(n, source) {
-                Some(Call::Method(recv, "Done")) => Some((Op::Done(recv.to_string()), n)),
-                Some(Call::Close(ch)) => Some((Op::Close(ch.to_string()), n)),
-                _ => None,
+                Some(Call::Method(recv, "Done")) => out.push((Op::Done(recv.to_string()), n)),
+                Some(Call::Close(ch)) => out.push((Op::Close(ch.to_string()), n)),
+                _ => out.extend(called_value_ops(n, source)),
             },
-            _ => None,
-        })
+            _ => {}
+        }
+    }
+    out
+}
+
+fn push_new(list: &mut Vec<String>, name: &str) {
+    if !list.iter().any(|n| n == name) {
+        list.push(name.to_string());
+    }
+}
+
+/// The ops of the function value a call invokes, placed at the call.
+fn called_value_ops<'t>(call: Node<'t>, source: &str) -> Vec<(Op, Node<'t>)> {
+    let literal = call
+        .child_by_field_name("function")
+        .filter(|f| f.kind() == "identifier")
+        .and_then(|f| function_literal_of(f, source))
+        .filter(|l| !contains(*l, call));
+    let Some(body) = literal.and_then(|l| l.child_by_field_name("body")) else {
+        return Vec::new();
+    };
+    signal_ops(body, source)
+        .into_iter()
+        .map(|(op, _)| (op, call))
         .collect()
 }
 

@@ -623,7 +623,9 @@ fn verdict<'t>(
         .iter()
         .filter(|r| r.kind != RefKind::Read)
         .all(|r| guarded(r.store.unwrap_or(r.ident), closure.body, source));
-    if locked {
+    // Guarded here: a race only if the function uses it unguarded meanwhile,
+    // and then it is judged like any unguarded write.
+    if locked && (exposure.unlocked_use.is_none() || policy == OuterReads::AfterParent) {
         return Verdict::Quiet;
     }
     if let Some(verdict) = flow_verdict(var, exposure, policy, closure.proven) {

@@ -40,6 +40,8 @@ pub struct Exposure {
     pub ordered_read: Option<(usize, String)>,
     /// Line of an outer write while the closure may run.
     pub unordered_write: Option<usize>,
+    /// Line of such an unordered read or write made without holding a lock.
+    pub unlocked_use: Option<usize>,
     /// A read in a deferred function or a bare `return` is among the reads.
     pub read_at_exit: bool,
 }
@@ -196,6 +198,23 @@ impl<'t> Launcher<'_, 't> {
         }
     }
 
+    /// What the closure signals after `writes`, directly or through a
+    /// goroutine of this function that waits for it and signals on.
+    fn signals(&self, closure: Node<'t>, writes: &[Node<'t>], launch: &Launch<'t>) -> Signals {
+        Signals::of(closure, writes, launch.group.as_deref(), self.source)
+            .relayed(self.flow.body, self.source)
+    }
+
+    /// Whether a lock is held where `node` stands in its function.
+    fn locked(&self, node: Node<'t>) -> bool {
+        crate::go::syntax::ancestor_of_kind(
+            node,
+            &["func_literal", "function_declaration", "method_declaration"],
+        )
+        .and_then(|f| f.child_by_field_name("body"))
+        .is_some_and(|body| crate::go::sync::held_lock(node, body, self.source).is_some())
+    }
+
     /// For each step, the wait for `signals` it holds, if any.
     fn waits(&self, signals: &Signals) -> Vec<Option<String>> {
         self.flow
@@ -233,7 +252,7 @@ impl<'t> Launcher<'_, 't> {
             .collect();
         e.repeats |= starts.len() > 1;
         for (start, launch) in starts {
-            let signals = Signals::of(closure, writes, launch.group.as_deref(), self.source);
+            let signals = self.signals(closure, writes, launch);
             let waits = self.waits(&signals);
             let ordered = self.flow.always_passed(start, &|s| waits[s].is_some());
             // Started again in a loop, but only after waiting for the last one:
@@ -254,6 +273,10 @@ impl<'t> Launcher<'_, 't> {
                         u.step == self.flow.exit || u.node.kind() == "return_statement";
                     let by = if ordered[u.step] {
                         Some(self.wait_before(start, u.step, &waits, &after))
+                    } else if let Some(wait) = &waits[u.step] {
+                        // In the wait's own statement (`return x, g.Wait()`):
+                        // Go evaluates the call before the plain operand.
+                        Some(wait.clone())
                     } else {
                         self.waited_inside(u.node, u.step, &signals)
                     };
@@ -263,11 +286,17 @@ impl<'t> Launcher<'_, 't> {
                         }
                         None => {
                             e.unordered_read.get_or_insert(line);
+                            if !self.locked(u.node) {
+                                e.unlocked_use.get_or_insert(line);
+                            }
                         }
                     }
                 }
                 if u.kills && after[u.step] && !ordered[u.step] {
                     e.unordered_write.get_or_insert(line);
+                    if !self.locked(u.node) {
+                        e.unlocked_use.get_or_insert(line);
+                    }
                 }
             }
         }
@@ -360,7 +389,7 @@ impl<'t> Launcher<'_, 't> {
             .flat_map(|l| self.launch_steps(l).into_iter().map(move |s| (s, l)))
             .collect();
         starts.into_iter().any(|(start, launch)| {
-            let signals = Signals::of(closure, writes, launch.group.as_deref(), self.source);
+            let signals = self.signals(closure, writes, launch);
             let waits = self.waits(&signals);
             let ordered = self.flow.always_passed(start, &|s| waits[s].is_some());
             let after = self.flow.reaching(start, &|_| false);
@@ -388,7 +417,7 @@ impl<'t> Launcher<'_, 't> {
     ) -> bool {
         let waited = |first: Node<'t>, first_launches: &[Launch<'t>], then: &[Launch<'t>]| {
             first_launches.iter().all(|l| {
-                let signals = Signals::of(first, &[], l.group.as_deref(), self.source);
+                let signals = self.signals(first, &[], l);
                 let waits = self.waits(&signals);
                 let starts = self.launch_steps(l);
                 !starts.is_empty()

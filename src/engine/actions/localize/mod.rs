@@ -11,8 +11,8 @@ mod exposure;
 use super::{reject_options, required, Action, CaptureLookup, Plan, PlanEnv, PlannedFinding};
 use crate::engine::matcher::Match;
 use crate::engine::Severity;
-use crate::go::scope::{resolve, BindingKind};
-use crate::go::syntax::{line_of, named_children, text, top_level_declaration};
+use crate::go::scope::function_literal_of;
+use crate::go::syntax::{line_of, text, top_level_declaration};
 use crate::rule::model::FixSpec;
 use analysis::{analyse, judge, Closure, OuterReads, Setting, Verdict};
 use exposure::Launch;
@@ -112,7 +112,7 @@ fn started_closures<'t>(
         let Some(node) = m.get(capture) else { continue };
         let literal = match node.kind() {
             "func_literal" => Some(node),
-            "identifier" => literal_held_by(node, source),
+            "identifier" => function_literal_of(node, source),
             _ => None,
         };
         let (Some(literal), Some(launch)) = (literal, launch_of(node, source)) else {
@@ -155,31 +155,6 @@ fn launch_of<'t>(node: Node<'t>, source: &str) -> Option<Launch<'t>> {
         .and_then(|f| f.child_by_field_name("operand"))
         .map(|r| text(r, source).to_string());
     Some(Launch { at: call, group })
-}
-
-/// The function literal a local variable is declared with
-/// (`f := func(){…}`, `var f = func(){…}`).
-fn literal_held_by<'t>(ident: Node<'t>, source: &str) -> Option<Node<'t>> {
-    let binding = resolve(ident, source)?;
-    let (names, values) = match binding.kind {
-        BindingKind::ShortVar => (
-            binding.declaration.child_by_field_name("left")?,
-            binding.declaration.child_by_field_name("right")?,
-        ),
-        BindingKind::Var => (
-            binding.declaration,
-            binding.declaration.child_by_field_name("value")?,
-        ),
-        _ => return None,
-    };
-    let position = named_children(names)
-        .into_iter()
-        .filter(|n| n.kind() == "identifier")
-        .position(|n| n.id() == binding.name.id())?;
-    named_children(values)
-        .into_iter()
-        .nth(position)
-        .filter(|v| v.kind() == "func_literal")
 }
 
 fn report(plan: &mut Plan, closure: &Closure, fix: Option<usize>, source: &str) {
