@@ -19,7 +19,7 @@ RATIO_TARGET=0.10
 MEM_TARGET_MIB=64
 # fixgen's prefilter literals (rules/*.toml; request-slice-alias's are its
 # request_suffixes, "Req" covering "Request"): a file with none is never parsed.
-LITERALS=(-e 'go func' -e 'Parallel()' -e 'Req' -e 'Begin' -e 'Exec(' -e 'ExecContext(' -e 'Tx')
+LITERALS=(-e 'go func' -e $'\tgo ' -e 'Go(func' -e 'Submit(func' -e 'Parallel()' -e 'Req' -e 'Begin' -e 'Exec(' -e 'ExecContext(' -e 'Tx')
 
 die() { echo "bench: $*" >&2; exit 2; }
 

@@ -142,10 +142,13 @@ impl Signals {
         if self.is_empty() {
             return None;
         }
-        descendants(node)
-            .into_iter()
-            .filter(|n| !inside_literal(*n, node))
-            .find_map(|n| self.waits(n, source))
+        let mut found = None;
+        walk_outside_literals(node, &mut |n| {
+            if found.is_none() {
+                found = self.waits(n, source);
+            }
+        });
+        found
     }
 
     /// The end of `range` over a channel (a loop's normal exit) that these
@@ -232,15 +235,18 @@ pub fn gates(closure: Node, writes: &[Node], source: &str) -> Vec<String> {
                     "expression_statement" | "short_var_declaration" | "assignment_statement"
                 )
             })
-            .flat_map(|a| descendants(*a))
-            .filter(|n| {
-                n.kind() == "unary_expression"
-                    && n.child_by_field_name("operator")
-                        .is_some_and(|o| o.kind() == "<-")
-                    && !inside_literal(*n, body)
+            .flat_map(|a| {
+                let mut found = Vec::new();
+                walk_outside_literals(*a, &mut |n| {
+                    let receive = n.kind() == "unary_expression"
+                        && n.child_by_field_name("operator")
+                            .is_some_and(|o| o.kind() == "<-");
+                    if let Some(ch) = n.child_by_field_name("operand").filter(|_| receive) {
+                        found.push(text(ch, source).to_string());
+                    }
+                });
+                found
             })
-            .filter_map(|n| n.child_by_field_name("operand"))
-            .map(|ch| text(ch, source).to_string())
             .collect();
         for name in received {
             if names.contains(&name) {
@@ -292,30 +298,49 @@ enum Op {
     Close(String),
 }
 
-/// Every `X.Done()`, send and `close` in `body`, nested closures aside. A
-/// call of a local function value (`finish()` where `finish := func(){
-/// wg.Done() }`) counts as the ops in its body, at the call.
+/// Every `X.Done()`, send and `close` in `body`, nested closures aside
+/// (deferred ones count: they run when it returns). A call of a local
+/// function value (`finish()` where `finish := func(){ wg.Done() }`) counts
+/// as the ops in its body, at the call.
 fn signal_ops<'t>(body: Node<'t>, source: &str) -> Vec<(Op, Node<'t>)> {
     let mut out = Vec::new();
-    for n in descendants(body) {
-        if inside_literal(n, body) && !in_defer(n, body) {
-            continue;
-        }
-        match n.kind() {
-            "send_statement" => {
-                if let Some(ch) = n.child_by_field_name("channel") {
-                    out.push((Op::Send(text(ch, source).to_string()), n));
-                }
-            }
-            "call_expression" => match call_shape(n, source) {
-                Some(Call::Method(recv, "Done")) => out.push((Op::Done(recv.to_string()), n)),
-                Some(Call::Close(ch)) => out.push((Op::Close(ch.to_string()), n)),
-                _ => out.extend(called_value_ops(n, source)),
-            },
-            _ => {}
-        }
-    }
+    collect_ops(body, false, source, &mut out);
     out
+}
+
+fn collect_ops<'t>(node: Node<'t>, deferred: bool, source: &str, out: &mut Vec<(Op, Node<'t>)>) {
+    match node.kind() {
+        "func_literal" if !deferred => return,
+        "send_statement" => {
+            if let Some(ch) = node.child_by_field_name("channel") {
+                out.push((Op::Send(text(ch, source).to_string()), node));
+            }
+        }
+        "call_expression" => match call_shape(node, source) {
+            Some(Call::Method(recv, "Done")) => out.push((Op::Done(recv.to_string()), node)),
+            Some(Call::Close(ch)) => out.push((Op::Close(ch.to_string()), node)),
+            _ => out.extend(called_value_ops(node, source)),
+        },
+        _ => {}
+    }
+    let deferred = deferred || node.kind() == "defer_statement";
+    let mut cursor = node.walk();
+    for child in node.named_children(&mut cursor) {
+        collect_ops(child, deferred, source, out);
+    }
+}
+
+/// Calls `visit` on `node` and its descendants, function literals' bodies
+/// aside (they run elsewhere).
+fn walk_outside_literals<'t>(node: Node<'t>, visit: &mut dyn FnMut(Node<'t>)) {
+    if node.kind() == "func_literal" {
+        return;
+    }
+    visit(node);
+    let mut cursor = node.walk();
+    for child in node.named_children(&mut cursor) {
+        walk_outside_literals(child, visit);
+    }
 }
 
 fn push_new(list: &mut Vec<String>, name: &str) {
@@ -370,20 +395,6 @@ fn in_defer(node: Node, closure: Node) -> bool {
             return false;
         }
         if parent.kind() == "defer_statement" {
-            return true;
-        }
-        current = parent;
-    }
-    false
-}
-
-fn inside_literal(node: Node, within: Node) -> bool {
-    let mut current = node;
-    while let Some(parent) = current.parent() {
-        if parent.id() == within.id() {
-            return false;
-        }
-        if parent.kind() == "func_literal" {
             return true;
         }
         current = parent;
