@@ -627,18 +627,43 @@ fn selected_by_lines(at: Option<&[usize]>, node: tree_sitter::Node) -> bool {
 }
 
 /// A rule's prefilter literals; an entry `params.NAME` stands for that
-/// parameter's value(s), so `--set` keeps prefilter and conditions in step.
+/// parameter's value(s), and `{params.NAME}` inside an entry for each of
+/// them in turn (`"{params.launchers}(func"`), so `--set` keeps prefilter
+/// and conditions in step.
 fn prefilter_literals(rule: &Rule) -> Vec<String> {
     rule.prefilter
         .iter()
-        .flat_map(|entry| match entry.strip_prefix("params.") {
-            Some(name) => predicate::param_strings(rule.params.get(name))
-                .into_iter()
-                .map(str::to_string)
-                .collect(),
-            None => vec![entry.clone()],
+        .flat_map(|entry| {
+            if let Some(name) = entry.strip_prefix("params.") {
+                return param_values(rule, name);
+            }
+            match placeholder(entry) {
+                Some((before, name, after)) => param_values(rule, name)
+                    .into_iter()
+                    .map(|v| format!("{before}{v}{after}"))
+                    .collect(),
+                None => vec![entry.clone()],
+            }
         })
         .collect()
+}
+
+fn param_values(rule: &Rule, name: &str) -> Vec<String> {
+    predicate::param_strings(rule.params.get(name))
+        .into_iter()
+        .map(str::to_string)
+        .collect()
+}
+
+/// `a{params.NAME}b` → (`a`, `NAME`, `b`).
+fn placeholder(entry: &str) -> Option<(&str, &str, &str)> {
+    let open = entry.find("{params.")?;
+    let close = open + entry[open..].find('}')?;
+    Some((
+        &entry[..open],
+        &entry[open + "{params.".len()..close],
+        &entry[close + 1..],
+    ))
 }
 
 /// CRLF files are processed as LF and written back as CRLF, so inserted
@@ -655,6 +680,24 @@ fn uses_crlf(source: &str) -> bool {
 #[cfg(test)]
 mod prefilter_tests {
     use super::*;
+
+    #[test]
+    fn a_parameter_inside_a_prefilter_entry_stands_for_each_value() {
+        assert_eq!(
+            placeholder("{params.launchers}(func"),
+            Some(("", "launchers", "(func"))
+        );
+        assert_eq!(placeholder("go func"), None);
+        let rules = crate::rule::load_rules(&[]).unwrap();
+        let rule = rules
+            .into_iter()
+            .find(|r| r.id == "goroutine-shared-var")
+            .unwrap();
+        let literals = prefilter_literals(&rule);
+        for want in ["Go(func", "TryGo(func", "Submit(func", "\tgo "] {
+            assert!(literals.iter().any(|l| l == want), "{literals:?}");
+        }
+    }
 
     #[test]
     fn literals_that_can_overlap_are_told_apart() {

@@ -63,10 +63,12 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
     })?;
     check_id(&file.id).map_err(|m| at(file.id.span().start, m))?;
     for entry in &file.prefilter {
-        if let Some(name) = entry
-            .strip_prefix("params.")
-            .filter(|n| !file.params.contains_key(*n))
-        {
+        // `params.NAME`, or `{params.NAME}` inside a literal.
+        let named = entry.strip_prefix("params.").or_else(|| {
+            let open = entry.find("{params.")? + "{params.".len();
+            Some(&entry[open..open + entry[open..].find('}')?])
+        });
+        if let Some(name) = named.filter(|n| !file.params.contains_key(*n)) {
             let offset = text.find(&format!("\"{entry}\"")).unwrap_or(0);
             return Err(at(
                 offset,
