@@ -145,7 +145,7 @@ fn deadlocks_map_to_the_transactions_the_failing_tests_reach() {
         let doc = triage_json(&sandbox, &log(name));
         assert_eq!(
             sites(&doc, "sql-error", "mysql-deadlock-retry"),
-            set(&[("dal/transcription.go", 36), ("dal/transcription.go", 69)]),
+            set(&[("dal/transcription.go", 41), ("dal/transcription.go", 77)]),
             "{name}"
         );
         assert_eq!(
@@ -156,7 +156,7 @@ fn deadlocks_map_to_the_transactions_the_failing_tests_reach() {
         let verdicts = doc["verdicts"].as_array().unwrap();
         assert!(verdicts
             .iter()
-            .any(|v| v["line"] == 83 && v["fixable"] == false));
+            .any(|v| v["line"] == 91 && v["fixable"] == false));
         assert!(doc["cascade"]["sql_errors"].as_array().unwrap().len() >= 5);
     }
 }

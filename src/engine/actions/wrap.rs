@@ -459,7 +459,8 @@ impl Signature {
             taken.push(chosen.clone());
             names.push(chosen);
         }
-        let attempt = fresh("attempt", &taken);
+        // The loop's variable: the retry pacer (older templates call it `attempt`).
+        let attempt = fresh("retry", &taken);
         Ok(Signature {
             receiver,
             type_args,
@@ -502,6 +503,7 @@ impl Signature {
                     .unwrap_or_else(|| "context.Background()".into()),
             ),
             ("attempt", self.attempt.clone()),
+            ("retry", self.attempt.clone()),
         ]
     }
 }
