@@ -109,7 +109,7 @@ impl<'t> Launcher<'_, 't> {
             for ident in self.flow.idents(step) {
                 if text(ident, self.source) != name
                     || ident.id() == binding.name.id()
-                    || self.closures.iter().any(|c| contains(*c, ident))
+                    || self.in_closure(ident)
                     || !resolve(ident, self.source).is_some_and(|b| b.same(binding))
                 {
                     continue;
@@ -196,6 +196,14 @@ impl<'t> Launcher<'_, 't> {
             Some(step) => self.steps_running(launch.at, step),
             None => Vec::new(),
         }
+    }
+
+    /// Inside one of the analysed closures this function starts (not one
+    /// that encloses the function itself): a use that is theirs.
+    fn in_closure(&self, node: Node<'t>) -> bool {
+        self.closures
+            .iter()
+            .any(|c| contains(*c, node) && !contains(*c, self.flow.body))
     }
 
     /// What the closure signals after `writes`, directly or through a
@@ -314,7 +322,7 @@ impl<'t> Launcher<'_, 't> {
         let releases: Vec<usize> = (0..self.flow.steps.len())
             .filter(|s| {
                 self.flow.steps[*s].atoms.iter().any(|a| {
-                    let in_closure = |n: Node| self.closures.iter().any(|c| contains(*c, n));
+                    let in_closure = |n: Node| self.in_closure(n);
                     releases(*a, &gates, &in_closure, self.source)
                 })
             })
@@ -399,7 +407,7 @@ impl<'t> Launcher<'_, 't> {
                     && self.flow.steps[s].atoms.iter().any(|a| {
                         crate::go::syntax::descendants(*a)
                             .into_iter()
-                            .any(|n| same(n) && !self.closures.iter().any(|c| contains(*c, n)))
+                            .any(|n| same(n) && !self.in_closure(n))
                     })
             })
         })
