@@ -7,7 +7,7 @@
 
 use super::flow::Flow;
 use super::scope::function_literal_of;
-use super::syntax::{contains, descendants, line_of, text};
+use super::syntax::{contains, descendants, line_of, text, walk_outside_literals};
 use tree_sitter::Node;
 
 /// What a closure does, after its writes, that another goroutine can wait for.
@@ -327,19 +327,6 @@ fn collect_ops<'t>(node: Node<'t>, deferred: bool, source: &str, out: &mut Vec<(
     let mut cursor = node.walk();
     for child in node.named_children(&mut cursor) {
         collect_ops(child, deferred, source, out);
-    }
-}
-
-/// Calls `visit` on `node` and its descendants, function literals' bodies
-/// aside (they run elsewhere).
-fn walk_outside_literals<'t>(node: Node<'t>, visit: &mut dyn FnMut(Node<'t>)) {
-    if node.kind() == "func_literal" {
-        return;
-    }
-    visit(node);
-    let mut cursor = node.walk();
-    for child in node.named_children(&mut cursor) {
-        walk_outside_literals(child, visit);
     }
 }
 

@@ -141,3 +141,15 @@ pub fn block_statements(block: Node) -> Vec<Node> {
         })
         .collect()
 }
+
+/// Visits `node` and its descendants, not entering function literals
+/// (their returns and calls are their own).
+pub fn walk_outside_literals<'t>(node: Node<'t>, visit: &mut dyn FnMut(Node<'t>)) {
+    visit(node);
+    let mut cursor = node.walk();
+    for child in node.named_children(&mut cursor) {
+        if child.kind() != "func_literal" {
+            walk_outside_literals(child, visit);
+        }
+    }
+}

@@ -10,7 +10,9 @@
 //! unless nothing follows it.
 
 use super::imports::Import;
-use super::syntax::{indentation, line_of, line_start, named_children, next_line_start, text};
+use super::syntax::{
+    indentation, line_of, line_start, named_children, next_line_start, text, walk_outside_literals,
+};
 use tree_sitter::Node;
 
 pub const ASSERT: &str = "github.com/stretchr/testify/assert";
@@ -340,18 +342,6 @@ fn is_name(node: Node, name: &str, source: &str) -> bool {
 /// The expression statement a call stands as, if it does.
 fn statement_of(call: Node) -> Option<Node> {
     call.parent().filter(|p| p.kind() == "expression_statement")
-}
-
-/// Visits `node` and its descendants, not entering function literals
-/// (their returns and calls are their own).
-fn walk_outside_literals<'t>(node: Node<'t>, visit: &mut dyn FnMut(Node<'t>)) {
-    visit(node);
-    let mut cursor = node.walk();
-    for child in node.named_children(&mut cursor) {
-        if child.kind() != "func_literal" {
-            walk_outside_literals(child, visit);
-        }
-    }
 }
 
 /// A name for the CollectT that nothing in `code` uses.
