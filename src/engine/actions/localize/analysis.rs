@@ -410,18 +410,25 @@ fn guarded(write: Node, body: Node, source: &str) -> bool {
         if !contains(body, literal) {
             return false;
         }
-        let method = literal
-            .parent()
-            .filter(|a| a.kind() == "argument_list")
-            .and_then(|a| a.parent())
-            .and_then(|call| call.child_by_field_name("function"))
-            .and_then(|f| f.child_by_field_name("field"));
-        if method.is_some_and(|m| text(m, source) == "Do") {
+        if handed_to_method(literal, source) == Some("Do") {
             return true;
         }
         current = literal;
     }
     false
+}
+
+/// The method a function literal is an argument of: `Do` in
+/// `once.Do(func(){…})`.
+fn handed_to_method<'s>(literal: Node, source: &'s str) -> Option<&'s str> {
+    literal
+        .parent()
+        .filter(|a| a.kind() == "argument_list")
+        .and_then(|a| a.parent())
+        .filter(|call| call.kind() == "call_expression")
+        .and_then(|call| call.child_by_field_name("function"))
+        .and_then(|f| f.child_by_field_name("field"))
+        .map(|m| text(m, source))
 }
 
 /// After the captured start statement, or after the body's opening brace;
@@ -796,13 +803,7 @@ fn outer_read(closure: &Closure, var: &SharedVar, source: &str) -> Option<String
 fn in_cleanup(node: Node, source: &str) -> bool {
     let mut current = node;
     while let Some(func) = ancestor_of_kind(current, &["func_literal"]) {
-        let method = func
-            .parent()
-            .and_then(|args| args.parent())
-            .filter(|call| call.kind() == "call_expression")
-            .and_then(|call| call.child_by_field_name("function"))
-            .and_then(|f| f.child_by_field_name("field"));
-        if method.is_some_and(|m| text(m, source) == "Cleanup") {
+        if handed_to_method(func, source) == Some("Cleanup") {
             return true;
         }
         current = func;
