@@ -7,6 +7,7 @@
 mod analysis;
 mod edits;
 mod exposure;
+mod verdict;
 
 use super::{reject_options, required, Action, CaptureLookup, Plan, PlanEnv, PlannedFinding};
 use crate::engine::matcher::Match;
