@@ -224,20 +224,20 @@ pub fn gates(closure: Node, writes: &[Node], source: &str) -> Vec<String> {
     if write_steps.is_empty() {
         return Vec::new();
     }
-    let mut names: Vec<String> = Vec::new();
-    for step in 0..flow.steps.len() {
-        let received: Vec<String> = flow.steps[step]
-            .atoms
-            .iter()
-            .filter(|a| {
+    // The channels each step receives from (as a statement's own receive).
+    let received: Vec<Vec<String>> = flow
+        .steps
+        .iter()
+        .map(|step| {
+            let mut found = Vec::new();
+            let statements = step.atoms.iter().filter(|a| {
                 matches!(
                     a.kind(),
                     "expression_statement" | "short_var_declaration" | "assignment_statement"
                 )
-            })
-            .flat_map(|a| {
-                let mut found = Vec::new();
-                walk_outside_literals(*a, &mut |n| {
+            });
+            for atom in statements {
+                walk_outside_literals(*atom, &mut |n| {
                     let receive = n.kind() == "unary_expression"
                         && n.child_by_field_name("operator")
                             .is_some_and(|o| o.kind() == "<-");
@@ -245,28 +245,18 @@ pub fn gates(closure: Node, writes: &[Node], source: &str) -> Vec<String> {
                         found.push(text(ch, source).to_string());
                     }
                 });
-                found
-            })
-            .collect();
-        for name in received {
-            if names.contains(&name) {
-                continue;
             }
-            let gate_steps: Vec<usize> = (0..flow.steps.len())
-                .filter(|s| {
-                    flow.steps[*s].atoms.iter().any(|a| {
-                        descendants(*a).into_iter().any(|n| {
-                            n.kind() == "unary_expression"
-                                && n.child_by_field_name("operand")
-                                    .is_some_and(|o| text(o, source) == name)
-                        })
-                    })
-                })
-                .collect();
-            let passed = flow.always_passed(flow.entry, &|s| gate_steps.contains(&s));
-            if write_steps.iter().all(|w| passed[*w]) {
-                names.push(name);
-            }
+            found
+        })
+        .collect();
+    let mut names: Vec<String> = Vec::new();
+    for name in received.iter().flatten() {
+        if names.contains(name) {
+            continue;
+        }
+        let passed = flow.always_passed(flow.entry, &|s| received[s].contains(name));
+        if write_steps.iter().all(|w| passed[*w]) {
+            names.push(name.clone());
         }
     }
     names
@@ -469,6 +459,26 @@ mod tests {
         let closure = first(&tree, "func_literal");
         let write = first(&tree, "assignment_statement");
         assert!(Signals::of(closure, &[write], None, src).groups.is_empty());
+    }
+
+    #[test]
+    fn a_gate_is_a_receive_on_every_path_before_the_write() {
+        let gated = |body: &str| {
+            let src =
+                format!("package x\n\nfunc f() {{\n\tgo func() {{\n{body}\t\tn = 1\n\t}}()\n}}\n");
+            let tree = parse(&src).unwrap();
+            let closure = first(&tree, "func_literal");
+            let write = descendants(closure)
+                .into_iter()
+                .find(|n| n.kind() == "assignment_statement")
+                .unwrap();
+            gates(closure, &[write], &src)
+        };
+        assert_eq!(gated("\t\t<-start\n"), ["start"]);
+        assert_eq!(gated("\t\tv := <-ready\n\t\t_ = v\n"), ["ready"]);
+        // A receive in one branch is no gate, and taking the channel's
+        // address on the other path is no receive.
+        assert!(gated("\t\tif c {\n\t\t\t<-start\n\t\t}\n\t\tuse(&start)\n").is_empty());
     }
 
     #[test]

@@ -223,6 +223,23 @@ impl<'t> Launcher<'_, 't> {
         .is_some_and(|body| crate::go::sync::held_lock(node, body, self.source).is_some())
     }
 
+    /// Every step that starts one of `launches`, with its launch.
+    fn starts<'l>(&self, launches: &'l [Launch<'t>]) -> Vec<(usize, &'l Launch<'t>)> {
+        launches
+            .iter()
+            .flat_map(|l| self.launch_steps(l).into_iter().map(move |s| (s, l)))
+            .collect()
+    }
+
+    /// The wait each step holds for `signals`, and whether every path from
+    /// `start` to a step has passed one (the step is ordered after the
+    /// closure).
+    fn ordered_after(&self, start: usize, signals: &Signals) -> (Vec<Option<String>>, Vec<bool>) {
+        let waits = self.waits(signals);
+        let ordered = self.flow.always_passed(start, &|s| waits[s].is_some());
+        (waits, ordered)
+    }
+
     /// For each step, the wait for `signals` it holds, if any.
     fn waits(&self, signals: &Signals) -> Vec<Option<String>> {
         self.flow
@@ -254,15 +271,11 @@ impl<'t> Launcher<'_, 't> {
             ..Exposure::default()
         };
         let uses = binding.map(|b| self.uses(b)).unwrap_or_default();
-        let starts: Vec<(usize, &Launch<'t>)> = launches
-            .iter()
-            .flat_map(|l| self.launch_steps(l).into_iter().map(move |s| (s, l)))
-            .collect();
+        let starts = self.starts(launches);
         e.repeats |= starts.len() > 1;
         for (start, launch) in starts {
             let signals = self.signals(closure, writes, launch);
-            let waits = self.waits(&signals);
-            let ordered = self.flow.always_passed(start, &|s| waits[s].is_some());
+            let (waits, ordered) = self.ordered_after(start, &signals);
             // Started again in a loop, but only after waiting for the last one:
             // the runs do not overlap.
             e.repeats |= self.flow.repeats(start) && !ordered[start];
@@ -392,14 +405,10 @@ impl<'t> Launcher<'_, 't> {
         writes: &[Node<'t>],
         same: &dyn Fn(Node) -> bool,
     ) -> bool {
-        let starts: Vec<(usize, &Launch<'t>)> = launches
-            .iter()
-            .flat_map(|l| self.launch_steps(l).into_iter().map(move |s| (s, l)))
-            .collect();
+        let starts = self.starts(launches);
         starts.into_iter().any(|(start, launch)| {
             let signals = self.signals(closure, writes, launch);
-            let waits = self.waits(&signals);
-            let ordered = self.flow.always_passed(start, &|s| waits[s].is_some());
+            let (_, ordered) = self.ordered_after(start, &signals);
             let after = self.flow.reaching(start, &|_| false);
             (0..self.flow.steps.len()).any(|s| {
                 after[s]
@@ -426,11 +435,10 @@ impl<'t> Launcher<'_, 't> {
         let waited = |first: Node<'t>, first_launches: &[Launch<'t>], then: &[Launch<'t>]| {
             first_launches.iter().all(|l| {
                 let signals = self.signals(first, &[], l);
-                let waits = self.waits(&signals);
                 let starts = self.launch_steps(l);
                 !starts.is_empty()
                     && starts.iter().all(|start| {
-                        let ordered = self.flow.always_passed(*start, &|s| waits[s].is_some());
+                        let (_, ordered) = self.ordered_after(*start, &signals);
                         let reach = self.flow.reaching(*start, &|_| false);
                         then.iter().all(|t| {
                             let then_starts = self.launch_steps(t);
