@@ -31,6 +31,10 @@ struct CaseOptions {
     set: Vec<String>,
     #[serde(default)]
     at: Vec<String>,
+    /// Run the rule as a default run does (`fixgen check` with no
+    /// `--rule`): its `proof` conditions are required.
+    #[serde(default)]
+    by_default: bool,
 }
 
 /// Runs every case under `fixtures_dir`; `load` gives fresh rules (rules
@@ -89,8 +93,11 @@ fn run_case(rule_id: &str, case: &Path, load: &dyn Fn() -> Result<Vec<Rule>>) ->
         .collect::<Result<Vec<_>>>()?;
     let work = tempfile::tempdir()?;
     copy_tree(&before, work.path())?;
-    let engine = Engine::new(select_rules(load()?, &selection)?, locations)
-        .with_root(work.path().canonicalize()?);
+    let mut rules = select_rules(load()?, &selection)?;
+    for rule in &mut rules {
+        rule.named = !options.by_default;
+    }
+    let engine = Engine::new(rules, locations).with_root(work.path().canonicalize()?);
     let first = scan_tree(&engine, work.path())?;
     if let Ok(expected) = std::fs::read_to_string(case.join("findings.txt")) {
         let actual = findings::to_text(&first.findings().cloned().collect::<Vec<_>>());

@@ -18,6 +18,9 @@ pub struct FileContext<'t> {
     imports: OnceLock<Arc<Vec<Import>>>,
     /// The type index and this file's folder, when the file is on disk.
     types: Option<(&'t TypeIndex, PathBuf)>,
+    /// What a condition or action could not check and the user should
+    /// know (a type it could not find), reported once per run.
+    warnings: std::sync::Mutex<Vec<String>>,
 }
 
 impl<'t> FileContext<'t> {
@@ -28,6 +31,7 @@ impl<'t> FileContext<'t> {
             root,
             imports: OnceLock::new(),
             types: None,
+            warnings: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -39,6 +43,26 @@ impl<'t> FileContext<'t> {
     pub fn imports(&self) -> &Arc<Vec<Import>> {
         self.imports
             .get_or_init(|| Arc::new(imports(self.root, self.source)))
+    }
+
+    /// Records something the rules could not check here.
+    pub fn warn(&self, warning: String) {
+        let mut warnings = self.warnings.lock().unwrap();
+        if !warnings.contains(&warning) {
+            warnings.push(warning);
+        }
+    }
+
+    pub fn take_warnings(&self) -> Vec<String> {
+        std::mem::take(&mut self.warnings.lock().unwrap())
+    }
+
+    /// Why the type of `node` is not known, in words, for a warning.
+    pub fn why_type_unknown(&self, node: Node) -> String {
+        match self.types.as_ref() {
+            Some((index, dir)) => index.why_unknown(node, self.source, self.imports(), dir),
+            None => "the file is not on disk, so no package around it was read".to_string(),
+        }
     }
 
     pub fn text(&self, node: Node) -> &'t str {

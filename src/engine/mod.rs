@@ -457,9 +457,11 @@ impl Engine {
                     break;
                 }
             };
-            let (findings, fixes) = self.run_rules(path, &current, &tree, &plan, at.as_deref());
+            let (findings, fixes, warnings) =
+                self.run_rules(path, &current, &tree, &plan, at.as_deref());
             if round == 0 {
                 result.findings = findings;
+                result.warnings.extend(warnings);
             }
             let (next, applied) = apply_fixes(&current, &fixes);
             if applied.is_empty() {
@@ -507,7 +509,7 @@ impl Engine {
         tree: &tree_sitter::Tree,
         plan: &ParsePlan,
         at: Option<&[usize]>,
-    ) -> (Vec<Finding>, Vec<Fix>) {
+    ) -> (Vec<Finding>, Vec<Fix>, Vec<String>) {
         let mut cx = FileContext::new(path, source, tree.root_node());
         if let Some(dir) = self
             .root
@@ -518,77 +520,101 @@ impl Engine {
         }
         let mut findings = Vec::new();
         let mut fixes = Vec::new();
+        let mut warnings = Vec::new();
         for (&i, ranges) in plan.candidates.iter().zip(&plan.ranges) {
             let rule = &self.rules[i];
-            if rule.needs_location && at.is_none() {
-                continue;
-            }
-            let (matches, unselected): (Vec<_>, Vec<_>) =
-                matcher::find_matches(rule, &cx, ranges.as_deref())
+            self.run_rule(rule, &cx, ranges.as_deref(), at, &mut findings, &mut fixes);
+            warnings.extend(
+                cx.take_warnings()
                     .into_iter()
-                    .partition(|m| selected_by_lines(at, m.report));
-            if matches.is_empty() {
-                continue;
-            }
-            let env = PlanEnv {
-                cx: &cx,
-                rule,
-                unselected: &unselected,
-                located: at.is_some(),
-            };
-            let mut plan = rule.action.plan(&env, &matches);
-            if self.held_back.holds(&rule.id, path) {
-                hold_back(&mut plan);
-            }
-            let fix_base = fixes.len();
-            for edits in plan.fixes {
-                fixes.push(Fix::new(rule.id.clone(), edits));
-            }
-            for (index, file) in plan.files {
-                fixes[fix_base + index].files.push(file);
-            }
-            for planned in plan.findings {
-                let m = &matches[planned.match_index];
-                let message = env
-                    .render(
-                        "message",
-                        m,
-                        &planned
-                            .vars
-                            .iter()
-                            .map(|(k, v)| (k.as_str(), v.clone()))
-                            .collect::<Vec<_>>(),
-                    )
-                    .unwrap_or_else(|e| format!("{} (message template failed: {e})", rule.title));
-                let message = match &planned.note {
-                    Some(note) => format!("{}; {note}", message.trim_end()),
-                    None => message.trim_end().to_string(),
-                };
-                let (line, column) = line_column(source, planned.start);
-                let (end_line, end_column) = line_column(source, planned.end);
-                let fixable = planned
-                    .fix
-                    .is_some_and(|f| !fixes[fix_base + f].edits.is_empty());
-                findings.push(Finding {
-                    rule: rule.id.clone(),
-                    path: path.to_string(),
-                    line,
-                    column,
-                    end_line,
-                    end_column,
-                    message,
-                    fixable,
-                    related_lines: planned
-                        .related
-                        .iter()
-                        .map(|&offset| line_column(source, offset).0)
-                        .collect(),
-                    severity: planned.severity,
-                });
-            }
+                    .map(|w| format!("{path}:{w} ({})", rule.id)),
+            );
         }
         findings.sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
-        (findings, fixes)
+        (findings, fixes, warnings)
+    }
+
+    /// One rule's findings and fixes in the file.
+    fn run_rule<'t>(
+        &self,
+        rule: &Rule,
+        cx: &FileContext<'t>,
+        ranges: Option<&[(usize, usize)]>,
+        at: Option<&[usize]>,
+        findings: &mut Vec<Finding>,
+        fixes: &mut Vec<Fix>,
+    ) {
+        let (path, source) = (cx.path, cx.source);
+        if rule.needs_location && at.is_none() {
+            return;
+        }
+        let (mut matches, unselected): (Vec<_>, Vec<_>) = matcher::find_matches(rule, cx, ranges)
+            .into_iter()
+            .partition(|m| selected_by_lines(at, m.report));
+        // Evidence before churn: run by default, a rule's own proof
+        // must hold; named or pointed at, the user's word stands in.
+        if !rule.named && at.is_none() {
+            matches.retain(|m| rule.proof.iter().all(|c| c.holds(cx, m, &rule.params)));
+        }
+        if matches.is_empty() {
+            return;
+        }
+        let env = PlanEnv {
+            cx,
+            rule,
+            unselected: &unselected,
+            located: at.is_some(),
+        };
+        let mut plan = rule.action.plan(&env, &matches);
+        if self.held_back.holds(&rule.id, path) {
+            hold_back(&mut plan);
+        }
+        let fix_base = fixes.len();
+        for edits in plan.fixes {
+            fixes.push(Fix::new(rule.id.clone(), edits));
+        }
+        for (index, file) in plan.files {
+            fixes[fix_base + index].files.push(file);
+        }
+        for planned in plan.findings {
+            let m = &matches[planned.match_index];
+            let message = env
+                .render(
+                    "message",
+                    m,
+                    &planned
+                        .vars
+                        .iter()
+                        .map(|(k, v)| (k.as_str(), v.clone()))
+                        .collect::<Vec<_>>(),
+                )
+                .unwrap_or_else(|e| format!("{} (message template failed: {e})", rule.title));
+            let message = match &planned.note {
+                Some(note) => format!("{}; {note}", message.trim_end()),
+                None => message.trim_end().to_string(),
+            };
+            let (line, column) = line_column(source, planned.start);
+            let (end_line, end_column) = line_column(source, planned.end);
+            let fixable = planned
+                .fix
+                .is_some_and(|f| !fixes[fix_base + f].edits.is_empty());
+            findings.push(Finding {
+                rule: rule.id.clone(),
+                path: path.to_string(),
+                line,
+                column,
+                end_line,
+                end_column,
+                message,
+                fixable,
+                related_lines: planned
+                    .related
+                    .iter()
+                    .map(|&offset| line_column(source, offset).0)
+                    .collect(),
+                severity: planned.severity,
+            });
+        }
     }
 
     /// The `--at` lines in file `path`; `None` when no `--at` was given

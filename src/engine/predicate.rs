@@ -24,6 +24,9 @@ enum Predicate {
     NamesPackage,
     DurationBelow,
     TextIn,
+    StoredPastCall,
+    CallerReuses,
+    WrittenAfter,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +89,24 @@ const PREDICATES: &[(&str, Predicate, &[Param], &str)] = &[
         Predicate::TextIn,
         &[Param::Capture, Param::Str],
         "the capture's text is one of WORDS (`|`-separated, or params.NAME holding a list)",
+    ),
+    (
+        "stored-past-call",
+        Predicate::StoredPastCall,
+        &[Param::Capture, Param::Str],
+        "the value is kept past the function's return: sent on a channel, handed to a goroutine, stored in a receiver's field or a package variable, passed to a function of the module that does one of these, or to a method named in QUEUE_METHODS whose body is not at hand; through literals, append and local variables",
+    ),
+    (
+        "caller-reuses",
+        Predicate::CallerReuses,
+        &[Param::Capture, Param::Str],
+        "code of the module puts a variable in a literal of the identifier's declared type (a request: `&pb.UpdateRequest{Tags: tags}`) and writes the variable's storage after that statement (append, element writes, copy, a call in WRITERS): callers of this type reuse what they hand over",
+    ),
+    (
+        "written-after",
+        Predicate::WrittenAfter,
+        &[Param::Capture, Param::Str],
+        "the value is a variable or a slice of one (`buf[:n]`) whose storage the function writes again after this statement on some path (append, element writes, copy, a call in WRITERS), through it or a variable it was copied from",
     ),
     (
         "inside-kind",
@@ -220,6 +241,13 @@ impl Condition {
                         .any(|i| i.local_name == name && paths.contains(&i.path.as_str()))
             }),
             Predicate::DurationBelow => node(0).is_some_and(|n| duration_below(cx, n, string(1))),
+            Predicate::StoredPastCall => {
+                node(0).is_some_and(|n| stored_past_call(cx, n, &strings(1)))
+            }
+            Predicate::CallerReuses => node(0).is_some_and(|n| caller_reuses(cx, n, &strings(1))),
+            Predicate::WrittenAfter => node(0).is_some_and(|n| {
+                crate::go::reuse::written_after(n, cx.source, &strings(1)).is_some()
+            }),
             Predicate::TextIn => node(0).is_some_and(|n| {
                 let found = &cx.source[n.byte_range()];
                 strings(1)
@@ -252,6 +280,33 @@ fn duration_below(cx: &FileContext, node: tree_sitter::Node, limit: &str) -> boo
     }
 }
 
+fn stored_past_call(cx: &FileContext, value: tree_sitter::Node, queue_methods: &[&str]) -> bool {
+    let here = std::path::PathBuf::from(".");
+    let escape = crate::go::escape::Escape {
+        index: cx.type_index(),
+        queue_methods,
+    };
+    let site = crate::go::escape::Site {
+        source: cx.source,
+        imports: cx.imports(),
+        dir: cx.dir().unwrap_or(&here),
+    };
+    escape.stored(value, site).is_some()
+}
+
+/// Whether code of the module reuses storage it handed over in a literal
+/// of `ident`'s declared type.
+fn caller_reuses(cx: &FileContext, ident: tree_sitter::Node, writers: &[&str]) -> bool {
+    let (Some(type_name), Some(module), Some(index)) =
+        (declared_type_name(cx, ident), cx.module(), cx.type_index())
+    else {
+        return false;
+    };
+    index
+        .handed_over_and_reused(&module, &type_name, writers)
+        .is_some()
+}
+
 /// `*pb.UpdateThreadRequest` → `UpdateThreadRequest`.
 fn declared_type_name(cx: &FileContext, ident: tree_sitter::Node) -> Option<String> {
     let binding = resolve(ident, cx.source)?;
@@ -261,8 +316,19 @@ fn declared_type_name(cx: &FileContext, ident: tree_sitter::Node) -> Option<Stri
     Some(bare.rsplit('.').next().unwrap_or(bare).to_string())
 }
 
+/// An expression whose type cannot be found is not of the kinds, and the
+/// run says so: silence would read as "checked, nothing to fix".
 fn type_kind_is(cx: &FileContext, node: tree_sitter::Node, kinds: &str) -> bool {
-    let (Some(ty), Some(index)) = (cx.type_of(node), cx.type_index()) else {
+    let Some(index) = cx.type_index() else {
+        return false;
+    };
+    let Some(ty) = cx.type_of(node) else {
+        cx.warn(format!(
+            "{}: `{}` was not checked: {}",
+            node.start_position().row + 1,
+            cx.text(node),
+            cx.why_type_unknown(node)
+        ));
         return false;
     };
     let kind = match index.kind(&ty) {

@@ -3,6 +3,7 @@
 
 pub mod constants;
 pub mod duration;
+pub mod escape;
 pub mod flow;
 pub mod functions;
 pub mod generated;
@@ -11,6 +12,7 @@ pub mod module;
 pub mod narrow;
 pub mod parse;
 pub mod refs;
+pub mod reuse;
 pub mod scope;
 pub mod sql;
 pub mod sync;

@@ -345,10 +345,10 @@ fn in_signature<'t>(func: Node<'t>, name: &str, source: &str) -> Option<Binding<
                 .find(|n| text(*n, source) == name)
                 .map(|n| Binding {
                     name: n,
-                    kind: if field == "result" {
-                        BindingKind::Result
-                    } else {
-                        BindingKind::Param
+                    kind: match field {
+                        "result" => BindingKind::Result,
+                        "receiver" => BindingKind::Receiver,
+                        _ => BindingKind::Param,
                     },
                     declaration: param,
                 })

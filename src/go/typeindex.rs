@@ -26,6 +26,14 @@ pub struct TypeExpr {
     pub dir: PathBuf,
 }
 
+/// A called function's file: its text, where the declaration starts, and
+/// its package folder.
+pub struct Callee {
+    pub source: String,
+    pub start: usize,
+    pub dir: PathBuf,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TypeKind {
     /// A slice; `pointer_elements` when its elements are pointers.
@@ -74,6 +82,9 @@ pub struct TypeIndex {
     modules: Mutex<HashMap<PathBuf, Option<Arc<Module>>>>,
     /// Module root → its duration constants, read when a fix first asks.
     constants: Mutex<HashMap<PathBuf, Arc<super::constants::ModuleConstants>>>,
+    /// (module root, type) → where code of the module reuses a slice
+    /// after handing it over in a literal of that type, if anywhere.
+    reused_fields: Mutex<HashMap<(PathBuf, String), Option<String>>>,
 }
 
 impl TypeIndex {
@@ -99,6 +110,28 @@ impl TypeIndex {
             .clone()
     }
 
+    /// Where code of `module` hands a variable over in a `type_name`
+    /// literal and writes it afterwards (see
+    /// [`super::reuse::handed_over_and_reused`]); asked once per type.
+    pub fn handed_over_and_reused(
+        &self,
+        module: &Module,
+        type_name: &str,
+        writers: &[&str],
+    ) -> Option<String> {
+        let key = (module.root.clone(), type_name.to_string());
+        if let Some(found) = self.reused_fields.lock().unwrap().get(&key) {
+            return found.clone();
+        }
+        let files = super::module::go_files(&module.root);
+        let found = super::reuse::handed_over_and_reused(&files, &module.root, type_name, writers);
+        self.reused_fields
+            .lock()
+            .unwrap()
+            .insert(key, found.clone());
+        found
+    }
+
     /// The package in `dir`, parsed on first use.
     pub fn package(&self, dir: &Path) -> Arc<Package> {
         if let Some(p) = self.packages.lock().unwrap().get(dir) {
@@ -119,10 +152,120 @@ impl TypeIndex {
             None => Some((ty.dir.clone(), name.to_string())),
             Some((qualifier, type_name)) => {
                 let import = ty.imports.iter().find(|i| i.local_name == qualifier)?;
-                let module = self.module_for(&ty.dir)?;
-                Some((module.package_dir(&import.path)?, type_name.to_string()))
+                Some((
+                    self.package_dir(&ty.dir, &import.path)?,
+                    type_name.to_string(),
+                ))
             }
         }
+    }
+
+    /// The folder of the package `import_path` imported from a file in
+    /// `dir`: in the module, its workspace, a replacement or the cache.
+    pub fn package_dir(&self, dir: &Path, import_path: &str) -> Option<PathBuf> {
+        self.module_for(dir)?.locate(import_path)
+    }
+
+    /// The declaration a call runs, when the module (or a module it can
+    /// see) holds its body: `f(…)` of the file's package, `pkg.F(…)`, and
+    /// `x.M(…)` on a value whose named type declares `M`. Interfaces,
+    /// function values and the standard library give `None`.
+    pub fn callee_of(
+        &self,
+        call: Node,
+        source: &str,
+        file_imports: &Arc<Vec<Import>>,
+        dir: &Path,
+    ) -> Option<Callee> {
+        let function = call.child_by_field_name("function")?;
+        let (package_dir, receiver, name) = match function.kind() {
+            "identifier" if resolve(function, source).is_none() => {
+                (dir.to_path_buf(), None, text(function, source))
+            }
+            "selector_expression" => {
+                let operand = function.child_by_field_name("operand")?;
+                let name = text(function.child_by_field_name("field")?, source);
+                let import = (operand.kind() == "identifier" && resolve(operand, source).is_none())
+                    .then(|| {
+                        file_imports
+                            .iter()
+                            .find(|i| i.local_name == text(operand, source))
+                    })
+                    .flatten();
+                match import {
+                    Some(import) => (self.package_dir(dir, &import.path)?, None, name),
+                    None => {
+                        let ty = self.type_of(operand, source, file_imports, dir)?;
+                        let (type_dir, type_name) = self.named_target(&ty)?;
+                        (type_dir, Some(type_name), name)
+                    }
+                }
+            }
+            _ => return None,
+        };
+        let package = self.package(&package_dir);
+        let found = package
+            .functions()
+            .iter()
+            .find(|f| f.name == name && f.receiver.as_deref() == receiver.as_deref())?;
+        let callee_source = std::fs::read_to_string(package_dir.join(&found.file)).ok()?;
+        let start = callee_source
+            .split_inclusive('\n')
+            .take(found.line.saturating_sub(1))
+            .map(str::len)
+            .sum();
+        Some(Callee {
+            source: callee_source,
+            start,
+            dir: package_dir,
+        })
+    }
+
+    /// Why `type_of(expr)` found nothing, for the user: the package that
+    /// is not on this machine, or the field or method not declared.
+    pub fn why_unknown(
+        &self,
+        expr: Node,
+        source: &str,
+        file_imports: &Arc<Vec<Import>>,
+        dir: &Path,
+    ) -> String {
+        let shown = text(expr, source);
+        let (operand, member) = match expr.kind() {
+            "selector_expression" => (
+                expr.child_by_field_name("operand"),
+                expr.child_by_field_name("field"),
+            ),
+            "call_expression" => {
+                let function = expr.child_by_field_name("function");
+                (
+                    function.and_then(|f| f.child_by_field_name("operand")),
+                    function.and_then(|f| f.child_by_field_name("field")),
+                )
+            }
+            _ => (None, None),
+        };
+        let (Some(operand), Some(member)) = (operand, member) else {
+            return format!("the type of `{shown}` is not declared where fixgen looks");
+        };
+        let Some(owner) = self.type_of(operand, source, file_imports, dir) else {
+            return format!("the type of `{}` is not known", text(operand, source));
+        };
+        let name = strip_type_args(owner.text.trim().trim_start_matches('*'));
+        if let Some((qualifier, _)) = name.split_once('.') {
+            if let Some(import) = owner.imports.iter().find(|i| i.local_name == qualifier) {
+                if self.package_dir(&owner.dir, &import.path).is_none() {
+                    return format!(
+                        "package {} (of `{name}`) is neither in the module, its go.work, a replace target, vendor/ nor the module cache (run `go mod download`)",
+                        import.path
+                    );
+                }
+            }
+        }
+        format!(
+            "`{name}` declares no field or one-result method `{}` that fixgen can read (embedded, or an alias)",
+            text(member, source)
+        )
     }
 
     /// Follows named types to what they are declared as.

@@ -80,14 +80,16 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
     let report = report_capture(&file, &query).map_err(|(offset, m)| at(offset, m))?;
     let capture_index = |name: &str| query.capture_index_for_name(name);
     let param_exists = |name: &str| file.params.contains_key(name);
-    let conditions = file
-        .conditions
-        .iter()
-        .map(|c| {
-            Condition::parse(c.get_ref(), &capture_index, &param_exists)
-                .map_err(|m| at(c.span().start, m))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let parse_all = |list: &[Spanned<String>]| {
+        list.iter()
+            .map(|c| {
+                Condition::parse(c.get_ref(), &capture_index, &param_exists)
+                    .map_err(|m| at(c.span().start, m))
+            })
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let conditions = parse_all(&file.conditions)?;
+    let proof = parse_all(&file.proof)?;
     let mut templates = tera::Tera::default();
     templates.register_filter("go_duration", go_duration_filter);
     add_template(&mut templates, "message", &file.message).map_err(|(o, m)| at(o, m))?;
@@ -112,6 +114,8 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
         query,
         report,
         conditions,
+        proof,
+        named: false,
         templates,
         params: file
             .params
@@ -260,6 +264,9 @@ pub fn select_rules(rules: Vec<Rule>, selection: &Selection) -> Result<Vec<Rule>
             }
         })
         .collect();
+    for rule in &mut selected {
+        rule.named = selection.only.contains(&rule.id);
+    }
     for set in &selection.sets {
         apply_set(&mut selected, set)?;
     }

@@ -31,6 +31,12 @@ pub struct Rule {
     /// The capture findings point at.
     pub report: u32,
     pub conditions: Vec<crate::engine::predicate::Condition>,
+    /// Conditions proving the defect from the code, required only when
+    /// the rule runs by default (see [`Rule::evidenced`]).
+    pub proof: Vec<crate::engine::predicate::Condition>,
+    /// Named with `--rule` (triage names the rules its evidence points
+    /// at): the user asked for this rule's findings.
+    pub named: bool,
     /// Templates: `message`, and the action's own.
     pub templates: tera::Tera,
     pub params: BTreeMap<String, toml::Value>,

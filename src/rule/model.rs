@@ -33,6 +33,11 @@ pub struct RuleFile {
     pub report: Option<Spanned<String>>,
     #[serde(default, rename = "where")]
     pub conditions: Vec<Spanned<String>>,
+    /// Conditions by which the code itself proves the defect. Required
+    /// when the rule runs by default; not when evidence stands in for
+    /// them: the rule is named (`--rule`, triage) or run at `--at` places.
+    #[serde(default)]
+    pub proof: Vec<Spanned<String>>,
     pub message: Spanned<String>,
     #[serde(default)]
     pub params: BTreeMap<String, ParamSpec>,

@@ -1,0 +1,412 @@
+//! Where a value goes after the expression that produces it: is it kept
+//! past the function's return (sent on a channel, handed to a goroutine,
+//! stored in a field of the receiver or in a package variable, queued), or
+//! only used during the call (passed to a synchronous call, returned,
+//! appended to a local that goes nowhere)?
+//!
+//! The value is followed through the literals that carry it
+//! (`&Event{Tags: v}`), through `append`, through local variables (one
+//! statement later, `s.q <- ev`) and into called functions whose bodies
+//! the module holds (`s.events.Enqueue(ev)` sends `ev` on a channel). A
+//! call whose body cannot be read stores its argument only when the method
+//! is one of the caller's queueing names.
+
+use super::imports::Import;
+use super::scope::{resolve, Binding, BindingKind};
+use super::syntax::{contains, descendants, named_children, text};
+use super::typeindex::TypeIndex;
+use std::path::Path;
+use std::sync::Arc;
+use tree_sitter::Node;
+
+/// How deep calls and locals are followed: the seed's
+/// literal → local → queue method → channel is four.
+const MAX_DEPTH: usize = 6;
+
+/// What the analysis may consult beyond the file.
+pub struct Escape<'a> {
+    /// Reads the bodies of called functions of the module.
+    pub index: Option<&'a TypeIndex>,
+    /// Methods that keep their argument when their body cannot be read
+    /// (an interface, another module): `Enqueue`, `Publish`, …
+    pub queue_methods: &'a [&'a str],
+}
+
+/// One file the analysis walks: its text, imports and folder.
+#[derive(Clone, Copy)]
+pub struct Site<'s> {
+    pub source: &'s str,
+    pub imports: &'s Arc<Vec<Import>>,
+    pub dir: &'s Path,
+}
+
+impl Escape<'_> {
+    /// How `value` is kept past the call, in words, or `None` when nothing
+    /// shows that it is.
+    pub fn stored(&self, value: Node, site: Site) -> Option<String> {
+        self.stored_at(value, site, 0)
+    }
+
+    fn stored_at(&self, value: Node, site: Site, depth: usize) -> Option<String> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let carrier = carrier_of(value, site.source);
+        let parent = carrier.parent()?;
+        match parent.kind() {
+            "send_statement" => (parent.child_by_field_name("value") == Some(carrier))
+                .then(|| "sent on a channel".to_string()),
+            "argument_list" => self.passed(parent, carrier, site, depth),
+            "expression_list" => self.assigned(parent, carrier, site, depth),
+            _ => None,
+        }
+    }
+
+    /// `carrier` is an argument of a call.
+    fn passed(&self, args: Node, carrier: Node, site: Site, depth: usize) -> Option<String> {
+        let call = args.parent().filter(|c| c.kind() == "call_expression")?;
+        if call.parent().is_some_and(|p| p.kind() == "go_statement") {
+            return Some("handed to a goroutine".to_string());
+        }
+        let position = named_children(args)
+            .iter()
+            .position(|a| a.id() == carrier.id())?;
+        let function = call.child_by_field_name("function")?;
+        let name = match function.kind() {
+            "selector_expression" => text(function.child_by_field_name("field")?, site.source),
+            _ => text(function, site.source),
+        };
+        match self.callee_keeps(call, position, site, depth) {
+            Some(verdict) => verdict.map(|how| format!("passed to `{name}`, which {how}")),
+            None => self
+                .queue_methods
+                .contains(&name)
+                .then(|| format!("queued by `{name}`")),
+        }
+    }
+
+    /// Whether the called function keeps its `position`th argument:
+    /// `None` when its body is not at hand.
+    fn callee_keeps(
+        &self,
+        call: Node,
+        position: usize,
+        site: Site,
+        depth: usize,
+    ) -> Option<Option<String>> {
+        let index = self.index?;
+        let callee = index.callee_of(call, site.source, site.imports, site.dir)?;
+        let tree = super::parse::parse(&callee.source).ok()?;
+        let decl = tree
+            .root_node()
+            .descendant_for_byte_range(callee.start, callee.start)
+            .and_then(|n| {
+                std::iter::successors(Some(n), |n| n.parent())
+                    .find(|n| matches!(n.kind(), "function_declaration" | "method_declaration"))
+            })?;
+        let param = parameter_at(decl, position, &callee.source)?;
+        let body = decl.child_by_field_name("body")?;
+        let imports = Arc::new(super::imports::imports(tree.root_node(), &callee.source));
+        let inner = Site {
+            source: &callee.source,
+            imports: &imports,
+            dir: &callee.dir,
+        };
+        let binding = resolve(param, &callee.source)?;
+        Some(self.local_kept(&binding, body, inner, depth + 1))
+    }
+
+    /// `carrier` is on the right of an assignment or declaration, or is
+    /// returned.
+    fn assigned(&self, list: Node, carrier: Node, site: Site, depth: usize) -> Option<String> {
+        let statement = list.parent()?;
+        let position = named_children(list)
+            .iter()
+            .position(|v| v.id() == carrier.id())?;
+        let target = match statement.kind() {
+            "assignment_statement" | "short_var_declaration"
+                if statement.child_by_field_name("right") == Some(list) =>
+            {
+                statement.child_by_field_name("left")?
+            }
+            "var_spec" if statement.child_by_field_name("value") == Some(list) => {
+                let names: Vec<Node> = named_children(statement)
+                    .into_iter()
+                    .filter(|n| n.kind() == "identifier")
+                    .collect();
+                let name = *names.get(position)?;
+                let binding = resolve(name, site.source)?;
+                return self.local_kept(&binding, function_body_of(statement)?, site, depth + 1);
+            }
+            _ => return None,
+        };
+        let target = *named_children(target).get(position)?;
+        self.kept_in(target, site, depth)
+    }
+
+    /// What a value assigned to `target` (`x`, `s.f`, `m[k]`) means.
+    fn kept_in(&self, target: Node, site: Site, depth: usize) -> Option<String> {
+        let root = root_variable(target)?;
+        let name = text(root, site.source);
+        let Some(binding) = resolve(root, site.source) else {
+            // Declared outside the function: a package variable of this
+            // file's package, or of an imported one (`pkg.Default = …`).
+            return Some(format!("stored in the package variable `{name}`"));
+        };
+        match binding.kind {
+            BindingKind::Package => Some(format!("stored in the package variable `{name}`")),
+            BindingKind::Receiver if target.kind() != "identifier" => Some(format!(
+                "stored in `{}`, which outlives the call",
+                text(target, site.source)
+            )),
+            // A parameter's fields belong to the caller: a response the
+            // caller asked for, not a place kept by this function.
+            BindingKind::Param | BindingKind::Receiver => None,
+            _ => self.local_kept(
+                &binding,
+                function_body_of(binding.declaration)?,
+                site,
+                depth + 1,
+            ),
+        }
+    }
+
+    /// Whether the local variable `binding` (or a value it holds) is kept
+    /// by any of its later uses in `body`.
+    fn local_kept(
+        &self,
+        binding: &Binding,
+        body: Node,
+        site: Site,
+        depth: usize,
+    ) -> Option<String> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let name = text(binding.name, site.source);
+        for ident in descendants(body) {
+            if ident.kind() != "identifier"
+                || ident.id() == binding.name.id()
+                || text(ident, site.source) != name
+                || written_not_read(ident)
+            {
+                continue;
+            }
+            if !resolve(ident, site.source).is_some_and(|b| b.same(binding)) {
+                continue;
+            }
+            if launched_literal_around(ident, binding.name).is_some() {
+                return Some(format!("captured as `{name}` by a goroutine"));
+            }
+            if let Some(how) = self.stored_at(ident, site, depth) {
+                return Some(how);
+            }
+        }
+        None
+    }
+}
+
+/// The largest expression that carries `value` as it is: the literals it
+/// is an element of, `&` of them, parentheses, and `append`'s result.
+fn carrier_of<'t>(value: Node<'t>, source: &str) -> Node<'t> {
+    let mut node = value;
+    while let Some(parent) = node.parent() {
+        let carries = match parent.kind() {
+            "literal_element"
+            | "literal_value"
+            | "composite_literal"
+            | "parenthesized_expression" => true,
+            "keyed_element" => parent.child_by_field_name("key") != Some(node),
+            "unary_expression" => parent
+                .child_by_field_name("operator")
+                .is_some_and(|o| text(o, source) == "&"),
+            "argument_list" => parent.parent().is_some_and(|call| {
+                call.child_by_field_name("function")
+                    .is_some_and(|f| text(f, source) == "append")
+            }),
+            _ => false,
+        };
+        if !carries {
+            break;
+        }
+        node = if parent.kind() == "argument_list" {
+            parent.parent().unwrap_or(parent)
+        } else {
+            parent
+        };
+    }
+    node
+}
+
+/// The variable an assignment target writes into: `x` of `x`, `x.f.g`,
+/// `x[k]`, `*x`.
+fn root_variable(target: Node) -> Option<Node> {
+    let mut node = target;
+    loop {
+        node = match node.kind() {
+            "identifier" => return Some(node),
+            "selector_expression" => node.child_by_field_name("operand")?,
+            "index_expression" => node.child_by_field_name("operand")?,
+            "parenthesized_expression" => node.named_child(0)?,
+            "unary_expression" => node.child_by_field_name("operand")?,
+            _ => return None,
+        };
+    }
+}
+
+/// An identifier on the left of `=` or `:=` (or under it, `x.f = …`): a
+/// write into the variable, not a use of its value.
+fn written_not_read(ident: Node) -> bool {
+    let mut child = ident;
+    while let Some(parent) = child.parent() {
+        match parent.kind() {
+            "expression_list" => {
+                let statement = parent.parent();
+                return statement.is_some_and(|s| {
+                    matches!(s.kind(), "assignment_statement" | "short_var_declaration")
+                        && s.child_by_field_name("left") == Some(parent)
+                });
+            }
+            "selector_expression" | "index_expression" | "parenthesized_expression"
+                if parent.child_by_field_name("operand") == Some(child)
+                    || parent.kind() == "parenthesized_expression" =>
+            {
+                child = parent
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// A function literal started with `go` that holds `ident` but not the
+/// variable's declaration: the goroutine captures the variable.
+fn launched_literal_around<'t>(ident: Node<'t>, declared: Node) -> Option<Node<'t>> {
+    std::iter::successors(ident.parent(), |n| n.parent())
+        .filter(|n| n.kind() == "func_literal" && !contains(*n, declared))
+        .find(|literal| {
+            literal
+                .parent()
+                .filter(|c| c.kind() == "call_expression")
+                .and_then(|c| c.parent())
+                .is_some_and(|g| g.kind() == "go_statement")
+        })
+}
+
+/// The body of the function (or literal) a node lies in.
+fn function_body_of(node: Node) -> Option<Node> {
+    std::iter::successors(node.parent(), |n| n.parent())
+        .find(|n| {
+            matches!(
+                n.kind(),
+                "function_declaration" | "method_declaration" | "func_literal"
+            )
+        })
+        .and_then(|f| f.child_by_field_name("body"))
+}
+
+/// The name of a declaration's `position`th parameter; a variadic last
+/// parameter takes every argument from its position on.
+fn parameter_at<'t>(decl: Node<'t>, position: usize, source: &str) -> Option<Node<'t>> {
+    let params = decl.child_by_field_name("parameters")?;
+    let mut names: Vec<Node<'t>> = Vec::new();
+    for p in named_children(params) {
+        let declared: Vec<Node<'t>> = named_children(p)
+            .into_iter()
+            .filter(|n| n.kind() == "identifier")
+            .collect();
+        let variadic = p.kind() == "variadic_parameter_declaration";
+        names.extend(declared.iter().copied());
+        if variadic && position >= names.len() {
+            return declared.last().copied();
+        }
+    }
+    names
+        .get(position)
+        .copied()
+        .filter(|n| text(*n, source) != "_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::go::parse::parse;
+
+    /// How the `nth` `in.Tags` of `src` is kept, with no module at hand.
+    fn kept(src: &str, nth: usize) -> Option<String> {
+        let tree = parse(src).unwrap();
+        let value = descendants(tree.root_node())
+            .into_iter()
+            .filter(|n| n.kind() == "selector_expression" && text(*n, src) == "in.Tags")
+            .nth(nth)
+            .expect("in.Tags");
+        let imports = Arc::new(crate::go::imports::imports(tree.root_node(), src));
+        let escape = Escape {
+            index: None,
+            queue_methods: &["Enqueue"],
+        };
+        escape.stored(
+            value,
+            Site {
+                source: src,
+                imports: &imports,
+                dir: Path::new("."),
+            },
+        )
+    }
+
+    fn handler(body: &str) -> String {
+        format!("package p\n\nvar last []string\n\nfunc (s *S) H(in *Req) *Resp {{\n{body}\n}}\n")
+    }
+
+    #[test]
+    fn kept_places_are_proven() {
+        let cases = [
+            ("\ts.q <- in.Tags\n\treturn nil", "sent on a channel"),
+            ("\ts.q <- &Ev{Tags: in.Tags}\n\treturn nil", "sent on a channel"),
+            ("\tgo s.flush(in.Tags)\n\treturn nil", "handed to a goroutine"),
+            ("\ts.tags = in.Tags\n\treturn nil", "stored in `s.tags`"),
+            ("\ts.byID[in.ID] = in.Tags\n\treturn nil", "stored in `s.byID[in.ID]`"),
+            ("\tlast = in.Tags\n\treturn nil", "package variable `last`"),
+            (
+                "\tev := &Ev{Tags: in.Tags}\n\ts.events.Enqueue(ev)\n\treturn nil",
+                "queued by `Enqueue`",
+            ),
+            (
+                "\tvar evs []*Ev\n\tevs = append(evs, &Ev{Tags: in.Tags})\n\ts.pending = evs\n\treturn nil",
+                "stored in `s.pending`",
+            ),
+            (
+                "\tev := Ev{}\n\tev.Tags = in.Tags\n\tgo func() { s.send(ev) }()\n\treturn nil",
+                "captured as `ev` by a goroutine",
+            ),
+            (
+                "\ts.pending = append(s.pending, in.Tags)\n\treturn nil",
+                "stored in `s.pending`",
+            ),
+        ];
+        for (body, want) in cases {
+            let got = kept(&handler(body), 0);
+            assert!(
+                got.as_deref().is_some_and(|g| g.contains(want)),
+                "{body}: got {got:?}, want {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn uses_during_the_call_are_not_stores() {
+        let cases = [
+            "\ts.provider.Read(ReadReq{Tags: in.Tags})\n\treturn nil",
+            "\treturn &Resp{Tags: in.Tags}",
+            "\tvar all []string\n\tall = append(all, in.Tags...)\n\tlog(all)\n\treturn nil",
+            "\tfor _, t := range in.Tags {\n\t\t_ = t\n\t}\n\treturn nil",
+            "\tresp := &Resp{}\n\tresp.Tags = in.Tags\n\treturn resp",
+            "\tdefer s.audit(in.Tags)\n\treturn nil",
+            "\tx := in.Tags[0]\n\ts.q <- x\n\treturn nil",
+        ];
+        for body in cases {
+            assert_eq!(kept(&handler(body), 0), None, "{body}");
+        }
+    }
+}

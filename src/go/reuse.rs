@@ -1,0 +1,331 @@
+//! Storage handed over and then written again: a slice (or map) the
+//! function gives away (sends, stores, passes to a call) and whose backing
+//! array it writes later on some path, through the same variable or one
+//! sharing its array (`tasks := pending`). Go's `append`, `copy`, element
+//! assignment and in-place library calls (`conn.Read(buf)`, `sort.Strings`)
+//! write; a fresh allocation (`buf = make(…)`, `x = nil`, `x := …`) ends
+//! the sharing.
+
+use super::flow::Flow;
+use super::scope::{resolve, Binding};
+use super::syntax::{descendants, named_children, text};
+use tree_sitter::Node;
+
+/// The first write into `handed`'s storage that can run after the
+/// statement handing it over, by the function around it. `handed` is a
+/// variable or a slice of one (`buf`, `buf[:n]`). `writers` names calls
+/// that write into a slice argument (`Read`, `ReadFull`, `Strings`…).
+pub fn written_after<'t>(handed: Node<'t>, source: &str, writers: &[&str]) -> Option<Node<'t>> {
+    let variable = storage_variable(handed)?;
+    let binding = resolve(variable, source)?;
+    let body = enclosing_body(handed)?;
+    let flow = Flow::of(body, source);
+    let from = flow.step_of(handed)?;
+    for alias in sharing(&binding, source) {
+        let kills = |s: usize| allocates(&flow, s, &alias, source);
+        let reached = flow.reaching(from, &kills);
+        for (step, _) in reached.iter().enumerate().filter(|(_, r)| **r) {
+            if let Some(write) = write_in(&flow, step, &alias, source, writers) {
+                return Some(write);
+            }
+        }
+    }
+    None
+}
+
+/// Where some code of `files` hands a variable over in a field of a
+/// `type_name` literal (`&pb.UpdateThreadRequest{AddTags: tags}`) and then
+/// writes it (`tags = append(tags[:0], …)` on the next iteration): the
+/// file, line and write. Paths are shown relative to `base`.
+pub fn handed_over_and_reused(
+    files: &[std::path::PathBuf],
+    base: &std::path::Path,
+    type_name: &str,
+    writers: &[&str],
+) -> Option<String> {
+    let needle = format!("{type_name}{{");
+    for path in files {
+        let Ok(source) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        if !source.contains(&needle) {
+            continue;
+        }
+        let Ok(tree) = super::parse::parse(&source) else {
+            continue;
+        };
+        for literal in descendants(tree.root_node()) {
+            if literal.kind() != "composite_literal" || !names_type(literal, &source, type_name) {
+                continue;
+            }
+            let reused = keyed_values(literal)
+                .into_iter()
+                .find_map(|value| written_after(value, &source, writers));
+            if let Some(write) = reused {
+                let shown = path.strip_prefix(base).unwrap_or(path);
+                return Some(format!(
+                    "{}:{} writes it with `{}` after handing it over",
+                    shown.display(),
+                    write.start_position().row + 1,
+                    text(write, &source)
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// Whether a composite literal's type is `type_name`, written as
+/// `T`, `pkg.T` or `T[…]`.
+fn names_type(literal: Node, source: &str, type_name: &str) -> bool {
+    literal.child_by_field_name("type").is_some_and(|t| {
+        let written = text(t, source);
+        let bare = written.split('[').next().unwrap_or(written);
+        bare.rsplit('.').next() == Some(type_name)
+    })
+}
+
+/// The values of `field: value` elements of a composite literal.
+fn keyed_values(literal: Node) -> Vec<Node> {
+    let Some(body) = literal.child_by_field_name("body") else {
+        return Vec::new();
+    };
+    named_children(body)
+        .into_iter()
+        .filter(|e| e.kind() == "keyed_element")
+        .filter_map(|e| e.child_by_field_name("value"))
+        .collect()
+}
+
+/// `buf` of `buf`, `buf[:n]`, `(buf)[a:b]`.
+fn storage_variable(expr: Node) -> Option<Node> {
+    match expr.kind() {
+        "identifier" => Some(expr),
+        "slice_expression" => storage_variable(expr.child_by_field_name("operand")?),
+        "parenthesized_expression" | "literal_element" => storage_variable(expr.named_child(0)?),
+        _ => None,
+    }
+}
+
+/// The variable and those it was copied from when declared
+/// (`tasks := pending`, `b := buf[:n]`): they share one backing array.
+fn sharing<'t>(binding: &Binding<'t>, source: &str) -> Vec<Binding<'t>> {
+    let mut out = vec![*binding];
+    let mut current = *binding;
+    for _ in 0..4 {
+        let Some(origin) = declared_from(&current, source) else {
+            break;
+        };
+        if out.iter().any(|b| b.same(&origin)) {
+            break;
+        }
+        out.push(origin);
+        current = origin;
+    }
+    out
+}
+
+/// The variable whose storage `binding` was declared with, if any.
+fn declared_from<'t>(binding: &Binding<'t>, source: &str) -> Option<Binding<'t>> {
+    let decl = binding.declaration;
+    let (names, values) = match decl.kind() {
+        "short_var_declaration" => (
+            decl.child_by_field_name("left")?,
+            decl.child_by_field_name("right")?,
+        ),
+        "var_spec" => (decl, decl.child_by_field_name("value")?),
+        _ => return None,
+    };
+    let position = named_children(names)
+        .into_iter()
+        .filter(|n| n.kind() == "identifier")
+        .position(|n| n.id() == binding.name.id())?;
+    let value = *named_children(values).get(position)?;
+    resolve(storage_variable(value)?, source)
+}
+
+/// Whether step `s` gives `alias` new storage: `x = make(…)`, `x = nil`,
+/// `x = T{…}`, a redeclaration, any assignment but of `append(x…)` or a
+/// reslice of `x` itself.
+fn allocates(flow: &Flow, s: usize, alias: &Binding, source: &str) -> bool {
+    flow.steps[s].atoms.iter().any(|atom| {
+        descendants(*atom).into_iter().any(|n| {
+            if !matches!(n.kind(), "assignment_statement" | "short_var_declaration") {
+                return false;
+            }
+            let (Some(left), Some(right)) = (
+                n.child_by_field_name("left"),
+                n.child_by_field_name("right"),
+            ) else {
+                return false;
+            };
+            let values = named_children(right);
+            named_children(left)
+                .into_iter()
+                .enumerate()
+                .any(|(i, target)| {
+                    target.kind() == "identifier"
+                        && is_alias(target, alias, source)
+                        && values
+                            .get(i)
+                            .is_some_and(|v| !keeps_storage(*v, alias, source))
+                })
+        })
+    })
+}
+
+/// `append(x, …)`, `x[a:b]`, `x`: the result still shares `x`'s array.
+fn keeps_storage(value: Node, alias: &Binding, source: &str) -> bool {
+    let base = match value.kind() {
+        "call_expression"
+            if value
+                .child_by_field_name("function")
+                .is_some_and(|f| text(f, source) == "append") =>
+        {
+            value
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0))
+        }
+        _ => Some(value),
+    };
+    base.and_then(storage_variable)
+        .is_some_and(|v| is_alias(v, alias, source))
+}
+
+fn is_alias(ident: Node, alias: &Binding, source: &str) -> bool {
+    text(ident, source) == text(alias.name, source)
+        && resolve(ident, source).is_some_and(|b| b.same(alias))
+}
+
+/// A write into `alias`'s storage in step `s`.
+fn write_in<'t>(
+    flow: &Flow<'t>,
+    s: usize,
+    alias: &Binding,
+    source: &str,
+    writers: &[&str],
+) -> Option<Node<'t>> {
+    flow.idents(s)
+        .into_iter()
+        .filter(|i| is_alias(*i, alias, source))
+        .find_map(|ident| writing_use(ident, source, writers))
+}
+
+/// The expression by which this use of a variable writes its storage:
+/// `x[i] = …`, `x[i]++`, `append(x…, …)`, `copy(x…, …)`, `delete(x, k)`,
+/// `clear(x)`, or a writer call taking `x…`.
+fn writing_use<'t>(ident: Node<'t>, source: &str, writers: &[&str]) -> Option<Node<'t>> {
+    let mut node = ident;
+    // Through reslices: `x[:0]` still writes `x`'s array.
+    while let Some(parent) = node.parent().filter(|p| {
+        p.kind() == "slice_expression" && p.child_by_field_name("operand") == Some(node)
+    }) {
+        node = parent;
+    }
+    let parent = node.parent()?;
+    match parent.kind() {
+        "index_expression" if parent.child_by_field_name("operand") == Some(node) => {
+            let target = parent.parent()?;
+            let assigned = target.kind() == "expression_list"
+                && target.parent().is_some_and(|s| {
+                    s.kind() == "assignment_statement"
+                        && s.child_by_field_name("left") == Some(target)
+                });
+            let stepped = target.kind() == "inc_statement" || target.kind() == "dec_statement";
+            (assigned || stepped).then_some(parent)
+        }
+        "argument_list" => {
+            let call = parent.parent()?;
+            let function = call.child_by_field_name("function")?;
+            let first = parent.named_child(0).is_some_and(|a| a.id() == node.id());
+            let name = match function.kind() {
+                "selector_expression" => text(function.child_by_field_name("field")?, source),
+                _ => text(function, source),
+            };
+            let builtin = function.kind() == "identifier"
+                && matches!(name, "append" | "copy" | "delete" | "clear")
+                && first;
+            (builtin || writers.contains(&name)).then_some(call)
+        }
+        _ => None,
+    }
+}
+
+/// The body of the innermost function or literal around `node`.
+fn enclosing_body(node: Node) -> Option<Node> {
+    std::iter::successors(node.parent(), |n| n.parent())
+        .find(|n| {
+            matches!(
+                n.kind(),
+                "function_declaration" | "method_declaration" | "func_literal"
+            )
+        })
+        .and_then(|f| f.child_by_field_name("body"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::go::parse::parse;
+
+    const WRITERS: &[&str] = &["Read", "ReadFull"];
+
+    /// The write found after the `nth` occurrence of `handed` (by text).
+    fn write_after(src: &str, handed: &str, nth: usize) -> Option<String> {
+        let tree = parse(src).unwrap();
+        let node = descendants(tree.root_node())
+            .into_iter()
+            .filter(|n| n.is_named() && text(*n, src) == handed)
+            .nth(nth)
+            .expect("handed expression");
+        written_after(node, src, WRITERS).map(|w| text(w, src).to_string())
+    }
+
+    fn func(body: &str) -> String {
+        format!("package p\n\nfunc f(conn Conn, ch chan Packet) {{\n{body}\n}}\n")
+    }
+
+    #[test]
+    fn a_loop_reading_into_the_buffer_again_writes_it() {
+        let src = func(
+            "\tbuf := make([]byte, 1500)\n\tfor {\n\t\tn, err := conn.Read(buf)\n\t\tif err != nil {\n\t\t\treturn\n\t\t}\n\t\tch <- Packet{buf[:n]}\n\t}",
+        );
+        assert_eq!(
+            write_after(&src, "buf[:n]", 0).as_deref(),
+            Some("conn.Read(buf)")
+        );
+    }
+
+    #[test]
+    fn a_fresh_buffer_each_time_is_not_reused() {
+        let src = func(
+            "\tfor {\n\t\tbuf := make([]byte, 1500)\n\t\tn, err := conn.Read(buf)\n\t\tif err != nil {\n\t\t\treturn\n\t\t}\n\t\tch <- Packet{buf[:n]}\n\t}",
+        );
+        assert_eq!(write_after(&src, "buf[:n]", 0), None);
+        let reassigned = func(
+            "\tbuf := make([]byte, 1500)\n\tfor {\n\t\tn, _ := conn.Read(buf)\n\t\tch <- Packet{buf[:n]}\n\t\tbuf = make([]byte, 1500)\n\t}",
+        );
+        assert_eq!(write_after(&reassigned, "buf[:n]", 0), None);
+    }
+
+    #[test]
+    fn appends_after_a_reslice_write_the_handed_array() {
+        let src = func(
+            "\tvar pending []T\n\tfor t := range in {\n\t\tpending = append(pending, t)\n\t\tif len(pending) == 8 {\n\t\t\ttasks := pending\n\t\t\tpending = pending[:0]\n\t\t\tgo run(tasks)\n\t\t}\n\t}",
+        );
+        assert_eq!(
+            write_after(&src, "tasks", 1).as_deref(),
+            Some("append(pending, t)")
+        );
+        let fresh = src.replace("pending = pending[:0]", "pending = nil");
+        assert_eq!(write_after(&fresh, "tasks", 1), None);
+    }
+
+    #[test]
+    fn writes_before_the_hand_over_do_not_count() {
+        let src = func("\tbuf := make([]byte, 8)\n\tbuf[0] = 1\n\tch <- Packet{buf}\n\treturn");
+        assert_eq!(write_after(&src, "buf", 2), None);
+        let after = func("\tbuf := make([]byte, 8)\n\tch <- Packet{buf}\n\tbuf[0] = 1");
+        assert_eq!(write_after(&after, "buf", 1).as_deref(), Some("buf[0]"));
+    }
+}
