@@ -183,6 +183,13 @@ for v in -v -json; do
     -- test -race -count=1 "$v" ./...
 done
 
+# 10: a request's slice a handler sends on a channel, joined by strings.Join
+# on the server's goroutine while the caller reuses its buffer.
+rq=$(copy_module request-queue)
+capture request-queue.log "$rq" "$app_root" "${race[@]}" \
+  --need "strings.Join" --need "inventory/sync.go" \
+  -- test -race -count=1 -v ./...
+
 # 9: testify flakes: a poll window too short, a require inside a poll's
 # condition, an assertion on a field set asynchronously. Deterministic
 # (the switch's latency is longer than the waits); no -race.

@@ -253,6 +253,20 @@ fn request_slices_race_is_fixed() {
     check_fixture("request-slices");
 }
 
+/// A read loop sending slices of its one buffer, and a batcher handing
+/// `pending` to a goroutine before appending to it again.
+#[test]
+fn reused_buffers_race_is_fixed() {
+    check_fixture("buffer-reuse");
+}
+
+/// A handler sending its request's slice on a channel that a goroutine of
+/// the server joins later, while the caller reuses its buffer.
+#[test]
+fn request_queue_race_is_fixed() {
+    check_fixture("request-queue");
+}
+
 #[test]
 fn race_flow_is_fixed() {
     check_fixture("race-flow");

@@ -138,6 +138,18 @@ fn a_marshalled_request_slice_maps_to_the_handler_that_stores_it() {
     }
 }
 
+/// `strings.Join` on the server's goroutine reads a slice the handler sent
+/// on a channel (`s.queue <- in.GetLabels()`): the handler is the fix.
+#[test]
+fn a_request_slice_sent_on_a_channel_and_joined_maps_to_the_send() {
+    let sandbox = checkout("request-queue");
+    let doc = triage_json(&sandbox, &log("request-queue.log"));
+    assert_eq!(
+        sites(&doc, "data-race", "request-slice-alias"),
+        set(&[("labels/server.go", 38)])
+    );
+}
+
 #[test]
 fn deadlocks_map_to_the_transactions_the_failing_tests_reach() {
     let sandbox = checkout("mysql-deadlock");

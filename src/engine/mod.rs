@@ -754,7 +754,7 @@ mod prefilter_tests {
             .into_iter()
             .map(|i| engine.rules[i].id.as_str())
             .collect();
-        assert_eq!(candidates.len(), 4, "{candidates:?}");
+        assert_eq!(candidates.len(), 5, "{candidates:?}");
         let text = "import \"github.com/stretchr/testify/require\"\nfunc T(t *testing.T) { require.Eventually(t, f, time.Second, tick) }\n";
         let mut candidates: Vec<&str> = engine
             .candidate_rules("x_test.go", text)

@@ -21,8 +21,18 @@ pub fn written_after<'t>(handed: Node<'t>, source: &str, writers: &[&str]) -> Op
     let body = enclosing_body(handed)?;
     let flow = Flow::of(body, source);
     let from = flow.step_of(handed)?;
-    for alias in sharing(&binding, source) {
+    let declared_at = flow.step_of(binding.declaration);
+    for (i, alias) in sharing(&binding, source).into_iter().enumerate() {
         let kills = |s: usize| allocates(&flow, s, &alias, source);
+        // `group := pending; pending = make(…)`: a variable it was copied
+        // from shares the storage only if it can still hold it here.
+        let still_shared = match declared_at {
+            Some(decl) if i > 0 => flow.reaching(decl, &kills)[from],
+            _ => true,
+        };
+        if !still_shared {
+            continue;
+        }
         let reached = flow.reaching(from, &kills);
         for (step, _) in reached.iter().enumerate().filter(|(_, r)| **r) {
             if let Some(write) = write_in(&flow, step, &alias, source, writers) {

@@ -304,6 +304,16 @@ impl TypeIndex {
         }
     }
 
+    /// Whether `ty` is a slice of bytes (`[]byte`, `[]uint8`, or a named
+    /// type declared as one).
+    pub fn is_byte_slice(&self, ty: &TypeExpr) -> bool {
+        let under = self.underlying(ty);
+        matches!(
+            under.text.trim().strip_prefix("[]").map(str::trim),
+            Some("byte" | "uint8")
+        )
+    }
+
     /// The type of field `field` of (a pointer to) the struct type `ty`.
     pub fn field_type(&self, ty: &TypeExpr, field: &str) -> Option<TypeExpr> {
         let (dir, name) = self.named_target(ty)?;
@@ -343,16 +353,29 @@ impl TypeIndex {
         match expr.kind() {
             "identifier" => {
                 let binding = resolve(expr, source)?;
-                let text = declared_type(&binding, source)?;
-                Some(TypeExpr {
-                    text,
-                    imports: file_imports.clone(),
-                    dir: dir.to_path_buf(),
-                })
+                match declared_type(&binding, source) {
+                    Some(text) => Some(TypeExpr {
+                        text,
+                        imports: file_imports.clone(),
+                        dir: dir.to_path_buf(),
+                    }),
+                    // `tasks := pending`: the type of what it was declared with.
+                    None => {
+                        let value = declared_value(&binding)?;
+                        self.type_of(value, source, file_imports, dir)
+                    }
+                }
             }
             "parenthesized_expression" => {
                 self.type_of(expr.named_child(0)?, source, file_imports, dir)
             }
+            // `buf[:n]` is of `buf`'s type.
+            "slice_expression" => self.type_of(
+                expr.child_by_field_name("operand")?,
+                source,
+                file_imports,
+                dir,
+            ),
             "selector_expression" => {
                 let operand = self.type_of(
                     expr.child_by_field_name("operand")?,
@@ -380,6 +403,30 @@ impl TypeIndex {
             _ => None,
         }
     }
+}
+
+/// The value a variable is declared with, one value per name
+/// (`a, b := x, y`; not `a, err := f()`).
+fn declared_value<'t>(binding: &super::scope::Binding<'t>) -> Option<Node<'t>> {
+    let decl = binding.declaration;
+    let (names, values) = match decl.kind() {
+        "short_var_declaration" => (
+            decl.child_by_field_name("left")?,
+            decl.child_by_field_name("right")?,
+        ),
+        "var_spec" => (decl, decl.child_by_field_name("value")?),
+        _ => return None,
+    };
+    let names: Vec<Node> = named_children(names)
+        .into_iter()
+        .filter(|n| n.kind() == "identifier")
+        .collect();
+    let values = named_children(values);
+    if names.len() != values.len() {
+        return None;
+    }
+    let position = names.iter().position(|n| n.id() == binding.name.id())?;
+    values.get(position).copied()
 }
 
 fn is_type_name(text: &str) -> bool {

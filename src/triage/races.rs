@@ -17,6 +17,14 @@ use std::collections::BTreeSet;
 /// reading side of a race on a slice or map stored past a call.
 const LIBRARY_READERS: &[&str] = &[
     "encoding/",
+    "strings.",
+    "bytes.",
+    "strconv.",
+    "sort.",
+    "slices.",
+    "maps.",
+    "io.",
+    "bufio.",
     "reflect.",
     "fmt.",
     "log.",

@@ -78,7 +78,8 @@ impl Action for CloneValue {
 }
 
 fn plan_copy(cx: &FileContext, node: Node) -> Option<Copy> {
-    let kind = cx.type_index()?.kind(&cx.type_of(node)?);
+    let ty = cx.type_of(node)?;
+    let kind = cx.type_index()?.kind(&ty);
     let value = cx.text(node);
     let modern = cx.module().is_some_and(|m| m.go_at_least(1, 21));
     let version = cx
@@ -92,7 +93,18 @@ fn plan_copy(cx: &FileContext, node: Node) -> Option<Copy> {
             } else {
                 ""
             };
-            if modern {
+            let bytes = cx
+                .type_index()
+                .is_some_and(|index| index.is_byte_slice(&ty));
+            let has_bytes_clone = cx.module().is_some_and(|m| m.go_at_least(1, 20));
+            if bytes && has_bytes_clone {
+                let pkg = local_name(cx, "bytes");
+                Copy::Wrap {
+                    text: format!("{pkg}.Clone({value})"),
+                    import: Some("bytes"),
+                    note: "fix: copy it with bytes.Clone where it is handed over".to_string(),
+                }
+            } else if modern {
                 let pkg = local_name(cx, "slices");
                 Copy::Wrap {
                     text: format!("{pkg}.Clone({value})"),
