@@ -499,3 +499,29 @@ fn a_broken_rule_file_is_reported_with_its_path_and_line() {
         assert_eq!(sb.read("x_test.go"), RACY_TEST, "{what}: nothing touched");
     }
 }
+
+/// A request type from a module that is not on the machine: the stored
+/// field cannot be checked, and `check` says so (and why) on stderr rather
+/// than reporting nothing as if it had looked.
+#[test]
+fn a_request_type_that_cannot_be_found_is_a_warning_not_silence() {
+    let sb = Sandbox::new();
+    sb.write(
+        "go.mod",
+        "module example.com/svc\n\ngo 1.22\n\nrequire example.com/notdownloaded v1.4.0\n",
+    );
+    sb.write(
+        "pins/store.go",
+        "package pins\n\nimport \"example.com/notdownloaded/notespb\"\n\n// Store keeps boards.\ntype Store struct{ boards []string }\n\n// Pin keeps the request's boards.\nfunc (s *Store) Pin(in *notespb.PinRequest) {\n\ts.boards = in.Boards\n}\n",
+    );
+    let out = sb.fixgen(&["check", "--rule", "request-slice-alias", "."]);
+    let err = stderr(&out);
+    assert_eq!(code(&out), 0, "nothing was found: {err}");
+    assert!(
+        err.contains("pins/store.go:10: `in.Boards` was not checked")
+            && err.contains("package example.com/notdownloaded/notespb")
+            && err.contains("go mod download")
+            && err.contains("(request-slice-alias)"),
+        "{err}"
+    );
+}
