@@ -371,3 +371,79 @@ fn a_fix_that_builds_under_every_tag_passes_and_says_which_builds_ran() {
     );
     assert!(read(&dir, "node.go").contains("r.RegisterLocal(s)"));
 }
+
+#[test]
+fn a_constraint_in_an_imported_package_of_the_repository_gets_its_build_too() {
+    if !require_tool("go") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("waits");
+    let write = |rel: &str, text: &str| {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("go.mod", "module example.com/waits\n\ngo 1.22\n");
+    write(
+        "limits/limits.go",
+        "// Package limits holds the service's bounds.\npackage limits\n\n\
+         // Short bounds quick calls.\nconst Short = 2\n",
+    );
+    write(
+        "limits/limits_direct.go",
+        "//go:build !cluster_proxy\n\npackage limits\n\n\
+         // Direct bounds calls that skip the proxy.\nconst Direct = 5\n",
+    );
+    write(
+        "client/client.go",
+        "// Package client calls the service.\npackage client\n\n\
+         import \"example.com/waits/limits\"\n\n\
+         // Attempts is how often a call is tried.\nfunc Attempts() int { return limits.Short }\n",
+    );
+    git(&dir, &["init", "-q", "-b", "main"]);
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-qm", "init"]);
+    let rules = tmp.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        rules.join("use-direct.toml"),
+        r#"id = "use-direct"
+title = "Uses limits.Direct, which only the default build declares"
+rationale = "A fix that builds without tags only, in another package than the constraint."
+enabled = false
+prefilter = ["limits.Short"]
+query = '''
+(selector_expression field: (field_identifier) @name (#eq? @name "Short")) @sel
+'''
+report = "sel"
+message = "uses Direct"
+
+[fix]
+action = "replace"
+capture = "name"
+template = "Direct"
+"#,
+    )
+    .unwrap();
+    let out = fixgen(
+        &dir,
+        &[
+            "--rules",
+            rules.to_str().unwrap(),
+            "--rule",
+            "use-direct",
+            "apply",
+            "--verify",
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("verify: client: use-direct's fixes left out")
+            && stderr.contains("go build -tags cluster_proxy:")
+            && stderr.contains("undefined: limits.Direct"),
+        "{stderr}"
+    );
+    assert!(read(&dir, "client/client.go").contains("limits.Short"));
+}

@@ -6,8 +6,9 @@
 //! back (the engine leaves them out and reports their findings as not
 //! fixed), the rest is computed again, and checked again, until what is
 //! left passes. Build and vet run under each build configuration the
-//! package's files name: no tags, then `-tags` lists that select the files
-//! behind `//go:build` lines (`-tags cluster_proxy` for the other side of
+//! files of the package and of the repository's packages it imports name:
+//! no tags, then `-tags` lists that select the files behind `//go:build`
+//! lines (`-tags cluster_proxy` for the other side of
 //! `//go:build !cluster_proxy`), at most [`MAX_TAG_SETS`] in all. With `race`, `go test -race -count=N` runs on each touched
 //! package before and after.
 
@@ -25,7 +26,7 @@ use crate::go::buildtags::tag_sets;
 use crate::go::module::find_module;
 use anyhow::{Context as _, Result};
 use gotool::{GoTool, Overlay};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// How much `--verify` proves.
@@ -201,7 +202,7 @@ impl Verifier {
             let mut tagged = Vec::new();
             let mut tags_dropped = 0;
             if !matches!(outcome, Outcome::Broken(_)) {
-                let files = self.package_files(dir, candidate);
+                let files = self.package_files(&package, candidate, &overlay);
                 let sets = tag_sets(&files, &self.go.target, MAX_TAG_SETS);
                 tags_dropped = sets.dropped;
                 for tags in sets.sets.into_iter().filter(|t| !t.is_empty()) {
@@ -227,28 +228,63 @@ impl Verifier {
         Ok(out)
     }
 
-    /// The package's Go files (base name, text), as the fixes leave them.
-    fn package_files(&self, dir: &str, candidate: &Candidate) -> Vec<(String, String)> {
-        let mut files: BTreeMap<String, String> = BTreeMap::new();
-        if let Ok(entries) = std::fs::read_dir(self.root.join(dir)) {
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let ignored = name.starts_with(['.', '_']) || !name.ends_with(".go");
-                if ignored || !entry.file_type().is_ok_and(|t| t.is_file()) {
-                    continue;
-                }
-                if let Ok(text) = std::fs::read_to_string(entry.path()) {
-                    files.insert(name, text);
+    /// The Go files (base name, text), as the fixes leave them, of the
+    /// package and of the packages of this repository it imports, tests
+    /// included: their constraints decide what the package's builds see
+    /// too. Only the package's own files when `go list` fails.
+    fn package_files(
+        &self,
+        package: &Package,
+        candidate: &Candidate,
+        overlay: &Overlay,
+    ) -> Vec<(String, String)> {
+        let format = "{{if not .Standard}}{{.Dir}}{{end}}";
+        let listed = self.go.go(
+            &package.module_root,
+            &[
+                "list",
+                "-e",
+                "-deps",
+                "-test",
+                "-f",
+                format,
+                &package.pattern,
+            ],
+            Some(overlay),
+        );
+        let mut dirs: BTreeSet<String> = BTreeSet::new();
+        dirs.insert(package.dir.clone());
+        if listed.success {
+            for line in listed.output.lines() {
+                if let Ok(rel) = Path::new(line.trim()).strip_prefix(&self.root) {
+                    dirs.insert(rel.to_string_lossy().replace('\\', "/"));
                 }
             }
         }
-        for (rel, text) in &candidate.files {
-            if crate::workspace::dir_of(rel) == dir {
-                let name = rel.rsplit('/').next().unwrap_or(rel);
-                files.insert(name.to_string(), text.clone());
+        let mut files = Vec::new();
+        for dir in &dirs {
+            let mut texts: BTreeMap<String, String> = BTreeMap::new();
+            if let Ok(entries) = std::fs::read_dir(self.root.join(dir)) {
+                for entry in entries.flatten() {
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    let ignored = name.starts_with(['.', '_']) || !name.ends_with(".go");
+                    if ignored || !entry.file_type().is_ok_and(|t| t.is_file()) {
+                        continue;
+                    }
+                    if let Ok(text) = std::fs::read_to_string(entry.path()) {
+                        texts.insert(name, text);
+                    }
+                }
             }
+            for (rel, text) in &candidate.files {
+                if crate::workspace::dir_of(rel) == dir {
+                    let name = rel.rsplit('/').next().unwrap_or(rel);
+                    texts.insert(name.to_string(), text.clone());
+                }
+            }
+            files.extend(texts);
         }
-        files.into_iter().collect()
+        files
     }
 
     fn races(&self, package: &Package, overlay: &Overlay) -> RaceVerdict {
