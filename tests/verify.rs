@@ -211,3 +211,239 @@ fn verify_without_go_fails_clearly_and_changes_nothing() {
     assert!(stderr.contains("--verify needs the go command"), "{stderr}");
     assert_eq!(read(&dir, "tools_test.go"), before);
 }
+
+/// A module where `Registry.RegisterLocal` exists only without the
+/// `cluster_proxy` tag (unless `proxy_has_it`), and a rule whose fix calls
+/// it from a file every build compiles.
+fn tagged_module(proxy_has_it: bool) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("registry");
+    let write = |rel: &str, text: &str| {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("go.mod", "module example.com/registry\n\ngo 1.22\n");
+    write(
+        "registry.go",
+        "// Package registry keeps the services a node announces.\npackage registry\n\n\
+         // Registry records services by name.\ntype Registry struct {\n\tnames []string\n}\n\n\
+         // Register records a service.\nfunc (r *Registry) Register(name string) error {\n\
+         \tr.names = append(r.names, name)\n\treturn nil\n}\n",
+    );
+    write(
+        "register_direct.go",
+        "//go:build !cluster_proxy\n\npackage registry\n\n\
+         // RegisterLocal records a service reached without the proxy.\n\
+         func (r *Registry) RegisterLocal(name string) error {\n\
+         \tr.names = append(r.names, \"local/\"+name)\n\treturn nil\n}\n",
+    );
+    let proxy_method = if proxy_has_it {
+        "\n// RegisterLocal records a service behind the proxy.\n\
+         func (r *Registry) RegisterLocal(name string) error {\n\
+         \tr.names = append(r.names, ProxyPrefix+name)\n\treturn nil\n}\n"
+    } else {
+        ""
+    };
+    write(
+        "register_proxy.go",
+        &format!(
+            "//go:build cluster_proxy\n\npackage registry\n\n\
+             // ProxyPrefix names services reached through the cluster proxy.\n\
+             const ProxyPrefix = \"proxy/\"\n{proxy_method}"
+        ),
+    );
+    write(
+        "node.go",
+        "package registry\n\n// Announce registers the node's services.\n\
+         func Announce(r *Registry, services []string) error {\n\
+         \tfor _, s := range services {\n\t\tif err := r.Register(s); err != nil {\n\
+         \t\t\treturn err\n\t\t}\n\t}\n\treturn nil\n}\n",
+    );
+    git(&dir, &["init", "-q", "-b", "main"]);
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-qm", "init"]);
+    let rules = tmp.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        rules.join("prefer-register-local.toml"),
+        r#"id = "prefer-register-local"
+title = "Calls RegisterLocal, which only the default build declares"
+rationale = "A fix that builds without tags only: --verify must build with -tags cluster_proxy too."
+enabled = false
+prefilter = [".Register("]
+query = '''
+(call_expression
+  function: (selector_expression field: (field_identifier) @name)
+  (#eq? @name "Register")) @call
+'''
+report = "call"
+message = "calls RegisterLocal"
+
+[fix]
+action = "replace"
+capture = "name"
+template = "RegisterLocal"
+"#,
+    )
+    .unwrap();
+    (tmp, dir, rules)
+}
+
+fn go_build(dir: &Path, tags: &[&str]) -> bool {
+    let mut args = vec!["build"];
+    args.extend(tags);
+    args.push("./...");
+    Command::new("go")
+        .args(&args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+        .status
+        .success()
+}
+
+#[test]
+fn a_fix_that_breaks_only_under_a_build_tag_is_left_out_naming_the_tags() {
+    if !require_tool("go") {
+        return;
+    }
+    let (_tmp, dir, rules) = tagged_module(false);
+    let before = read(&dir, "node.go");
+    let args = [
+        "--rules",
+        rules.to_str().unwrap(),
+        "--rule",
+        "prefer-register-local",
+        "apply",
+    ];
+    let mut verified = args.to_vec();
+    verified.push("--verify");
+    let out = fixgen(&dir, &verified);
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("verify: .: prefer-register-local's fixes left out"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("go build -tags cluster_proxy:")
+            && stderr.contains("node.go:6:15: r.RegisterLocal undefined"),
+        "the failing build names its tags and the compiler's message: {stderr}"
+    );
+    assert_eq!(read(&dir, "node.go"), before, "never written");
+
+    // Without --verify the fix is written, and it does build without tags:
+    // only the build with -tags cluster_proxy shows it is wrong.
+    let out = fixgen(&dir, &args);
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert!(read(&dir, "node.go").contains("r.RegisterLocal(s)"));
+    assert!(go_build(&dir, &[]));
+    assert!(!go_build(&dir, &["-tags", "cluster_proxy"]));
+}
+
+#[test]
+fn a_fix_that_builds_under_every_tag_passes_and_says_which_builds_ran() {
+    if !require_tool("go") {
+        return;
+    }
+    let (_tmp, dir, rules) = tagged_module(true);
+    let out = fixgen(
+        &dir,
+        &[
+            "--rules",
+            rules.to_str().unwrap(),
+            "--rule",
+            "prefer-register-local",
+            "apply",
+            "--verify",
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("verify: . (example.com/registry): gofmt, build, vet: ok"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("verify: .: -tags cluster_proxy: build, vet: ok"),
+        "{stderr}"
+    );
+    assert!(read(&dir, "node.go").contains("r.RegisterLocal(s)"));
+}
+
+#[test]
+fn a_constraint_in_an_imported_package_of_the_repository_gets_its_build_too() {
+    if !require_tool("go") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("waits");
+    let write = |rel: &str, text: &str| {
+        let path = dir.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("go.mod", "module example.com/waits\n\ngo 1.22\n");
+    write(
+        "limits/limits.go",
+        "// Package limits holds the service's bounds.\npackage limits\n\n\
+         // Short bounds quick calls.\nconst Short = 2\n",
+    );
+    write(
+        "limits/limits_direct.go",
+        "//go:build !cluster_proxy\n\npackage limits\n\n\
+         // Direct bounds calls that skip the proxy.\nconst Direct = 5\n",
+    );
+    write(
+        "client/client.go",
+        "// Package client calls the service.\npackage client\n\n\
+         import \"example.com/waits/limits\"\n\n\
+         // Attempts is how often a call is tried.\nfunc Attempts() int { return limits.Short }\n",
+    );
+    git(&dir, &["init", "-q", "-b", "main"]);
+    git(&dir, &["add", "-A"]);
+    git(&dir, &["commit", "-qm", "init"]);
+    let rules = tmp.path().join("rules");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(
+        rules.join("use-direct.toml"),
+        r#"id = "use-direct"
+title = "Uses limits.Direct, which only the default build declares"
+rationale = "A fix that builds without tags only, in another package than the constraint."
+enabled = false
+prefilter = ["limits.Short"]
+query = '''
+(selector_expression field: (field_identifier) @name (#eq? @name "Short")) @sel
+'''
+report = "sel"
+message = "uses Direct"
+
+[fix]
+action = "replace"
+capture = "name"
+template = "Direct"
+"#,
+    )
+    .unwrap();
+    let out = fixgen(
+        &dir,
+        &[
+            "--rules",
+            rules.to_str().unwrap(),
+            "--rule",
+            "use-direct",
+            "apply",
+            "--verify",
+        ],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("verify: client: use-direct's fixes left out")
+            && stderr.contains("go build -tags cluster_proxy:")
+            && stderr.contains("undefined: limits.Direct"),
+        "{stderr}"
+    );
+    assert!(read(&dir, "client/client.go").contains("limits.Short"));
+}

@@ -10,10 +10,13 @@
 //!   constant for a wait (see [`crate::go::constants`]): the one NAMED
 //!   when it is not empty, else the shortest `time.Duration` constant
 //!   whose name holds a WORD and that lasts at least AT_LEAST; when the
-//!   module has none, AT_LEAST itself as Go (`15*time.Second`).
+//!   module has none, AT_LEAST itself as Go (`15*time.Second`). A
+//!   constant declared under a build constraint the file does not share
+//!   (`//go:build !cluster_proxy`) is not one the file can use.
 
 use super::context::FileContext;
 use super::predicate::param_strings;
+use crate::go::buildtags::Constraint;
 use crate::go::constants::UseSite;
 use crate::go::duration::{describe, duration_expr, nanos};
 use crate::go::imports::default_package_name;
@@ -140,9 +143,12 @@ fn duration_constant(
         (Some(index), Some(module), Some(dir)) => {
             let constants = index.module_constants(&module);
             let package = file_package(cx);
+            let name = cx.path.rsplit('/').next().unwrap_or(cx.path);
+            let constraint = Constraint::of_file(name, cx.source);
             let site = UseSite {
                 dir,
                 package: &package,
+                constraint: &constraint,
             };
             let words: Vec<&str> = words.split('|').filter(|w| !w.is_empty()).collect();
             let named = (!named.is_empty()).then_some(named);

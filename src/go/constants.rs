@@ -3,6 +3,7 @@
 //! a file may use: the module's own word for "long enough", which a fix
 //! should use rather than a number of its own.
 
+use super::buildtags::Constraint;
 use super::duration::constant_nanos;
 use super::imports::imports;
 use super::module::Module;
@@ -24,6 +25,8 @@ pub struct DurationConstant {
     pub nanos: u128,
     /// Declared in a `_test.go` file: only that package's tests see it.
     pub in_test: bool,
+    /// The builds that compile its file (`//go:build`, the file's name).
+    pub constraint: Constraint,
 }
 
 /// The module's duration constants and its packages' imports (to keep a
@@ -42,6 +45,9 @@ pub struct UseSite<'a> {
     pub dir: &'a Path,
     /// The file's package clause name (`calls_test` for an external test).
     pub package: &'a str,
+    /// The builds that compile the file: a constant must be declared in
+    /// every one of them.
+    pub constraint: &'a Constraint,
 }
 
 impl ModuleConstants {
@@ -72,7 +78,7 @@ impl ModuleConstants {
                     }
                 } else if name.ends_with(".go") {
                     if let Ok(source) = std::fs::read_to_string(&path) {
-                        found.read_file(&dir, &source, name.ends_with("_test.go"));
+                        found.read_file(&dir, &name, &source);
                     }
                 }
             }
@@ -83,7 +89,9 @@ impl ModuleConstants {
         found
     }
 
-    fn read_file(&mut self, dir: &Path, source: &str, in_test: bool) {
+    fn read_file(&mut self, dir: &Path, name: &str, source: &str) {
+        let constraint = Constraint::of_file(name, source);
+        let in_test = constraint.test;
         // Only declarations matter: bodies are not parsed.
         let Ok(tree) = parse_leaving_out(source, &function_bodies(source)) else {
             return;
@@ -119,6 +127,7 @@ impl ModuleConstants {
                     name,
                     nanos,
                     in_test,
+                    constraint: constraint.clone(),
                 });
             }
         }
@@ -142,7 +151,11 @@ impl ModuleConstants {
     /// at least `at_least` nanoseconds. Only constants the file can use
     /// count: exported ones of importable packages (not `main`, not an
     /// `internal` it is outside of, not one importing the file's own
-    /// package), or any of the file's own package.
+    /// package), or any of the file's own package; and of those, only ones
+    /// declared in a file that every build of the using file compiles (no
+    /// build constraint, or one the file's own constraint implies: a
+    /// constant behind `//go:build !cluster_proxy` would break the
+    /// `-tags cluster_proxy` build).
     pub fn choose(
         &self,
         site: &UseSite,
@@ -174,6 +187,9 @@ impl ModuleConstants {
     }
 
     fn usable(&self, c: &DurationConstant, site: &UseSite) -> bool {
+        if !site.constraint.implies(&c.constraint) {
+            return false;
+        }
         if self.is_local(c, site) {
             return true;
         }
@@ -308,6 +324,7 @@ mod tests {
 
     #[test]
     fn the_shortest_long_enough_wait_is_chosen() {
+        let plain = Constraint::default();
         let (dir, m) = module(&[
             ("internal/testutil/wait.go", TESTUTIL),
             ("calls/calls.go", "package calls\n"),
@@ -319,6 +336,7 @@ mod tests {
         let site = UseSite {
             dir: &calls,
             package: "calls",
+            constraint: &plain,
         };
         let words = ["wait", "timeout"];
         let chosen = found.choose(&site, None, &words, 15_000_000_000).unwrap();
@@ -354,29 +372,42 @@ mod tests {
         ]);
         let found = ModuleConstants::load(&m);
         let calls = dir.path().join("calls");
+        let test_file = Constraint::of_file("ready_test.go", "package calls\n");
         let site = UseSite {
             dir: &calls,
             package: "calls",
+            constraint: &test_file,
         };
         assert_eq!(
             found.choose(&site, None, &["timeout"], 0).unwrap().name,
             "waitTimeout"
         );
+        // The package's non-test files are built without it.
+        let plain = Constraint::default();
+        let non_test = UseSite {
+            dir: &calls,
+            package: "calls",
+            constraint: &plain,
+        };
+        assert_eq!(found.choose(&non_test, None, &["timeout"], 0), None);
         let external = UseSite {
             dir: &calls,
             package: "calls_test",
+            constraint: &test_file,
         };
         assert_eq!(found.choose(&external, None, &["timeout"], 0), None);
         let other = dir.path().join("other");
         let site = UseSite {
             dir: &other,
             package: "other",
+            constraint: &test_file,
         };
         assert_eq!(found.choose(&site, None, &["timeout"], 0), None);
     }
 
     #[test]
     fn internal_cycles_and_main_are_refused() {
+        let plain = Constraint::default();
         let (dir, m) = module(&[
             ("a/internal/w/w.go", "package w\n\nimport \"time\"\n\nconst WaitLong = time.Minute\n"),
             (
@@ -393,11 +424,13 @@ mod tests {
         let site = UseSite {
             dir: &svc,
             package: "svc",
+            constraint: &plain,
         };
         assert_eq!(found.choose(&site, None, &words, 0), None);
         let external = UseSite {
             dir: &svc,
             package: "svc_test",
+            constraint: &plain,
         };
         assert_eq!(
             found
@@ -410,10 +443,70 @@ mod tests {
         let site = UseSite {
             dir: &inside,
             package: "b",
+            constraint: &plain,
         };
         assert_eq!(
             found.choose(&site, None, &words, 0).unwrap().import_path,
             "example.com/m/a/internal/w"
+        );
+    }
+
+    #[test]
+    fn a_constant_behind_a_build_constraint_serves_only_files_built_with_it() {
+        let (dir, m) = module(&[
+            (
+                "testutil/wait.go",
+                "package testutil\n\nimport \"time\"\n\nconst WaitLong = 30 * time.Second\n",
+            ),
+            (
+                "testutil/wait_default.go",
+                "//go:build !cluster_proxy\n\npackage testutil\n\nimport \"time\"\n\nconst WaitProxyTimeout = 20 * time.Second\n",
+            ),
+            (
+                "testutil/wait_linux.go",
+                "package testutil\n\nimport \"time\"\n\nconst WaitLinux = 16 * time.Second\n",
+            ),
+            ("calls/calls.go", "package calls\n"),
+        ]);
+        let found = ModuleConstants::load(&m);
+        let calls = dir.path().join("calls");
+        let words = ["wait", "timeout"];
+        let chosen = |constraint: &Constraint| {
+            let site = UseSite {
+                dir: &calls,
+                package: "calls",
+                constraint,
+            };
+            found
+                .choose(&site, None, &words, 15_000_000_000)
+                .map(|c| c.name.clone())
+        };
+        let unconstrained = Constraint::of_file("ready_test.go", "package calls\n");
+        assert_eq!(chosen(&unconstrained).as_deref(), Some("WaitLong"));
+        let same = Constraint::of_file(
+            "ready_test.go",
+            "//go:build !cluster_proxy\n\npackage calls\n",
+        );
+        assert_eq!(chosen(&same).as_deref(), Some("WaitProxyTimeout"));
+        let stricter = Constraint::of_file(
+            "ready_linux_test.go",
+            "//go:build !cluster_proxy && e2e\n\npackage calls\n",
+        );
+        assert_eq!(chosen(&stricter).as_deref(), Some("WaitLinux"));
+        let other_side = Constraint::of_file(
+            "ready_test.go",
+            "//go:build cluster_proxy\n\npackage calls\n",
+        );
+        assert_eq!(chosen(&other_side).as_deref(), Some("WaitLong"));
+        // Named, it is refused too.
+        let site = UseSite {
+            dir: &calls,
+            package: "calls",
+            constraint: &unconstrained,
+        };
+        assert_eq!(
+            found.choose(&site, Some("testutil.WaitProxyTimeout"), &words, 0),
+            None
         );
     }
 }

@@ -1,6 +1,7 @@
 //! Go knowledge that rules call: parsing, syntax helpers, scopes, references,
 //! naming types, generated-file detection. Nothing here knows about rules.
 
+pub mod buildtags;
 pub mod constants;
 pub mod duration;
 pub mod escape;

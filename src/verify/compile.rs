@@ -1,6 +1,7 @@
 //! `gofmt -l`, `go build` and `go vet` on one package, with the fixes
 //! (through the overlay) and, when they fail, without: a package that did
-//! not build or vet cleanly before is not the fix's fault.
+//! not build or vet cleanly before is not the fix's fault. Build and vet
+//! run once per `-tags` list the caller gives.
 
 use super::gotool::{GoTool, Overlay};
 use super::Package;
@@ -18,38 +19,53 @@ pub enum Outcome {
     Broken(String),
 }
 
-pub fn check(go: &GoTool, root: &Path, package: &Package, overlay: &Overlay) -> Outcome {
-    if let Some(message) = unformatted(go, root, package, overlay) {
-        return Outcome::Broken(message);
+/// The checks with `-tags tags` (none: the default build). gofmt does not
+/// depend on tags, so it runs only for the default build.
+pub fn check(
+    go: &GoTool,
+    root: &Path,
+    package: &Package,
+    overlay: &Overlay,
+    tags: &[String],
+) -> Outcome {
+    if tags.is_empty() {
+        if let Some(message) = unformatted(go, root, package, overlay) {
+            return Outcome::Broken(message);
+        }
     }
-    let build = go.go(
-        &package.module_root,
-        &["build", &package.pattern],
-        Some(overlay),
-    );
+    let flag = (!tags.is_empty()).then(|| format!("-tags={}", tags.join(",")));
+    // `go build -tags cluster_proxy`: how messages name the command.
+    let shown = |verb: &str| match tags.is_empty() {
+        true => format!("go {verb}"),
+        false => format!("go {verb} -tags {}", tags.join(",")),
+    };
+    let args = |verb: &'static str| -> Vec<&str> {
+        let mut args = vec![verb];
+        args.extend(flag.as_deref());
+        args.push(&package.pattern);
+        args
+    };
+    let build = go.go(&package.module_root, &args("build"), Some(overlay));
     // A folder of tests only has nothing to build; vet compiles the tests.
     if !build.success && !build.output.contains("no non-test Go files") {
-        let before = go.go(&package.module_root, &["build", &package.pattern], None);
+        let before = go.go(&package.module_root, &args("build"), None);
         return if before.success {
-            Outcome::Broken(format!("go build:\n{}", build.output.trim_end()))
+            Outcome::Broken(format!("{}:\n{}", shown("build"), build.output.trim_end()))
         } else {
             Outcome::FailedBefore(format!(
-                "go build failed before the fix too:\n{}",
+                "{} failed before the fix too:\n{}",
+                shown("build"),
                 before.output.trim_end()
             ))
         };
     }
-    let vet = go.go(
-        &package.module_root,
-        &["vet", &package.pattern],
-        Some(overlay),
-    );
+    let vet = go.go(&package.module_root, &args("vet"), Some(overlay));
     if vet.success {
         return Outcome::Passed;
     }
-    let before = go.go(&package.module_root, &["vet", &package.pattern], None);
+    let before = go.go(&package.module_root, &args("vet"), None);
     if before.success {
-        return Outcome::Broken(format!("go vet:\n{}", vet.output.trim_end()));
+        return Outcome::Broken(format!("{}:\n{}", shown("vet"), vet.output.trim_end()));
     }
     let old = diagnostics(&before.output);
     let new: Vec<&str> = vet
@@ -59,11 +75,12 @@ pub fn check(go: &GoTool, root: &Path, package: &Package, overlay: &Overlay) -> 
         .collect();
     if new.is_empty() {
         Outcome::FailedBefore(format!(
-            "go vet reported the same before the fix:\n{}",
+            "{} reported the same before the fix:\n{}",
+            shown("vet"),
             before.output.trim_end()
         ))
     } else {
-        Outcome::Broken(format!("go vet:\n{}", new.join("\n")))
+        Outcome::Broken(format!("{}:\n{}", shown("vet"), new.join("\n")))
     }
 }
 

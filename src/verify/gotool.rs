@@ -5,6 +5,7 @@
 //! into the repository's.
 
 use super::VerifyError;
+use crate::go::buildtags::Target;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,6 +16,8 @@ pub struct GoTool {
     gofmt: PathBuf,
     /// `go1.26.8`: what the messages name.
     pub version: String,
+    /// What the go command builds for, which decides build constraints.
+    pub target: Target,
 }
 
 /// What one run of a go command printed.
@@ -28,7 +31,14 @@ impl GoTool {
     /// The `go` on PATH; an error that says so when there is none.
     pub fn find() -> Result<Self, VerifyError> {
         let output = Command::new("go")
-            .args(["env", "GOROOT", "GOVERSION"])
+            .args([
+                "env",
+                "GOROOT",
+                "GOVERSION",
+                "GOOS",
+                "GOARCH",
+                "CGO_ENABLED",
+            ])
             .output()
             .map_err(|e| VerifyError::GoMissing(e.to_string()))?;
         if !output.status.success() {
@@ -40,6 +50,12 @@ impl GoTool {
         let mut lines = text.lines();
         let goroot = PathBuf::from(lines.next().unwrap_or_default());
         let version = lines.next().unwrap_or("go").to_string();
+        let target = Target {
+            goos: lines.next().unwrap_or_default().to_string(),
+            goarch: lines.next().unwrap_or_default().to_string(),
+            cgo: lines.next() == Some("1"),
+            go_minor: go_minor(&version),
+        };
         // The go command's own gofmt, else whichever is on PATH.
         let beside = goroot.join("bin").join("gofmt");
         let gofmt = if beside.is_file() {
@@ -51,6 +67,7 @@ impl GoTool {
             go: PathBuf::from("go"),
             gofmt,
             version,
+            target,
         })
     }
 
@@ -85,6 +102,15 @@ impl GoTool {
             .cloned()
             .collect()
     }
+}
+
+/// `go1.26.8` → 26; 0 when the version does not say.
+fn go_minor(version: &str) -> u32 {
+    version
+        .strip_prefix("go1.")
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|minor| minor.parse().ok())
+        .unwrap_or(0)
 }
 
 fn run(mut command: Command) -> Run {
@@ -186,6 +212,13 @@ impl Overlay {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_toolchains_minor_version_decides_go1_tags() {
+        assert_eq!(go_minor("go1.26.8"), 26);
+        assert_eq!(go_minor("go1.22rc1"), 22);
+        assert_eq!(go_minor("devel"), 0);
+    }
 
     #[test]
     fn overlay_paths_in_messages_become_the_repository_paths() {

@@ -5,7 +5,11 @@
 //! have passed. A rule's fixes in a package that stops building are held
 //! back (the engine leaves them out and reports their findings as not
 //! fixed), the rest is computed again, and checked again, until what is
-//! left passes. With `race`, `go test -race -count=N` runs on each touched
+//! left passes. Build and vet run under each build configuration the
+//! files of the package and of the repository's packages it imports name:
+//! no tags, then `-tags` lists that select the files behind `//go:build`
+//! lines (`-tags cluster_proxy` for the other side of
+//! `//go:build !cluster_proxy`), at most [`MAX_TAG_SETS`] in all. With `race`, `go test -race -count=N` runs on each touched
 //! package before and after.
 
 mod candidate;
@@ -18,10 +22,11 @@ pub use compile::Outcome;
 pub use race::{RaceVerdict, TestRun};
 
 use crate::engine::HeldBack;
+use crate::go::buildtags::tag_sets;
 use crate::go::module::find_module;
 use anyhow::{Context as _, Result};
 use gotool::{GoTool, Overlay};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// How much `--verify` proves.
@@ -73,8 +78,26 @@ pub struct Report {
 #[derive(Debug, Clone)]
 pub struct PackageReport {
     pub import_path: String,
+    /// Of the default build, or the first `-tags` build the fixes break.
     pub outcome: Outcome,
+    /// The builds with `-tags` besides the default one, and their outcome
+    /// (passed or failing before the fix too).
+    pub tagged: Vec<(Vec<String>, Outcome)>,
+    /// `-tags` lists that would build other files, left out by the limit.
+    pub tags_dropped: usize,
     pub races: Option<RaceVerdict>,
+}
+
+/// At most this many builds per package (the default one included).
+pub const MAX_TAG_SETS: usize = 8;
+
+/// One package's checks, over all its builds.
+struct Checked {
+    dir: String,
+    outcome: Outcome,
+    tagged: Vec<(Vec<String>, Outcome)>,
+    tags_dropped: usize,
+    races: Option<RaceVerdict>,
 }
 
 pub struct Verifier {
@@ -116,7 +139,14 @@ impl Verifier {
             let mut report = self.report();
             let mut grew = false;
             for candidate in candidates.iter().filter(|c| !c.is_empty()) {
-                for (dir, outcome, races) in self.check(candidate)? {
+                for checked in self.check(candidate)? {
+                    let Checked {
+                        dir,
+                        outcome,
+                        tagged,
+                        tags_dropped,
+                        races,
+                    } = checked;
                     let broken = match (&outcome, races.as_ref().and_then(RaceVerdict::broken)) {
                         (Outcome::Broken(message), _) => Some(message.clone()),
                         (_, Some(message)) => Some(message),
@@ -137,6 +167,8 @@ impl Verifier {
                         PackageReport {
                             import_path,
                             outcome,
+                            tagged,
+                            tags_dropped,
                             races,
                         },
                     );
@@ -158,20 +190,101 @@ impl Verifier {
         }
     }
 
-    /// Every touched package of `candidate`: the checks, then the races.
-    fn check(&self, candidate: &Candidate) -> Result<Vec<(String, Outcome, Option<RaceVerdict>)>> {
+    /// Every touched package of `candidate`: the checks under each build
+    /// configuration (the first that breaks decides), then the races.
+    fn check(&self, candidate: &Candidate) -> Result<Vec<Checked>> {
         let overlay = Overlay::write(&self.root, &candidate.files)
             .context("cannot write the fixed files for go to read")?;
         let mut out = Vec::new();
         for dir in candidate.dirs() {
             let package = self.package(dir);
-            let outcome = compile::check(&self.go, &self.root, &package, &overlay);
+            let mut outcome = compile::check(&self.go, &self.root, &package, &overlay, &[]);
+            let mut tagged = Vec::new();
+            let mut tags_dropped = 0;
+            if !matches!(outcome, Outcome::Broken(_)) {
+                let files = self.package_files(&package, candidate, &overlay);
+                let sets = tag_sets(&files, &self.go.target, MAX_TAG_SETS);
+                tags_dropped = sets.dropped;
+                for tags in sets.sets.into_iter().filter(|t| !t.is_empty()) {
+                    let result = compile::check(&self.go, &self.root, &package, &overlay, &tags);
+                    if matches!(result, Outcome::Broken(_)) {
+                        outcome = result;
+                        break;
+                    }
+                    tagged.push((tags, result));
+                }
+            }
             let races = (self.options.level == Level::Race
                 && !matches!(outcome, Outcome::Broken(_)))
             .then(|| self.races(&package, &overlay));
-            out.push((dir.to_string(), outcome, races));
+            out.push(Checked {
+                dir: dir.to_string(),
+                outcome,
+                tagged,
+                tags_dropped,
+                races,
+            });
         }
         Ok(out)
+    }
+
+    /// The Go files (base name, text), as the fixes leave them, of the
+    /// package and of the packages of this repository it imports, tests
+    /// included: their constraints decide what the package's builds see
+    /// too. Only the package's own files when `go list` fails.
+    fn package_files(
+        &self,
+        package: &Package,
+        candidate: &Candidate,
+        overlay: &Overlay,
+    ) -> Vec<(String, String)> {
+        let format = "{{if not .Standard}}{{.Dir}}{{end}}";
+        let listed = self.go.go(
+            &package.module_root,
+            &[
+                "list",
+                "-e",
+                "-deps",
+                "-test",
+                "-f",
+                format,
+                &package.pattern,
+            ],
+            Some(overlay),
+        );
+        let mut dirs: BTreeSet<String> = BTreeSet::new();
+        dirs.insert(package.dir.clone());
+        if listed.success {
+            for line in listed.output.lines() {
+                if let Ok(rel) = Path::new(line.trim()).strip_prefix(&self.root) {
+                    dirs.insert(rel.to_string_lossy().replace('\\', "/"));
+                }
+            }
+        }
+        let mut files = Vec::new();
+        for dir in &dirs {
+            let mut texts: BTreeMap<String, String> = BTreeMap::new();
+            if let Ok(entries) = std::fs::read_dir(self.root.join(dir)) {
+                for entry in entries.flatten() {
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    let ignored = name.starts_with(['.', '_']) || !name.ends_with(".go");
+                    if ignored || !entry.file_type().is_ok_and(|t| t.is_file()) {
+                        continue;
+                    }
+                    if let Ok(text) = std::fs::read_to_string(entry.path()) {
+                        texts.insert(name, text);
+                    }
+                }
+            }
+            for (rel, text) in &candidate.files {
+                if crate::workspace::dir_of(rel) == dir {
+                    let name = rel.rsplit('/').next().unwrap_or(rel);
+                    texts.insert(name.to_string(), text.clone());
+                }
+            }
+            files.extend(texts);
+        }
+        files
     }
 
     fn races(&self, package: &Package, overlay: &Overlay) -> RaceVerdict {
@@ -242,6 +355,15 @@ impl Report {
                 ),
                 Outcome::Broken(_) => continue,
             };
+            let passed: Vec<String> = package
+                .tagged
+                .iter()
+                .filter(|(_, o)| *o == Outcome::Passed)
+                .map(|(tags, _)| format!("`-tags {}`", tags.join(",")))
+                .collect();
+            if !passed.is_empty() {
+                text.push_str(&format!(", also with {}", passed.join(", ")));
+            }
             if let Some(races) = &package.races {
                 text.push_str(&format!(
                     "; `go test -race -count={}`: {}",
@@ -277,6 +399,24 @@ impl Report {
                 "verify: {shown} ({}): {checks}",
                 package.import_path
             ));
+            for (tags, outcome) in &package.tagged {
+                let checks = match outcome {
+                    Outcome::Passed => "build, vet: ok".to_string(),
+                    Outcome::FailedBefore(why) | Outcome::Broken(why) => {
+                        format!("not verified: {}", why.lines().next().unwrap_or(""))
+                    }
+                };
+                lines.push(format!(
+                    "verify: {shown}: -tags {}: {checks}",
+                    tags.join(",")
+                ));
+            }
+            if package.tags_dropped > 0 {
+                lines.push(format!(
+                    "verify: {shown}: {} more -tags combination(s) not built: at most {MAX_TAG_SETS} builds per package",
+                    package.tags_dropped
+                ));
+            }
             if let Some(races) = &package.races {
                 lines.push(format!(
                     "verify: {shown}: go test -race -count={}: {}",
@@ -293,5 +433,53 @@ impl Report {
             lines.extend(message.lines().map(|l| format!("    {l}")));
         }
         lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_tagged_build_and_the_ones_left_out_are_reported() {
+        let mut report = Report {
+            go_version: "go1.26.8".to_string(),
+            ..Report::default()
+        };
+        report.packages.insert(
+            "svc".to_string(),
+            PackageReport {
+                import_path: "example.com/m/svc".to_string(),
+                outcome: Outcome::Passed,
+                tagged: vec![
+                    (vec!["cluster_proxy".to_string()], Outcome::Passed),
+                    (
+                        vec!["e2e".to_string(), "slow".to_string()],
+                        Outcome::FailedBefore(
+                            "go build -tags e2e,slow failed before the fix too:\n# x".to_string(),
+                        ),
+                    ),
+                ],
+                tags_dropped: 2,
+                races: None,
+            },
+        );
+        assert_eq!(
+            report.lines(),
+            [
+                "verify: svc (example.com/m/svc): gofmt, build, vet: ok",
+                "verify: svc: -tags cluster_proxy: build, vet: ok",
+                "verify: svc: -tags e2e,slow: not verified: go build -tags e2e,slow failed before the fix too:",
+                "verify: svc: 2 more -tags combination(s) not built: at most 8 builds per package",
+            ]
+        );
+        let described = report.describe(&["svc/a.go"]);
+        assert!(
+            described.ends_with(
+                "`go build` and `go vet` pass with the fix, also with `-tags cluster_proxy`."
+            ),
+            "{described}"
+        );
+        assert!(!described.contains("e2e"), "{described}");
     }
 }
