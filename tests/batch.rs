@@ -402,3 +402,34 @@ fn verify_race_proves_each_repository_and_says_so_in_patch_and_manifest() {
     .unwrap();
     assert!(patch.contains("), gone after."), "{patch}");
 }
+
+/// A run killed while git wrote in its scratch clone leaves a lock file
+/// there (seen as a flaky `a_killed_run_resumes_where_it_stopped`): the
+/// next run starts that clone afresh instead of failing the repository.
+#[test]
+fn a_scratch_clone_left_locked_by_a_killed_run_is_cloned_again() {
+    let w = world();
+    fixgen(&w.dir, &["batch", "repos.toml", "--out", "out"]);
+    let clone = w.dir.join("out/.work/acme/racy");
+    assert!(
+        clone.join(".git").is_dir(),
+        "the batch keeps its clone at {clone:?}"
+    );
+    // Killed right after `git init`, while adding the remote.
+    fs::remove_dir_all(&clone).unwrap();
+    fs::create_dir_all(&clone).unwrap();
+    git(&clone, &["init", "-q"]);
+    fs::write(clone.join(".git/config.lock"), "").unwrap();
+    // A new commit makes --resume redo the repository in that clone.
+    let racy = w.dir.join("src/racy");
+    fs::write(racy.join("extra.go"), "package parallelsubtests\n").unwrap();
+    commit_all(&racy);
+    let again = fixgen(&w.dir, &["batch", "repos.toml", "--out", "out", "--resume"]);
+    let m = manifest(&w.dir.join("out"));
+    assert_eq!(
+        status_of(&m, "acme/racy"),
+        "patched",
+        "{}",
+        text(&again.stderr)
+    );
+}

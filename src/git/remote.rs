@@ -96,6 +96,11 @@ pub struct Fetched {
 /// there, and checks out the tip of `base` (the remote's default branch
 /// when `None`), discarding anything else in the folder. Shallow (one
 /// commit) over the network; libgit2's local transport cannot do shallow.
+///
+/// `dir` is fixgen's own scratch folder. A run killed while it wrote there
+/// can leave it half-done (a stale `config.lock`, a torn index): when the
+/// folder an earlier run left cannot be reused, it is removed and the
+/// repository cloned afresh.
 pub fn fetch_checkout(
     url: &str,
     dir: &std::path::Path,
@@ -106,6 +111,22 @@ pub fn fetch_checkout(
     if !is_network_url(url) && !std::path::Path::new(local).exists() {
         return Err(anyhow!("{url}: no such repository"));
     }
+    let left_by_earlier_run = dir.exists();
+    match fetch_checkout_into(url, dir, base, token) {
+        Err(_) if left_by_earlier_run => {
+            std::fs::remove_dir_all(dir)?;
+            fetch_checkout_into(url, dir, base, token)
+        }
+        result => result,
+    }
+}
+
+fn fetch_checkout_into(
+    url: &str,
+    dir: &std::path::Path,
+    base: Option<&str>,
+    token: Option<&str>,
+) -> Result<Fetched> {
     let repo = match Repository::open(dir) {
         Ok(repo) => repo,
         Err(_) => {
