@@ -55,7 +55,7 @@ impl Escape<'_> {
         let parent = carrier.parent()?;
         match parent.kind() {
             "send_statement" => (parent.child_by_field_name("value") == Some(carrier))
-                .then(|| "sent on a channel".to_string()),
+                .then(|| "sends it on a channel".to_string()),
             "argument_list" => self.passed(parent, carrier, site, depth),
             "expression_list" => self.assigned(parent, carrier, site, depth),
             _ => None,
@@ -66,7 +66,7 @@ impl Escape<'_> {
     fn passed(&self, args: Node, carrier: Node, site: Site, depth: usize) -> Option<String> {
         let call = args.parent().filter(|c| c.kind() == "call_expression")?;
         if call.parent().is_some_and(|p| p.kind() == "go_statement") {
-            return Some("handed to a goroutine".to_string());
+            return Some("hands it to a goroutine".to_string());
         }
         let position = named_children(args)
             .iter()
@@ -77,11 +77,11 @@ impl Escape<'_> {
             _ => text(function, site.source),
         };
         match self.callee_keeps(call, position, site, depth) {
-            Some(verdict) => verdict.map(|how| format!("passed to `{name}`, which {how}")),
+            Some(verdict) => verdict.map(|how| format!("passes it to `{name}`, which {how}")),
             None => self
                 .queue_methods
                 .contains(&name)
-                .then(|| format!("queued by `{name}`")),
+                .then(|| format!("queues it with `{name}`")),
         }
     }
 
@@ -151,12 +151,12 @@ impl Escape<'_> {
         let Some(binding) = resolve(root, site.source) else {
             // Declared outside the function: a package variable of this
             // file's package, or of an imported one (`pkg.Default = …`).
-            return Some(format!("stored in the package variable `{name}`"));
+            return Some(format!("stores it in the package variable `{name}`"));
         };
         match binding.kind {
-            BindingKind::Package => Some(format!("stored in the package variable `{name}`")),
+            BindingKind::Package => Some(format!("stores it in the package variable `{name}`")),
             BindingKind::Receiver if target.kind() != "identifier" => Some(format!(
-                "stored in `{}`, which outlives the call",
+                "stores it in `{}`, which outlives the call",
                 text(target, site.source)
             )),
             // A parameter's fields belong to the caller: a response the
@@ -196,7 +196,7 @@ impl Escape<'_> {
                 continue;
             }
             if launched_literal_around(ident, binding.name).is_some() {
-                return Some(format!("captured as `{name}` by a goroutine"));
+                return Some(format!("lets a goroutine capture it as `{name}`"));
             }
             if let Some(how) = self.stored_at(ident, site, depth) {
                 return Some(how);
@@ -362,27 +362,27 @@ mod tests {
     #[test]
     fn kept_places_are_proven() {
         let cases = [
-            ("\ts.q <- in.Tags\n\treturn nil", "sent on a channel"),
-            ("\ts.q <- &Ev{Tags: in.Tags}\n\treturn nil", "sent on a channel"),
-            ("\tgo s.flush(in.Tags)\n\treturn nil", "handed to a goroutine"),
-            ("\ts.tags = in.Tags\n\treturn nil", "stored in `s.tags`"),
-            ("\ts.byID[in.ID] = in.Tags\n\treturn nil", "stored in `s.byID[in.ID]`"),
+            ("\ts.q <- in.Tags\n\treturn nil", "sends it on a channel"),
+            ("\ts.q <- &Ev{Tags: in.Tags}\n\treturn nil", "sends it on a channel"),
+            ("\tgo s.flush(in.Tags)\n\treturn nil", "hands it to a goroutine"),
+            ("\ts.tags = in.Tags\n\treturn nil", "stores it in `s.tags`"),
+            ("\ts.byID[in.ID] = in.Tags\n\treturn nil", "stores it in `s.byID[in.ID]`"),
             ("\tlast = in.Tags\n\treturn nil", "package variable `last`"),
             (
                 "\tev := &Ev{Tags: in.Tags}\n\ts.events.Enqueue(ev)\n\treturn nil",
-                "queued by `Enqueue`",
+                "queues it with `Enqueue`",
             ),
             (
                 "\tvar evs []*Ev\n\tevs = append(evs, &Ev{Tags: in.Tags})\n\ts.pending = evs\n\treturn nil",
-                "stored in `s.pending`",
+                "stores it in `s.pending`",
             ),
             (
                 "\tev := Ev{}\n\tev.Tags = in.Tags\n\tgo func() { s.send(ev) }()\n\treturn nil",
-                "captured as `ev` by a goroutine",
+                "capture it as `ev`",
             ),
             (
                 "\ts.pending = append(s.pending, in.Tags)\n\treturn nil",
-                "stored in `s.pending`",
+                "stores it in `s.pending`",
             ),
         ];
         for (body, want) in cases {

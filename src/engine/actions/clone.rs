@@ -62,6 +62,10 @@ impl Action for CloneValue {
                 }
                 Copy::Refuse(reason) => (None, format!("not fixed: {reason}")),
             };
+            let note = match why(env, node) {
+                Some(why) => format!("{why}; {note}"),
+                None => note,
+            };
             plan.findings.push(PlannedFinding {
                 match_index: i,
                 start: m.report.start_byte(),
@@ -75,6 +79,38 @@ impl Action for CloneValue {
         }
         plan
     }
+}
+
+/// The evidence, for the reviewer: where the value goes (`sent on a
+/// channel`, `passed to Send, which …`) and, when this function writes the
+/// storage again, where.
+fn why(env: &PlanEnv, node: Node) -> Option<String> {
+    let cx = env.cx;
+    let here = std::path::PathBuf::from(".");
+    let strings = |name: &str| crate::engine::predicate::param_strings(env.rule.params.get(name));
+    let queue_methods = strings("queue_methods");
+    let escape = crate::go::escape::Escape {
+        index: cx.type_index(),
+        queue_methods: &queue_methods,
+    };
+    let site = crate::go::escape::Site {
+        source: cx.source,
+        imports: cx.imports(),
+        dir: cx.dir().unwrap_or(&here),
+    };
+    let mut parts: Vec<String> = escape
+        .stored(node, site)
+        .map(|how| format!("this function {how}"))
+        .into_iter()
+        .collect();
+    if let Some(write) = crate::go::reuse::written_after(node, cx.source, &strings("writers")) {
+        parts.push(format!(
+            "it writes the storage again at line {} with `{}`",
+            write.start_position().row + 1,
+            cx.text(write)
+        ));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 fn plan_copy(cx: &FileContext, node: Node) -> Option<Copy> {
