@@ -105,8 +105,8 @@ const PREDICATES: &[(&str, Predicate, &[Param], &str)] = &[
     (
         "written-after",
         Predicate::WrittenAfter,
-        &[Param::Capture, Param::Str],
-        "the value is a variable or a slice of one (`buf[:n]`) whose storage the function writes again after this statement on some path (append, element writes, copy, a call in WRITERS), through it or a variable it was copied from",
+        &[Param::Capture, Param::Str, Param::Str],
+        "the value is a variable or a slice of one (`buf[:n]`) whose storage the function writes again on some path after the value leaves it (where stored-past-call with QUEUE_METHODS, the third argument, says it does; else after this statement): append, element writes, copy, a call in WRITERS, through it or a variable it was copied from",
     ),
     (
         "inside-kind",
@@ -242,12 +242,12 @@ impl Condition {
             }),
             Predicate::DurationBelow => node(0).is_some_and(|n| duration_below(cx, n, string(1))),
             Predicate::StoredPastCall => {
-                node(0).is_some_and(|n| stored_past_call(cx, n, &strings(1)))
+                node(0).is_some_and(|n| hand_over(cx, n, &strings(1)).is_some())
             }
             Predicate::CallerReuses => node(0).is_some_and(|n| caller_reuses(cx, n, &strings(1))),
-            Predicate::WrittenAfter => node(0).is_some_and(|n| {
-                crate::go::reuse::written_after(n, cx.source, &strings(1)).is_some()
-            }),
+            Predicate::WrittenAfter => {
+                node(0).is_some_and(|n| written_again(cx, n, &strings(1), &strings(2)).is_some())
+            }
             Predicate::TextIn => node(0).is_some_and(|n| {
                 let found = &cx.source[n.byte_range()];
                 strings(1)
@@ -280,7 +280,12 @@ fn duration_below(cx: &FileContext, node: tree_sitter::Node, limit: &str) -> boo
     }
 }
 
-fn stored_past_call(cx: &FileContext, value: tree_sitter::Node, queue_methods: &[&str]) -> bool {
+/// How and where `value` leaves the function, if it is kept past the call.
+pub fn hand_over<'t>(
+    cx: &FileContext<'t>,
+    value: tree_sitter::Node<'t>,
+    queue_methods: &[&str],
+) -> Option<crate::go::escape::Kept<'t>> {
     let here = std::path::PathBuf::from(".");
     let escape = crate::go::escape::Escape {
         index: cx.type_index(),
@@ -291,7 +296,19 @@ fn stored_past_call(cx: &FileContext, value: tree_sitter::Node, queue_methods: &
         imports: cx.imports(),
         dir: cx.dir().unwrap_or(&here),
     };
-    escape.stored(value, site).is_some()
+    escape.stored(value, site)
+}
+
+/// The write into `value`'s storage that can follow where it leaves the
+/// function (or this statement, when it does not).
+pub fn written_again<'t>(
+    cx: &FileContext<'t>,
+    value: tree_sitter::Node<'t>,
+    writers: &[&str],
+    queue_methods: &[&str],
+) -> Option<tree_sitter::Node<'t>> {
+    let from = hand_over(cx, value, queue_methods).map_or(value, |kept| kept.at);
+    crate::go::reuse::written_after(value, from, cx.source, writers)
 }
 
 /// Whether code of the module reuses storage it handed over in a literal

@@ -23,6 +23,10 @@ use tree_sitter::Node;
 /// literal → local → queue method → channel is four.
 const MAX_DEPTH: usize = 6;
 
+/// How many called functions deep: a queue method and what it calls. Each
+/// callee is read once per run (memoised in the type index).
+const MAX_CALLEE_DEPTH: usize = 3;
+
 /// What the analysis may consult beyond the file.
 pub struct Escape<'a> {
     /// Reads the bodies of called functions of the module.
@@ -40,22 +44,37 @@ pub struct Site<'s> {
     pub dir: &'s Path,
 }
 
+/// How a value is kept past the call, and where it leaves the function.
+#[derive(Debug, Clone)]
+pub struct Kept<'t> {
+    /// In words, after "this function": `sends it on a channel`.
+    pub how: String,
+    /// The statement or call of the analysed function by which it leaves:
+    /// the send, the `go` statement, the call that keeps it. Writes before
+    /// this point cannot race with whoever receives it.
+    pub at: Node<'t>,
+}
+
 impl Escape<'_> {
-    /// How `value` is kept past the call, in words, or `None` when nothing
-    /// shows that it is.
-    pub fn stored(&self, value: Node, site: Site) -> Option<String> {
+    /// How `value` is kept past the call, or `None` when nothing shows
+    /// that it is.
+    pub fn stored<'t>(&self, value: Node<'t>, site: Site) -> Option<Kept<'t>> {
         self.stored_at(value, site, 0)
     }
 
-    fn stored_at(&self, value: Node, site: Site, depth: usize) -> Option<String> {
+    fn stored_at<'t>(&self, value: Node<'t>, site: Site, depth: usize) -> Option<Kept<'t>> {
         if depth > MAX_DEPTH {
             return None;
         }
         let carrier = carrier_of(value, site.source);
         let parent = carrier.parent()?;
         match parent.kind() {
-            "send_statement" => (parent.child_by_field_name("value") == Some(carrier))
-                .then(|| "sends it on a channel".to_string()),
+            "send_statement" => {
+                (parent.child_by_field_name("value") == Some(carrier)).then(|| Kept {
+                    how: "sends it on a channel".to_string(),
+                    at: parent,
+                })
+            }
             "argument_list" => self.passed(parent, carrier, site, depth),
             "expression_list" => self.assigned(parent, carrier, site, depth),
             _ => None,
@@ -63,10 +82,19 @@ impl Escape<'_> {
     }
 
     /// `carrier` is an argument of a call.
-    fn passed(&self, args: Node, carrier: Node, site: Site, depth: usize) -> Option<String> {
+    fn passed<'t>(
+        &self,
+        args: Node<'t>,
+        carrier: Node<'t>,
+        site: Site,
+        depth: usize,
+    ) -> Option<Kept<'t>> {
         let call = args.parent().filter(|c| c.kind() == "call_expression")?;
-        if call.parent().is_some_and(|p| p.kind() == "go_statement") {
-            return Some("hands it to a goroutine".to_string());
+        if let Some(launch) = call.parent().filter(|p| p.kind() == "go_statement") {
+            return Some(Kept {
+                how: "hands it to a goroutine".to_string(),
+                at: launch,
+            });
         }
         let position = named_children(args)
             .iter()
@@ -76,13 +104,14 @@ impl Escape<'_> {
             "selector_expression" => text(function.child_by_field_name("field")?, site.source),
             _ => text(function, site.source),
         };
-        match self.callee_keeps(call, position, site, depth) {
+        let how = match self.callee_keeps(call, position, site, depth) {
             Some(verdict) => verdict.map(|how| format!("passes it to `{name}`, which {how}")),
             None => self
                 .queue_methods
                 .contains(&name)
                 .then(|| format!("queues it with `{name}`")),
-        }
+        }?;
+        Some(Kept { how, at: call })
     }
 
     /// Whether the called function keeps its `position`th argument:
@@ -95,7 +124,21 @@ impl Escape<'_> {
         depth: usize,
     ) -> Option<Option<String>> {
         let index = self.index?;
+        if depth > MAX_CALLEE_DEPTH {
+            return None;
+        }
         let callee = index.callee_of(call, site.source, site.imports, site.dir)?;
+        let key = (callee.dir.join(&callee.file), callee.start, position);
+        Some(index.memo_kept_argument(key, || self.parameter_kept(&callee, position, depth)))
+    }
+
+    /// Whether the callee's `position`th parameter is kept by its body.
+    fn parameter_kept(
+        &self,
+        callee: &super::typeindex::Callee,
+        position: usize,
+        depth: usize,
+    ) -> Option<String> {
         let tree = super::parse::parse(&callee.source).ok()?;
         let decl = tree
             .root_node()
@@ -113,12 +156,19 @@ impl Escape<'_> {
             dir: &callee.dir,
         };
         let binding = resolve(param, &callee.source)?;
-        Some(self.local_kept(&binding, body, inner, depth + 1))
+        self.local_kept(&binding, body, inner, depth + 1)
+            .map(|kept| kept.how)
     }
 
     /// `carrier` is on the right of an assignment or declaration, or is
     /// returned.
-    fn assigned(&self, list: Node, carrier: Node, site: Site, depth: usize) -> Option<String> {
+    fn assigned<'t>(
+        &self,
+        list: Node<'t>,
+        carrier: Node<'t>,
+        site: Site,
+        depth: usize,
+    ) -> Option<Kept<'t>> {
         let statement = list.parent()?;
         let position = named_children(list)
             .iter()
@@ -141,24 +191,41 @@ impl Escape<'_> {
             _ => return None,
         };
         let target = *named_children(target).get(position)?;
-        self.kept_in(target, site, depth)
+        self.kept_in(target, statement, site, depth)
     }
 
-    /// What a value assigned to `target` (`x`, `s.f`, `m[k]`) means.
-    fn kept_in(&self, target: Node, site: Site, depth: usize) -> Option<String> {
+    /// What a value assigned to `target` (`x`, `s.f`, `m[k]`) by
+    /// `statement` means.
+    fn kept_in<'t>(
+        &self,
+        target: Node<'t>,
+        statement: Node<'t>,
+        site: Site,
+        depth: usize,
+    ) -> Option<Kept<'t>> {
         let root = root_variable(target)?;
         let name = text(root, site.source);
+        let at = statement;
         let Some(binding) = resolve(root, site.source) else {
             // Declared outside the function: a package variable of this
             // file's package, or of an imported one (`pkg.Default = …`).
-            return Some(format!("stores it in the package variable `{name}`"));
+            return Some(Kept {
+                how: format!("stores it in the package variable `{name}`"),
+                at,
+            });
         };
         match binding.kind {
-            BindingKind::Package => Some(format!("stores it in the package variable `{name}`")),
-            BindingKind::Receiver if target.kind() != "identifier" => Some(format!(
-                "stores it in `{}`, which outlives the call",
-                text(target, site.source)
-            )),
+            BindingKind::Package => Some(Kept {
+                how: format!("stores it in the package variable `{name}`"),
+                at,
+            }),
+            BindingKind::Receiver if target.kind() != "identifier" => Some(Kept {
+                how: format!(
+                    "stores it in `{}`, which outlives the call",
+                    text(target, site.source)
+                ),
+                at,
+            }),
             // A parameter's fields belong to the caller: a response the
             // caller asked for, not a place kept by this function.
             BindingKind::Param | BindingKind::Receiver => None,
@@ -173,13 +240,13 @@ impl Escape<'_> {
 
     /// Whether the local variable `binding` (or a value it holds) is kept
     /// by any of its later uses in `body`.
-    fn local_kept(
+    fn local_kept<'t>(
         &self,
-        binding: &Binding,
-        body: Node,
+        binding: &Binding<'t>,
+        body: Node<'t>,
         site: Site,
         depth: usize,
-    ) -> Option<String> {
+    ) -> Option<Kept<'t>> {
         if depth > MAX_DEPTH {
             return None;
         }
@@ -195,11 +262,14 @@ impl Escape<'_> {
             if !resolve(ident, site.source).is_some_and(|b| b.same(binding)) {
                 continue;
             }
-            if launched_literal_around(ident, binding.name).is_some() {
-                return Some(format!("lets a goroutine capture it as `{name}`"));
+            if let Some(literal) = launched_literal_around(ident, binding.name) {
+                return Some(Kept {
+                    how: format!("lets a goroutine capture it as `{name}`"),
+                    at: literal.parent().and_then(|c| c.parent()).unwrap_or(literal),
+                });
             }
-            if let Some(how) = self.stored_at(ident, site, depth) {
-                return Some(how);
+            if let Some(kept) = self.stored_at(ident, site, depth) {
+                return Some(kept);
             }
         }
         None
@@ -334,6 +404,11 @@ mod tests {
 
     /// How the `nth` `in.Tags` of `src` is kept, with no module at hand.
     fn kept(src: &str, nth: usize) -> Option<String> {
+        kept_at(src, nth).map(|(how, _)| how)
+    }
+
+    /// How and by which statement (its text) the `nth` `in.Tags` is kept.
+    fn kept_at(src: &str, nth: usize) -> Option<(String, String)> {
         let tree = parse(src).unwrap();
         let value = descendants(tree.root_node())
             .into_iter()
@@ -345,14 +420,16 @@ mod tests {
             index: None,
             queue_methods: &["Enqueue"],
         };
-        escape.stored(
-            value,
-            Site {
-                source: src,
-                imports: &imports,
-                dir: Path::new("."),
-            },
-        )
+        escape
+            .stored(
+                value,
+                Site {
+                    source: src,
+                    imports: &imports,
+                    dir: Path::new("."),
+                },
+            )
+            .map(|k| (k.how, text(k.at, src).to_string()))
     }
 
     fn handler(body: &str) -> String {
@@ -392,6 +469,17 @@ mod tests {
                 "{body}: got {got:?}, want {want}"
             );
         }
+    }
+
+    #[test]
+    fn the_place_it_leaves_is_where_it_is_stored_not_where_it_is_built() {
+        let src = handler(
+            "\tev := &Ev{Tags: in.Tags}\n\tev.N = 1\n\tdefer func() {\n\t\ts.q <- ev\n\t}()\n\treturn nil",
+        );
+        assert_eq!(
+            kept_at(&src, 0).map(|(_, at)| at).as_deref(),
+            Some("s.q <- ev")
+        );
     }
 
     #[test]

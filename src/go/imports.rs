@@ -30,16 +30,33 @@ pub fn imports(root: Node, source: &str) -> Vec<Import> {
         .collect()
 }
 
-/// The last path element, skipping a major-version suffix (`…/v2`).
+/// The name a package is conventionally declared with: the last path
+/// element, skipping a major-version suffix (`…/v2`), without the
+/// `gopkg.in` version (`yaml.v3`) and the `go-` / `-go` / `.go` that name
+/// repositories, not packages (`go-sqlite3`, `madmin-go/v3`). A package
+/// declared otherwise must be imported under an alias to be matched.
 pub fn default_package_name(path: &str) -> &str {
     let mut parts = path.rsplit('/');
     let last = parts.next().unwrap_or(path);
-    let is_version =
-        last.len() > 1 && last.starts_with('v') && last[1..].chars().all(|c| c.is_ascii_digit());
-    match (is_version, parts.next()) {
+    let element = match (is_major_version(last), parts.next()) {
         (true, Some(previous)) => previous,
         _ => last,
-    }
+    };
+    let element = match element.rsplit_once(".v") {
+        Some((name, version)) if is_major_version(&format!("v{version}")) => name,
+        _ => element,
+    };
+    let element = element.strip_prefix("go-").unwrap_or(element);
+    element
+        .strip_suffix("-go")
+        .or_else(|| element.strip_suffix(".go"))
+        .unwrap_or(element)
+}
+
+fn is_major_version(element: &str) -> bool {
+    element.len() > 1
+        && element.starts_with('v')
+        && element[1..].chars().all(|c| c.is_ascii_digit())
 }
 
 /// The edit `(start, end, replacement)` that imports `path` in gofmt
@@ -273,7 +290,15 @@ mod tests {
     fn default_names_skip_major_versions() {
         assert_eq!(default_package_name("testing"), "testing");
         assert_eq!(default_package_name("github.com/a/b/v2"), "b");
-        assert_eq!(default_package_name("gopkg.in/yaml.v3"), "yaml.v3");
+        assert_eq!(default_package_name("gopkg.in/yaml.v3"), "yaml");
+        assert_eq!(
+            default_package_name("github.com/minio/madmin-go/v3"),
+            "madmin"
+        );
+        assert_eq!(
+            default_package_name("github.com/mattn/go-sqlite3"),
+            "sqlite3"
+        );
     }
 
     fn with_import(src: &str, path: &str) -> String {

@@ -55,6 +55,11 @@ impl Module {
                 return Some(dir);
             }
         }
+        if is_standard(import_path) {
+            return goroot()
+                .map(|root| root.join("src").join(import_path))
+                .filter(|dir| dir.is_dir());
+        }
         let (module, version) = self.dependency_of(import_path)?;
         let rest = &import_path[module.len()..];
         let dir = match version {
@@ -137,6 +142,35 @@ fn package_in(root: &Path, path: &str, import_path: &str) -> Option<PathBuf> {
     }
     let rest = import_path.strip_prefix(path)?.strip_prefix('/')?;
     Some(root.join(rest))
+}
+
+/// A standard-library path: its first element has no dot (`net/http`).
+fn is_standard(import_path: &str) -> bool {
+    !import_path
+        .split('/')
+        .next()
+        .unwrap_or(import_path)
+        .contains('.')
+}
+
+/// `$GOROOT`, else what `go env GOROOT` says (asked once per run).
+fn goroot() -> Option<PathBuf> {
+    static GOROOT: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    GOROOT
+        .get_or_init(|| {
+            if let Some(dir) = std::env::var_os("GOROOT").filter(|d| !d.is_empty()) {
+                return Some(PathBuf::from(dir));
+            }
+            let out = std::process::Command::new("go")
+                .args(["env", "GOROOT"])
+                .stderr(std::process::Stdio::null())
+                .output()
+                .ok()?;
+            let text = String::from_utf8(out.stdout).ok()?;
+            let dir = text.trim();
+            (out.status.success() && !dir.is_empty()).then(|| PathBuf::from(dir))
+        })
+        .clone()
 }
 
 /// The module cache: `$GOMODCACHE`, else `$GOPATH/pkg/mod` (the first
@@ -379,5 +413,10 @@ mod tests {
             Some(root.join("cache/example.com/!cached@v1.0.0/gen"))
         );
         assert_eq!(module.locate("example.com/missing"), None);
+        if goroot().is_some() {
+            assert!(module
+                .locate("net/http")
+                .is_some_and(|d| d.join("request.go").is_file()));
+        }
     }
 }

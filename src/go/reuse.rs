@@ -11,16 +11,22 @@ use super::scope::{resolve, Binding};
 use super::syntax::{descendants, named_children, text};
 use tree_sitter::Node;
 
-/// The first write into `handed`'s storage that can run after the
-/// statement handing it over, by the function around it. `handed` is a
+/// The first write into `handed`'s storage that can run after `from`
+/// (where it leaves the function: the send, the `go` statement; `handed`
+/// itself when unknown), by the function around it. `handed` is a
 /// variable or a slice of one (`buf`, `buf[:n]`). `writers` names calls
 /// that write into a slice argument (`Read`, `ReadFull`, `Strings`…).
-pub fn written_after<'t>(handed: Node<'t>, source: &str, writers: &[&str]) -> Option<Node<'t>> {
+pub fn written_after<'t>(
+    handed: Node<'t>,
+    from: Node<'t>,
+    source: &str,
+    writers: &[&str],
+) -> Option<Node<'t>> {
     let variable = storage_variable(handed)?;
     let binding = resolve(variable, source)?;
     let body = enclosing_body(handed)?;
     let flow = Flow::of(body, source);
-    let from = flow.step_of(handed)?;
+    let from = flow.step_of(from)?;
     let declared_at = flow.step_of(binding.declaration);
     for (i, alias) in sharing(&binding, source).into_iter().enumerate() {
         let kills = |s: usize| allocates(&flow, s, &alias, source);
@@ -70,7 +76,7 @@ pub fn handed_over_and_reused(
             }
             let reused = keyed_values(literal)
                 .into_iter()
-                .find_map(|value| written_after(value, &source, writers));
+                .find_map(|value| written_after(value, value, &source, writers));
             if let Some(write) = reused {
                 let shown = path.strip_prefix(base).unwrap_or(path);
                 return Some(format!(
@@ -158,30 +164,37 @@ fn declared_from<'t>(binding: &Binding<'t>, source: &str) -> Option<Binding<'t>>
 /// `x = T{…}`, a redeclaration, any assignment but of `append(x…)` or a
 /// reslice of `x` itself.
 fn allocates(flow: &Flow, s: usize, alias: &Binding, source: &str) -> bool {
-    flow.steps[s].atoms.iter().any(|atom| {
-        descendants(*atom).into_iter().any(|n| {
-            if !matches!(n.kind(), "assignment_statement" | "short_var_declaration") {
-                return false;
-            }
-            let (Some(left), Some(right)) = (
-                n.child_by_field_name("left"),
-                n.child_by_field_name("right"),
-            ) else {
-                return false;
-            };
-            let values = named_children(right);
-            named_children(left)
-                .into_iter()
-                .enumerate()
-                .any(|(i, target)| {
-                    target.kind() == "identifier"
-                        && is_alias(target, alias, source)
-                        && values
-                            .get(i)
-                            .is_some_and(|v| !keeps_storage(*v, alias, source))
-                })
+    // Passing the declaration again (`var batch []T` in a loop body)
+    // makes a new variable: the old storage is no longer its.
+    let declares = flow.steps[s]
+        .atoms
+        .iter()
+        .any(|atom| super::syntax::contains(*atom, alias.name));
+    declares
+        || flow.steps[s].atoms.iter().any(|atom| {
+            descendants(*atom).into_iter().any(|n| {
+                if !matches!(n.kind(), "assignment_statement" | "short_var_declaration") {
+                    return false;
+                }
+                let (Some(left), Some(right)) = (
+                    n.child_by_field_name("left"),
+                    n.child_by_field_name("right"),
+                ) else {
+                    return false;
+                };
+                let values = named_children(right);
+                named_children(left)
+                    .into_iter()
+                    .enumerate()
+                    .any(|(i, target)| {
+                        target.kind() == "identifier"
+                            && is_alias(target, alias, source)
+                            && values
+                                .get(i)
+                                .is_some_and(|v| !keeps_storage(*v, alias, source))
+                    })
+            })
         })
-    })
 }
 
 /// `append(x, …)`, `x[a:b]`, `x`: the result still shares `x`'s array.
@@ -288,7 +301,7 @@ mod tests {
             .filter(|n| n.is_named() && text(*n, src) == handed)
             .nth(nth)
             .expect("handed expression");
-        written_after(node, src, WRITERS).map(|w| text(w, src).to_string())
+        written_after(node, node, src, WRITERS).map(|w| text(w, src).to_string())
     }
 
     fn func(body: &str) -> String {
@@ -329,6 +342,14 @@ mod tests {
         );
         let fresh = src.replace("pending = pending[:0]", "pending = nil");
         assert_eq!(write_after(&fresh, "tasks", 1), None);
+    }
+
+    #[test]
+    fn a_variable_declared_in_the_loop_is_new_each_time() {
+        let src = func(
+            "\tfor {\n\t\tvar batch []T\n\t\tbatch = append(batch, next())\n\t\tch <- batch\n\t}",
+        );
+        assert_eq!(write_after(&src, "batch", 2), None);
     }
 
     #[test]

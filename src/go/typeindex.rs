@@ -32,6 +32,8 @@ pub struct Callee {
     pub source: String,
     pub start: usize,
     pub dir: PathBuf,
+    /// The file's name in `dir`.
+    pub file: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +84,9 @@ pub struct TypeIndex {
     modules: Mutex<HashMap<PathBuf, Option<Arc<Module>>>>,
     /// Module root → its duration constants, read when a fix first asks.
     constants: Mutex<HashMap<PathBuf, Arc<super::constants::ModuleConstants>>>,
+    /// (callee file, declaration offset, parameter) → how the callee keeps
+    /// that argument past its return, if it does.
+    kept_arguments: Mutex<HashMap<(PathBuf, usize, usize), Option<String>>>,
     /// (module root, type) → where code of the module reuses a slice
     /// after handing it over in a literal of that type, if anywhere.
     reused_fields: Mutex<HashMap<(PathBuf, String), Option<String>>>,
@@ -126,6 +131,35 @@ impl TypeIndex {
         let files = super::module::go_files(&module.root);
         let found = super::reuse::handed_over_and_reused(&files, &module.root, type_name, writers);
         self.reused_fields
+            .lock()
+            .unwrap()
+            .insert(key, found.clone());
+        found
+    }
+
+    /// `compute`'s answer for a callee's parameter, worked out once per
+    /// run. A recursive call asking while this thread computes it gets
+    /// `None` (other threads compute it themselves, so no answer depends
+    /// on timing).
+    pub fn memo_kept_argument(
+        &self,
+        key: (PathBuf, usize, usize),
+        compute: impl FnOnce() -> Option<String>,
+    ) -> Option<String> {
+        thread_local! {
+            static IN_PROGRESS: std::cell::RefCell<Vec<(PathBuf, usize, usize)>> =
+                const { std::cell::RefCell::new(Vec::new()) };
+        }
+        if let Some(found) = self.kept_arguments.lock().unwrap().get(&key) {
+            return found.clone();
+        }
+        if IN_PROGRESS.with(|p| p.borrow().contains(&key)) {
+            return None;
+        }
+        IN_PROGRESS.with(|p| p.borrow_mut().push(key.clone()));
+        let found = compute();
+        IN_PROGRESS.with(|p| p.borrow_mut().retain(|k| k != &key));
+        self.kept_arguments
             .lock()
             .unwrap()
             .insert(key, found.clone());
@@ -217,6 +251,7 @@ impl TypeIndex {
         Some(Callee {
             source: callee_source,
             start,
+            file: found.file.clone(),
             dir: package_dir,
         })
     }

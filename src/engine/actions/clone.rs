@@ -7,6 +7,7 @@
 use super::{reject_options, required, Action, CaptureLookup, Plan, PlanEnv, PlannedFinding};
 use crate::engine::context::FileContext;
 use crate::engine::edit::Edit;
+use crate::engine::predicate::{hand_over, written_again};
 use crate::go::imports::import_edit;
 use crate::go::typeindex::TypeKind;
 use crate::rule::model::FixSpec;
@@ -86,24 +87,13 @@ impl Action for CloneValue {
 /// storage again, where.
 fn why(env: &PlanEnv, node: Node) -> Option<String> {
     let cx = env.cx;
-    let here = std::path::PathBuf::from(".");
     let strings = |name: &str| crate::engine::predicate::param_strings(env.rule.params.get(name));
-    let queue_methods = strings("queue_methods");
-    let escape = crate::go::escape::Escape {
-        index: cx.type_index(),
-        queue_methods: &queue_methods,
-    };
-    let site = crate::go::escape::Site {
-        source: cx.source,
-        imports: cx.imports(),
-        dir: cx.dir().unwrap_or(&here),
-    };
-    let mut parts: Vec<String> = escape
-        .stored(node, site)
-        .map(|how| format!("this function {how}"))
+    let (queue_methods, writers) = (strings("queue_methods"), strings("writers"));
+    let mut parts: Vec<String> = hand_over(cx, node, &queue_methods)
+        .map(|kept| format!("this function {}", kept.how))
         .into_iter()
         .collect();
-    if let Some(write) = crate::go::reuse::written_after(node, cx.source, &strings("writers")) {
+    if let Some(write) = written_again(cx, node, &writers, &queue_methods) {
         parts.push(format!(
             "it writes the storage again at line {} with `{}`",
             write.start_position().row + 1,
