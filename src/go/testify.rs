@@ -90,6 +90,20 @@ pub fn with_t_name(name: &str) -> Option<&'static str> {
     }
 }
 
+/// The name an `EventuallyWithT` condition gives its `*assert.CollectT`
+/// (`c` in `func(c *assert.CollectT)`).
+pub fn collect_parameter<'t>(condition: Node<'t>, source: &'t str) -> Option<&'t str> {
+    let parameters = condition.child_by_field_name("parameters")?;
+    let [declaration] = named_children(parameters)[..] else {
+        return None;
+    };
+    let kind = declaration.child_by_field_name("type")?;
+    if !text(kind, source).ends_with(".CollectT") {
+        return None;
+    }
+    Some(text(declaration.child_by_field_name("name")?, source))
+}
+
 /// How to rewrite: the test's name in the code, the CollectT's, the
 /// file's name for package assert, and whether `return` statements are a
 /// bool condition's verdict to turn into assertions.

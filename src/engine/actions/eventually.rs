@@ -18,8 +18,8 @@ use crate::go::syntax::{
     block_statements, descendants, indentation, line_of, line_start, named_children, text,
 };
 use crate::go::testify::{
-    apply_within, assertion, collect_edits, collect_name, is_poll, stopping_calls, with_t_name,
-    Assertion, Collect, TextEdit, ASSERT,
+    apply_within, assertion, collect_edits, collect_name, collect_parameter, is_poll,
+    stopping_calls, with_t_name, Assertion, Collect, TextEdit, ASSERT,
 };
 use crate::rule::model::FixSpec;
 use tree_sitter::Node;
@@ -50,25 +50,33 @@ impl CollectCondition {
         let cx = env.cx;
         let call = m.get(self.capture)?;
         let poll = assertion(call, cx.source, cx.imports())?;
-        let new_name = with_t_name(poll.name)?;
         let condition = call.child_by_field_name("arguments")?.named_child(1)?;
         if condition.kind() != "func_literal" || poll.test.kind() != "identifier" {
             return None;
         }
         let body = condition.child_by_field_name("body")?;
         let statements = block_statements(body);
+        let test = text(poll.test, cx.source);
+        // An `Eventually` condition is handed a CollectT by the fix; an
+        // `EventuallyWithT` one has its own, and reports to it instead.
+        let (new_name, collect) = match with_t_name(poll.name) {
+            Some(name) => (Some(name), collect_name(text(body, cx.source))),
+            None => match collect_parameter(condition, cx.source) {
+                Some(c) if c != test => (None, c),
+                _ => return None,
+            },
+        };
         let assert = package_name(cx, ASSERT);
         let assert_name = assert
             .as_ref()
             .map_or("assert".to_string(), |f| f.text.clone());
-        let collect = collect_name(text(body, cx.source));
         let rewrite = Collect {
             source: cx.source,
             imports: cx.imports(),
-            test: text(poll.test, cx.source),
+            test,
             collect,
             assert: &assert_name,
-            returns_verdict: true,
+            returns_verdict: new_name.is_some(),
         };
         let stopping = stopping_calls(&statements, &rewrite);
         let first = *stopping.first()?;
@@ -100,19 +108,15 @@ impl CollectCondition {
                     .into_iter()
                     .map(|(s, e, t)| Edit::replace(s, e, t))
                     .collect();
-                let name = call
-                    .child_by_field_name("function")
-                    .and_then(|f| f.child_by_field_name("field"))
-                    .ok_or("no function name")?;
-                edits.push(Edit::replace(name.start_byte(), name.end_byte(), new_name));
-                let parameters = condition
-                    .child_by_field_name("parameters")
-                    .ok_or("no parameters")?;
-                edits.push(Edit::replace(
-                    parameters.start_byte(),
-                    body.start_byte(),
-                    format!("({collect} *{}.CollectT) ", assert.text),
-                ));
+                if let Some(new_name) = new_name {
+                    edits.extend(to_collected_poll(
+                        call,
+                        condition,
+                        new_name,
+                        collect,
+                        &assert.text,
+                    )?);
+                }
                 let add: Vec<&str> = assert.import.as_deref().into_iter().collect();
                 let remove = unused_after(cx.source, &edits, &cx.imports()[..]);
                 let remove: Vec<&str> = remove.iter().map(String::as_str).collect();
@@ -123,9 +127,12 @@ impl CollectCondition {
             });
         match edits {
             Ok(edits) => {
-                finding.note = Some(format!(
-                    "fix: `{new_name}`, the condition reporting to the collector"
-                ));
+                finding.note = Some(match new_name {
+                    Some(name) => {
+                        format!("fix: `{name}`, the condition reporting to the collector")
+                    }
+                    None => format!("fix: the condition reports to its collector `{collect}`"),
+                });
                 Some((finding, Some(edits)))
             }
             Err(reason) => {
@@ -151,6 +158,32 @@ impl Action for CollectCondition {
         }
         plan
     }
+}
+
+/// `Eventually(t, func() bool {` → `EventuallyWithT(t, func(c *assert.CollectT) {`.
+fn to_collected_poll(
+    call: Node,
+    condition: Node,
+    new_name: &str,
+    collect: &str,
+    assert: &str,
+) -> Result<Vec<Edit>, String> {
+    let name = call
+        .child_by_field_name("function")
+        .and_then(|f| f.child_by_field_name("field"))
+        .ok_or("no function name")?;
+    let parameters = condition
+        .child_by_field_name("parameters")
+        .ok_or("no parameters")?;
+    let body = condition.child_by_field_name("body").ok_or("no body")?;
+    Ok(vec![
+        Edit::replace(name.start_byte(), name.end_byte(), new_name),
+        Edit::replace(
+            parameters.start_byte(),
+            body.start_byte(),
+            format!("({collect} *{assert}.CollectT) "),
+        ),
+    ])
 }
 
 /// The imports of testify's require that `edits` leave unused: the
