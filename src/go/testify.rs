@@ -10,6 +10,7 @@
 //! unless nothing follows it.
 
 use super::imports::Import;
+use super::scope::resolve;
 use super::syntax::{
     indentation, line_of, line_start, named_children, next_line_start, text, walk_outside_literals,
 };
@@ -59,6 +60,57 @@ pub fn assertion<'t>(call: Node<'t>, source: &'t str, imports: &[Import]) -> Opt
         package,
         name: text(function.child_by_field_name("field")?, source),
         test,
+    })
+}
+
+/// A method call on an assertion object: `req.NoError(err)` where the
+/// file declares `req := require.New(t)` (or `assert.New(t)`). It reports
+/// to the `t` handed to `New`, as `require.NoError(t, err)` would.
+#[derive(Debug, Clone, Copy)]
+pub struct ObjectAssertion<'t> {
+    pub call: Node<'t>,
+    pub flavor: Flavor,
+    pub name: &'t str,
+    /// The test handed to `New`.
+    pub test: Node<'t>,
+    /// The object's declaring identifier (`req` in `req := require.New(t)`).
+    pub object: Node<'t>,
+    /// Its declaration: `short_var_declaration` or `var_spec`.
+    pub declaration: Node<'t>,
+}
+
+/// The object assertion `call` is: its receiver resolves to a variable
+/// declared, alone, from `require.New(x)` or `assert.New(x)`.
+pub fn object_assertion<'t>(
+    call: Node<'t>,
+    source: &'t str,
+    imports: &[Import],
+) -> Option<ObjectAssertion<'t>> {
+    let function = call.child_by_field_name("function")?;
+    if call.kind() != "call_expression" || function.kind() != "selector_expression" {
+        return None;
+    }
+    let receiver = function.child_by_field_name("operand")?;
+    if receiver.kind() != "identifier" {
+        return None;
+    }
+    let binding = resolve(receiver, source)?;
+    let values = match binding.declaration.kind() {
+        "short_var_declaration" => binding.declaration.child_by_field_name("right")?,
+        "var_spec" => binding.declaration.child_by_field_name("value")?,
+        _ => return None,
+    };
+    let [value] = named_children(values)[..] else {
+        return None;
+    };
+    let new = assertion(value, source, imports).filter(|a| a.name == "New")?;
+    Some(ObjectAssertion {
+        call,
+        flavor: new.flavor,
+        name: text(function.child_by_field_name("field")?, source),
+        test: new.test,
+        object: binding.name,
+        declaration: binding.declaration,
     })
 }
 
@@ -130,6 +182,8 @@ pub fn stopping_calls<'t>(statements: &[Node<'t>], cx: &Collect) -> Vec<Node<'t>
                 return;
             }
             let require = assertion(node, cx.source, cx.imports).is_some_and(|a| {
+                a.flavor == Flavor::Require && is_name(a.test, cx.test, cx.source)
+            }) || object_assertion(node, cx.source, cx.imports).is_some_and(|a| {
                 a.flavor == Flavor::Require && is_name(a.test, cx.test, cx.source)
             });
             let fatal =
@@ -221,25 +275,12 @@ fn call_edits(call: Node, cx: &Collect, is_last: bool) -> Result<Vec<TextEdit>, 
         if is_last {
             return Ok(vec![to_assert, to_collect]);
         }
-        let stmt = statement_of(call).ok_or_else(|| {
-            format!(
-                "line {}: `{}.{}` is used as a value",
-                line_of(call),
-                text(a.package, cx.source),
-                a.name
-            )
-        })?;
-        let indent = indentation(cx.source, stmt.start_byte());
-        return Ok(vec![
-            (call.start_byte(), call.start_byte(), "if !".to_string()),
-            to_assert,
-            to_collect,
-            (
-                call.end_byte(),
-                call.end_byte(),
-                format!(" {{\n{indent}\treturn\n{indent}}}"),
-            ),
-        ]);
+        let mut edits = vec![to_assert, to_collect];
+        edits.extend(return_on_failure(call, cx)?);
+        return Ok(edits);
+    }
+    if let Some(a) = object_assertion(call, cx.source, cx.imports) {
+        return object_edits(a, cx, is_last);
     }
     let Some(method) = test_method(call, cx) else {
         return Ok(Vec::new());
@@ -285,6 +326,117 @@ fn call_edits(call: Node, cx: &Collect, is_last: bool) -> Result<Vec<TextEdit>, 
         replacement.push_str(&format!("\n{indent}return"));
     }
     Ok(vec![(call.start_byte(), call.end_byte(), replacement)])
+}
+
+/// `req.X(…)` on an object of the test → `assert.X(c, …)`: the package
+/// function takes what the method does, with the test first. A `require`
+/// one returns after a failure unless it is last.
+fn object_edits(a: ObjectAssertion, cx: &Collect, is_last: bool) -> Result<Vec<TextEdit>, String> {
+    if !is_name(a.test, cx.test, cx.source) {
+        return Ok(Vec::new());
+    }
+    let call = a.call;
+    if is_poll(a.name) {
+        return Err(format!(
+            "line {}: a poll inside the poll; rewrite it by hand",
+            line_of(call)
+        ));
+    }
+    let function = call.child_by_field_name("function").ok_or("no function")?;
+    let args = call
+        .child_by_field_name("arguments")
+        .ok_or("no arguments")?;
+    let first = if args.named_child_count() == 0 {
+        cx.collect.to_string()
+    } else {
+        format!("{}, ", cx.collect)
+    };
+    let mut edits = vec![
+        (
+            function.start_byte(),
+            function.end_byte(),
+            format!("{}.{}", cx.assert, a.name),
+        ),
+        (args.start_byte() + 1, args.start_byte() + 1, first),
+    ];
+    if a.flavor == Flavor::Require && !is_last {
+        edits.extend(return_on_failure(call, cx)?);
+    }
+    Ok(edits)
+}
+
+/// `if !` before an assertion and `{ return }` after it.
+fn return_on_failure(call: Node, cx: &Collect) -> Result<Vec<TextEdit>, String> {
+    let stmt = statement_of(call).ok_or_else(|| {
+        format!(
+            "line {}: `{}` is used as a value",
+            line_of(call),
+            call.child_by_field_name("function")
+                .map_or("", |f| text(f, cx.source))
+        )
+    })?;
+    let indent = indentation(cx.source, stmt.start_byte());
+    Ok(vec![
+        (call.start_byte(), call.start_byte(), "if !".to_string()),
+        (
+            call.end_byte(),
+            call.end_byte(),
+            format!(" {{\n{indent}\treturn\n{indent}}}"),
+        ),
+    ])
+}
+
+/// The declarations of assertion objects (`req := require.New(t)`) that
+/// `edits` leave unused, as edits removing their lines: every other use of
+/// the object was a call the rewrite turned into a package function's, and
+/// Go rejects a variable declared and not used.
+pub fn orphaned_objects(statements: &[Node], cx: &Collect, edits: &[TextEdit]) -> Vec<TextEdit> {
+    let mut objects: Vec<ObjectAssertion> = Vec::new();
+    for stmt in statements {
+        walk_outside_literals(*stmt, &mut |node| {
+            if let Some(a) = object_assertion(node, cx.source, cx.imports) {
+                if is_name(a.test, cx.test, cx.source)
+                    && !objects.iter().any(|o| o.object.id() == a.object.id())
+                {
+                    objects.push(a);
+                }
+            }
+        });
+    }
+    let rewritten = |n: Node| {
+        edits
+            .iter()
+            .any(|(s, e, _)| *s <= n.start_byte() && n.end_byte() <= *e && s < e)
+    };
+    objects
+        .into_iter()
+        .filter_map(|o| {
+            let stmt = match o.declaration.kind() {
+                "var_spec" => o
+                    .declaration
+                    .parent()
+                    .filter(|d| d.kind() == "var_declaration")?,
+                _ => o.declaration,
+            };
+            let scope = super::syntax::top_level_declaration(stmt);
+            let still_used = super::syntax::descendants(scope).into_iter().any(|n| {
+                n.kind() == "identifier"
+                    && n.id() != o.object.id()
+                    && text(n, cx.source) == text(o.object, cx.source)
+                    && resolve(n, cx.source).is_some_and(|b| b.name.id() == o.object.id())
+                    && !rewritten(n)
+            });
+            let (start, end) = (stmt.start_byte(), stmt.end_byte());
+            if still_used || !super::syntax::owns_its_lines(cx.source, start, end) {
+                return None;
+            }
+            Some((
+                line_start(cx.source, start),
+                next_line_start(cx.source, end),
+                String::new(),
+            ))
+        })
+        .collect()
 }
 
 /// `return ok` → `assert.True(c, ok)`, then `return` unless it is last;

@@ -19,7 +19,7 @@ use crate::go::syntax::{
 };
 use crate::go::testify::{
     apply_within, assertion, collect_edits, collect_name, collect_parameter, is_poll,
-    stopping_calls, with_t_name, Assertion, Collect, TextEdit, ASSERT,
+    orphaned_objects, stopping_calls, with_t_name, Assertion, Collect, TextEdit, ASSERT,
 };
 use crate::rule::model::FixSpec;
 use tree_sitter::Node;
@@ -104,7 +104,9 @@ impl CollectCondition {
         let edits = assert
             .map_err(|e| format!("package assert: {e}"))
             .and_then(|assert| {
-                let mut edits: Vec<Edit> = collect_edits(&statements, &rewrite)?
+                let mut rewritten = collect_edits(&statements, &rewrite)?;
+                rewritten.extend(orphaned_objects(&statements, &rewrite, &rewritten));
+                let mut edits: Vec<Edit> = rewritten
                     .into_iter()
                     .map(|(s, e, t)| Edit::replace(s, e, t))
                     .collect();
