@@ -196,6 +196,134 @@ pub fn stopping_calls<'t>(statements: &[Node<'t>], cx: &Collect) -> Vec<Node<'t>
     found
 }
 
+/// Words by which a failure message says that what it checks must never
+/// happen: an invariant, not work that is unfinished.
+const NEVER_WORDS: [&str; 12] = [
+    "never",
+    "shouldn't",
+    "should not",
+    "must not",
+    "mustn't",
+    "unexpected",
+    "unexpectedly",
+    "not allowed",
+    "invariant",
+    "not supposed to",
+    "cannot happen",
+    "can't happen",
+];
+
+/// Why `stopper`, a call in a poll's condition (`statements`) that stops
+/// the test, checks an invariant rather than waits: a retry would let a
+/// violation that passes by go unseen, so it must not become one. The code
+/// says so in one of two ways:
+///
+/// - its message says the thing must never happen (`t.Fatalf("job %s
+///   shouldn't be dropped", …)`);
+/// - it runs once the condition has found the work done: a check that ends
+///   the tick while the work is unfinished (`return false`, a `return`
+///   after an assertion on the collector) comes before it, and nothing
+///   that judges the tick comes after it. It checks the finished state.
+pub fn invariant_reason(stopper: Node, statements: &[Node], cx: &Collect) -> Option<String> {
+    let what = stopper
+        .child_by_field_name("function")
+        .map_or("", |f| text(f, cx.source));
+    if let Some(word) = never_word(stopper, cx) {
+        return Some(format!(
+            "line {}: `{what}` checks something that must never happen (its message says \"{word}\"), not unfinished work",
+            line_of(stopper)
+        ));
+    }
+    let (gates, checks) = verdicts(statements, cx);
+    let gate = gates
+        .into_iter()
+        .find(|g| g.end_byte() <= stopper.start_byte())?;
+    if checks.iter().any(|c| c.start_byte() >= stopper.end_byte()) {
+        return None;
+    }
+    Some(format!(
+        "line {}: `{what}` runs once the condition has found the work done (line {} ends the tick until then): it checks the finished state, not unfinished work",
+        line_of(stopper),
+        line_of(gate)
+    ))
+}
+
+/// The word of `NEVER_WORDS` in the stopper's message, if any. For a
+/// `t.Fatal` every string argument is message; for an assertion only those
+/// with a space (`"job dropped"`), not values it compares (`"never"`).
+fn never_word(stopper: Node, cx: &Collect) -> Option<&'static str> {
+    let on_test = test_method(stopper, cx).is_some();
+    let args = stopper.child_by_field_name("arguments")?;
+    named_children(args)
+        .into_iter()
+        .filter(|a| {
+            matches!(
+                a.kind(),
+                "interpreted_string_literal" | "raw_string_literal"
+            )
+        })
+        .map(|a| text(a, cx.source).to_lowercase())
+        .filter(|m| on_test || m.contains(' '))
+        .find_map(|m| NEVER_WORDS.into_iter().find(|w| has_phrase(&m, w)))
+}
+
+/// Whether `message` holds `phrase` as whole words.
+fn has_phrase(message: &str, phrase: &str) -> bool {
+    let is_word = |c: char| c.is_alphanumeric() || c == '\'';
+    message.match_indices(phrase).any(|(at, _)| {
+        let before = message[..at].chars().next_back();
+        let after = message[at + phrase.len()..].chars().next();
+        !before.is_some_and(is_word) && !after.is_some_and(is_word)
+    })
+}
+
+/// Where the condition judges a tick, in source order: the gates, which
+/// end the tick while the work is unfinished (a `return` other than
+/// `return true`; a require on the collector), and the checks, which fail
+/// it (gates with a verdict, and every assertion on the collector).
+fn verdicts<'t>(statements: &[Node<'t>], cx: &Collect) -> (Vec<Node<'t>>, Vec<Node<'t>>) {
+    let (mut gates, mut checks) = (Vec::new(), Vec::new());
+    let on_collect = |test: Node| is_name(test, cx.collect, cx.source);
+    for stmt in statements {
+        walk_outside_literals(*stmt, &mut |node| match node.kind() {
+            "return_statement" => {
+                let value = text(node, cx.source).trim_start_matches("return").trim();
+                if value == "true" {
+                    return;
+                }
+                gates.push(node);
+                if !value.is_empty() {
+                    checks.push(node);
+                }
+            }
+            "call_expression" => {
+                let flavor = assertion(node, cx.source, cx.imports)
+                    .filter(|a| on_collect(a.test))
+                    .map(|a| a.flavor)
+                    .or_else(|| {
+                        object_assertion(node, cx.source, cx.imports)
+                            .filter(|a| on_collect(a.test))
+                            .map(|a| a.flavor)
+                    });
+                let method = node
+                    .child_by_field_name("function")
+                    .filter(|f| f.kind() == "selector_expression")
+                    .filter(|f| f.child_by_field_name("operand").is_some_and(on_collect))
+                    .and_then(|f| f.child_by_field_name("field"))
+                    .map(|f| text(f, cx.source));
+                if flavor == Some(Flavor::Require) || method == Some("FailNow") {
+                    gates.push(node);
+                }
+                if flavor.is_some() || method.is_some() {
+                    checks.push(node);
+                }
+            }
+            _ => {}
+        });
+    }
+    (gates, checks)
+}
+
 /// The edits that make `statements` (a run of one block's statements)
 /// report to the CollectT: assertions on the test take the CollectT,
 /// `require` ones return after a failure unless they are the last
@@ -614,6 +742,14 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.contains("poll inside the poll"), "{err}");
+    }
+
+    #[test]
+    fn never_words_are_whole_words() {
+        assert!(has_phrase("job %s shouldn't be dropped", "shouldn't"));
+        assert!(has_phrase("never again", "never"));
+        assert!(!has_phrase("nevertheless", "never"));
+        assert!(!has_phrase("unexpectedly", "unexpected"));
     }
 
     #[test]

@@ -18,8 +18,8 @@ use crate::go::syntax::{
     block_statements, descendants, indentation, line_of, line_start, named_children, text,
 };
 use crate::go::testify::{
-    apply_within, assertion, collect_edits, collect_name, collect_parameter, is_poll,
-    orphaned_objects, stopping_calls, with_t_name, Assertion, Collect, TextEdit, ASSERT,
+    apply_within, assertion, collect_edits, collect_name, collect_parameter, invariant_reason,
+    is_poll, orphaned_objects, stopping_calls, with_t_name, Assertion, Collect, TextEdit, ASSERT,
 };
 use crate::rule::model::FixSpec;
 use tree_sitter::Node;
@@ -101,6 +101,17 @@ impl CollectCondition {
                 .collect(),
             severity: crate::engine::Severity::Error,
         };
+        // A stopper guarding an invariant must stay fatal: no fix.
+        if let Some(reason) = stopping
+            .iter()
+            .find_map(|s| invariant_reason(*s, &statements, &rewrite))
+        {
+            finding.vars.push(("invariant".into(), "yes".into()));
+            finding.note = Some(format!(
+                "not fixed: {reason}; a retry would let a passing violation go unseen: check it after the poll, or rewrite the rest by hand"
+            ));
+            return Some((finding, None));
+        }
         let edits = assert
             .map_err(|e| format!("package assert: {e}"))
             .and_then(|assert| {
