@@ -156,6 +156,143 @@ pub fn collect_parameter<'t>(condition: Node<'t>, source: &'t str) -> Option<&'t
     Some(text(declaration.child_by_field_name("name")?, source))
 }
 
+/// An `Eventually` condition that only fetches and judges the fetch:
+/// `func() bool { _, err := get(); return err == nil }`.
+#[derive(Debug, Clone, Copy)]
+pub struct FetchPoll<'t> {
+    /// The `short_var_declaration` from one call.
+    pub fetch: Node<'t>,
+    /// The returned expression.
+    pub verdict: Node<'t>,
+}
+
+/// The fetch and verdict of a poll's condition, when that is all it does.
+pub fn fetch_poll(condition: Node) -> Option<FetchPoll> {
+    let body = condition.child_by_field_name("body")?;
+    let code: Vec<Node> = super::syntax::block_statements(body)
+        .into_iter()
+        .filter(|s| s.kind() != "comment")
+        .collect();
+    let [fetch, ret] = code[..] else {
+        return None;
+    };
+    fetched_call(fetch)?;
+    if ret.kind() != "return_statement" {
+        return None;
+    }
+    let [verdict] = named_children(ret)[..] else {
+        return None;
+    };
+    let verdict = if verdict.kind() == "expression_list" {
+        let [v] = named_children(verdict)[..] else {
+            return None;
+        };
+        v
+    } else {
+        verdict
+    };
+    Some(FetchPoll { fetch, verdict })
+}
+
+/// The one call a `short_var_declaration` takes its values from.
+pub fn fetched_call(stmt: Node) -> Option<Node> {
+    if stmt.kind() != "short_var_declaration" {
+        return None;
+    }
+    let [call] = named_children(stmt.child_by_field_name("right")?)[..] else {
+        return None;
+    };
+    (call.kind() == "call_expression").then_some(call)
+}
+
+/// The names a `short_var_declaration` declares, `_` included.
+pub fn declared_names<'s>(stmt: Node, source: &'s str) -> Vec<&'s str> {
+    stmt.child_by_field_name("left")
+        .map(|l| {
+            named_children(l)
+                .into_iter()
+                .map(|n| text(n, source))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether `stmt` fetches again what the poll's fetch did: the same call,
+/// to the letter, declaring the same names where the poll's are not `_`
+/// (so the poll's verdict means the same after it).
+pub fn fetches_again(poll: &FetchPoll, stmt: Node, source: &str) -> bool {
+    let (Some(a), Some(b)) = (fetched_call(poll.fetch), fetched_call(stmt)) else {
+        return false;
+    };
+    let (names, again) = (
+        declared_names(poll.fetch, source),
+        declared_names(stmt, source),
+    );
+    text(a, source) == text(b, source)
+        && names.len() == again.len()
+        && names.iter().zip(&again).all(|(n, m)| *n == "_" || n == m)
+}
+
+/// The error a verdict `err == nil` requires to be nil, if that is all it
+/// says: a `NoError` on it after the fetch says the same.
+pub fn nil_error_verdict<'s>(verdict: Node, source: &'s str) -> Option<&'s str> {
+    if verdict.kind() != "binary_expression" {
+        return None;
+    }
+    let (left, right) = (
+        verdict.child_by_field_name("left")?,
+        verdict.child_by_field_name("right")?,
+    );
+    let operator = verdict.child_by_field_name("operator")?;
+    (text(operator, source) == "==" && left.kind() == "identifier" && right.kind() == "nil")
+        .then(|| text(left, source))
+}
+
+/// Whether one of `statements` asserts `NoError` (or `NoErrorf`) on `err`
+/// for the test: `require.NoError(t, err)`, `req.NoError(err)`.
+pub fn asserts_no_error(statements: &[Node], err: &str, cx: &Collect) -> bool {
+    statements.iter().any(|stmt| {
+        let Some(call) = stmt.named_child(0) else {
+            return false;
+        };
+        let (name, first) = if let Some(a) = assertion(call, cx.source, cx.imports) {
+            (a.name, 1)
+        } else if let Some(a) = object_assertion(call, cx.source, cx.imports) {
+            (a.name, 0)
+        } else {
+            return false;
+        };
+        let arg = call
+            .child_by_field_name("arguments")
+            .and_then(|a| a.named_child(first));
+        name.trim_end_matches('f') == "NoError" && arg.is_some_and(|a| is_name(a, err, cx.source))
+    })
+}
+
+/// Whether `stmt` only reports to the test: an assertion on it (package
+/// function or object), or an `if` without `else` whose block does only
+/// that or `t.Fatal`/`t.Error` (`if err != nil { t.Fatal(err) }`).
+pub fn only_reports(stmt: Node, cx: &Collect) -> bool {
+    match stmt.kind() {
+        "expression_statement" => stmt.named_child(0).is_some_and(|call| {
+            assertion(call, cx.source, cx.imports)
+                .is_some_and(|a| is_name(a.test, cx.test, cx.source))
+                || object_assertion(call, cx.source, cx.imports)
+                    .is_some_and(|a| is_name(a.test, cx.test, cx.source))
+                || test_method(call, cx)
+                    .is_some_and(|m| m.starts_with("Fatal") || m.starts_with("Error"))
+        }),
+        "if_statement" => {
+            stmt.child_by_field_name("alternative").is_none()
+                && stmt.child_by_field_name("consequence").is_some_and(|b| {
+                    let inner = super::syntax::block_statements(b);
+                    !inner.is_empty() && inner.iter().all(|s| only_reports(*s, cx))
+                })
+        }
+        _ => false,
+    }
+}
+
 /// How to rewrite: the test's name in the code, the CollectT's, the
 /// file's name for package assert, and whether `return` statements are a
 /// bool condition's verdict to turn into assertions.

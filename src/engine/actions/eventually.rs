@@ -18,8 +18,10 @@ use crate::go::syntax::{
     block_statements, descendants, indentation, line_of, line_start, named_children, text,
 };
 use crate::go::testify::{
-    apply_within, assertion, collect_edits, collect_name, collect_parameter, invariant_reason,
-    is_poll, orphaned_objects, stopping_calls, with_t_name, Assertion, Collect, TextEdit, ASSERT,
+    apply_within, assertion, asserts_no_error, collect_edits, collect_name, collect_parameter,
+    fetch_poll, fetched_call, fetches_again, invariant_reason, is_poll, nil_error_verdict,
+    only_reports, orphaned_objects, stopping_calls, with_t_name, Assertion, Collect, FetchPoll,
+    TextEdit, ASSERT,
 };
 use crate::rule::model::FixSpec;
 use tree_sitter::Node;
@@ -158,18 +160,7 @@ impl CollectCondition {
 
 impl Action for CollectCondition {
     fn plan<'t>(&self, env: &PlanEnv<'_, 't>, matches: &[Match<'t>]) -> Plan {
-        let mut plan = Plan::default();
-        for (i, m) in matches.iter().enumerate() {
-            let Some((mut finding, edits)) = self.plan_one(env, m, i) else {
-                continue;
-            };
-            if let Some(edits) = edits {
-                plan.fixes.push(edits);
-                finding.fix = Some(plan.fixes.len() - 1);
-            }
-            plan.findings.push(finding);
-        }
-        plan
+        plan_each(matches, |m, i| self.plan_one(env, m, i))
     }
 }
 
@@ -282,22 +273,12 @@ impl PollStatements {
         };
         let edits = collect_edits(run, &rewrite)?;
         movable(run, test, &edits, cx.source)?;
-        let body = apply_within(cx.source, from, last.end_byte(), &edits);
-        let body: Vec<String> = body
-            .lines()
-            .map(|l| {
-                if l.is_empty() {
-                    String::new()
-                } else {
-                    format!("\t{l}")
-                }
-            })
-            .collect();
+        let body = deepen(&apply_within(cx.source, from, last.end_byte(), &edits));
         vars.extend([
             ("t".to_string(), text(test, cx.source).to_string()),
             ("collect".to_string(), collect.to_string()),
             ("assert".to_string(), assert.text.clone()),
-            ("body".to_string(), body.join("\n")),
+            ("body".to_string(), body),
             (
                 "indent".to_string(),
                 indentation(cx.source, first.start_byte()).to_string(),
@@ -426,6 +407,269 @@ fn statements_to_poll<'t>(
         ));
     }
     Ok(run)
+}
+
+/// `code` one level deeper: each line not empty starts with one more tab.
+fn deepen(code: &str) -> String {
+    let lines: Vec<String> = code
+        .lines()
+        .map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!("\t{l}")
+            }
+        })
+        .collect();
+    lines.join("\n")
+}
+
+/// `merge-poll`: `capture` is the expression statement of an `Eventually`
+/// whose condition only fetches and judges the fetch, followed by the same
+/// fetch and assertions on it (`go::testify::fetch_poll`). The poll waits
+/// for the fetch to succeed; what the test asserts on the second fetch is
+/// checked once, on state that may have moved on. The fetch and the
+/// assertions become the poll's condition, an `EventuallyWithT`.
+pub struct MergePoll {
+    capture: u32,
+}
+
+/// A poll statement and what follows it that the fix merges into it.
+struct Merge<'t> {
+    stmt: Node<'t>,
+    call: Node<'t>,
+    condition: Node<'t>,
+    poll: FetchPoll<'t>,
+    new_name: &'static str,
+    /// The second fetch, then the statements that report on it.
+    run: Vec<Node<'t>>,
+    /// The statements after the run.
+    later: Vec<Node<'t>>,
+}
+
+impl MergePoll {
+    pub fn compile(
+        spec: &FixSpec,
+        capture: &CaptureLookup,
+        _param_exists: &dyn Fn(&str) -> bool,
+    ) -> Result<Self, (usize, String)> {
+        reject_options(spec, &["capture"])?;
+        Ok(MergePoll {
+            capture: capture(required(spec, spec.capture.as_ref(), "capture")?)?,
+        })
+    }
+
+    /// The shape, or `None` when the code is not this defect.
+    fn shape<'t>(
+        &self,
+        env: &PlanEnv<'_, 't>,
+        m: &Match<'t>,
+        probe: &Collect,
+    ) -> Option<Merge<'t>> {
+        let source = env.cx.source;
+        let stmt = m.get(self.capture)?;
+        let call = stmt.named_child(0)?;
+        let target = assertion(call, source, env.cx.imports())?;
+        let new_name = with_t_name(target.name)?;
+        let condition = call.child_by_field_name("arguments")?.named_child(1)?;
+        let poll = fetch_poll(condition)?;
+        let siblings = siblings(stmt)?;
+        let at = siblings.iter().position(|s| s.id() == stmt.id())?;
+        let refetch = *siblings.get(at + 1)?;
+        if !fetches_again(&poll, refetch, source) {
+            return None;
+        }
+        let reports = siblings[at + 2..]
+            .iter()
+            .take_while(|s| only_reports(**s, probe))
+            .count();
+        if reports == 0 {
+            return None;
+        }
+        let end = at + 2 + reports;
+        Some(Merge {
+            stmt,
+            call,
+            condition,
+            poll,
+            new_name,
+            run: siblings[at + 1..end].to_vec(),
+            later: siblings[end..].to_vec(),
+        })
+    }
+
+    /// The edits merging the run into the poll.
+    fn merge(&self, env: &PlanEnv, shape: &Merge, cx: &Collect) -> Result<Vec<Edit>, String> {
+        let source = env.cx.source;
+        let (first, last) = (shape.run[0], shape.run[shape.run.len() - 1]);
+        if let Some((name, use_at)) = used_after(&shape.run, &shape.later, source) {
+            return Err(format!(
+                "`{}` (line {}) is used after the assertions, at line {}: it cannot move into the poll",
+                text(name, source),
+                line_of(name),
+                line_of(use_at)
+            ));
+        }
+        let assert = package_name(env.cx, ASSERT)?;
+        let test = shape
+            .call
+            .child_by_field_name("arguments")
+            .and_then(|a| a.named_child(0))
+            .ok_or("no test")?;
+        let mut rewritten = verdict_gate(shape, cx);
+        rewritten.extend(collect_edits(&shape.run, cx)?);
+        movable(&shape.run, test, &rewritten, source)?;
+        let body = deepen(&apply_within(
+            source,
+            line_start(source, first.start_byte()),
+            last.end_byte(),
+            &rewritten,
+        ));
+        let indent = indentation(source, shape.stmt.start_byte());
+        let name = shape
+            .call
+            .child_by_field_name("function")
+            .and_then(|f| f.child_by_field_name("field"))
+            .ok_or("no function name")?;
+        let mut edits = vec![
+            Edit::replace(name.start_byte(), name.end_byte(), shape.new_name),
+            Edit::replace(
+                shape.condition.start_byte(),
+                shape.condition.end_byte(),
+                format!(
+                    "func({} *{}.CollectT) {{\n{body}\n{indent}}}",
+                    cx.collect, assert.text
+                ),
+            ),
+            Edit::replace(shape.stmt.end_byte(), last.end_byte(), String::new()),
+        ];
+        edits.extend(
+            orphaned_objects(&shape.run, cx, &rewritten)
+                .into_iter()
+                .map(|(s, e, t)| Edit::replace(s, e, t)),
+        );
+        let add: Vec<&str> = assert.import.as_deref().into_iter().collect();
+        let remove = unused_after(source, &edits, env.cx.imports());
+        let remove: Vec<&str> = remove.iter().map(String::as_str).collect();
+        if let Some((s, e, t)) = imports_change(source, &add, &remove) {
+            edits.push(Edit::replace(s, e, t));
+        }
+        Ok(edits)
+    }
+}
+
+/// The poll's verdict, kept as a gate after the second fetch unless the
+/// assertions say it already (`return err == nil` beside `NoError(t, err)`).
+fn verdict_gate(shape: &Merge, cx: &Collect) -> Vec<TextEdit> {
+    let verdict = shape.poll.verdict;
+    let said = nil_error_verdict(verdict, cx.source)
+        .is_some_and(|err| asserts_no_error(&shape.run[1..], err, cx));
+    if said {
+        return Vec::new();
+    }
+    let at = shape.run[1].start_byte();
+    let indent = indentation(cx.source, at);
+    vec![(
+        at,
+        at,
+        format!(
+            "if !{}.True({}, {}) {{\n{indent}\treturn\n{indent}}}\n{indent}",
+            cx.assert,
+            cx.collect,
+            text(verdict, cx.source)
+        ),
+    )]
+}
+
+/// The statements of the block (or case) holding `stmt`.
+fn siblings(stmt: Node) -> Option<Vec<Node>> {
+    let list = stmt.parent()?;
+    Some(if list.kind() == "block" {
+        block_statements(list)
+    } else {
+        named_children(list)
+    })
+}
+
+impl MergePoll {
+    /// The finding at one poll, with the merge or why there is none.
+    fn plan_one(
+        &self,
+        env: &PlanEnv,
+        m: &Match,
+        index: usize,
+    ) -> Option<(PlannedFinding, Option<Vec<Edit>>)> {
+        let source = env.cx.source;
+        let call = m.get(self.capture)?.named_child(0)?;
+        let test = text(assertion(call, source, env.cx.imports())?.test, source);
+        let assert_name = package_name(env.cx, ASSERT).map_or("assert".to_string(), |f| f.text);
+        let mut cx = Collect {
+            source,
+            imports: env.cx.imports(),
+            test,
+            collect: "c",
+            assert: &assert_name,
+            returns_verdict: false,
+        };
+        let shape = self.shape(env, m, &cx)?;
+        let last = shape.run[shape.run.len() - 1];
+        cx.collect = collect_name(&source[shape.stmt.start_byte()..last.end_byte()]);
+        let name_of = |call: Option<Node>| {
+            call.and_then(|c| c.child_by_field_name("function"))
+                .map_or(String::new(), |f| text(f, source).to_string())
+        };
+        let mut finding = PlannedFinding {
+            match_index: index,
+            start: shape.stmt.start_byte(),
+            end: shape.stmt.end_byte(),
+            vars: vec![
+                ("poll".into(), name_of(Some(shape.call))),
+                ("fetch".into(), name_of(fetched_call(shape.run[0]))),
+            ],
+            note: None,
+            fix: None,
+            related: shape.run.iter().map(|s| s.start_byte()).collect(),
+            severity: crate::engine::Severity::Error,
+        };
+        match self.merge(env, &shape, &cx) {
+            Ok(edits) => {
+                finding.note = Some(format!(
+                    "fix: `{}`, polling the fetch and its assertions",
+                    shape.new_name
+                ));
+                Some((finding, Some(edits)))
+            }
+            Err(reason) => {
+                finding.note = Some(format!("not fixed: {reason}"));
+                Some((finding, None))
+            }
+        }
+    }
+}
+
+impl Action for MergePoll {
+    fn plan<'t>(&self, env: &PlanEnv<'_, 't>, matches: &[Match<'t>]) -> Plan {
+        plan_each(matches, |m, i| self.plan_one(env, m, i))
+    }
+}
+
+/// A plan from each match's finding and its fix, if any.
+fn plan_each<'t>(
+    matches: &[Match<'t>],
+    mut plan_one: impl FnMut(&Match<'t>, usize) -> Option<(PlannedFinding, Option<Vec<Edit>>)>,
+) -> Plan {
+    let mut plan = Plan::default();
+    for (i, m) in matches.iter().enumerate() {
+        let Some((mut finding, edits)) = plan_one(m, i) else {
+            continue;
+        };
+        if let Some(edits) = edits {
+            plan.fixes.push(edits);
+            finding.fix = Some(plan.fixes.len() - 1);
+        }
+        plan.findings.push(finding);
+    }
+    plan
 }
 
 /// Whether the statements can move one level deeper into the poll: no
