@@ -142,18 +142,18 @@ pub fn with_t_name(name: &str) -> Option<&'static str> {
     }
 }
 
-/// The name an `EventuallyWithT` condition gives its `*assert.CollectT`
-/// (`c` in `func(c *assert.CollectT)`).
-pub fn collect_parameter<'t>(condition: Node<'t>, source: &'t str) -> Option<&'t str> {
+/// The parameter declaration of an `EventuallyWithT` condition's
+/// `*assert.CollectT` (`c *assert.CollectT`, `_ *assert.CollectT`, or the
+/// type alone).
+pub fn collect_parameter<'t>(condition: Node<'t>, source: &str) -> Option<Node<'t>> {
     let parameters = condition.child_by_field_name("parameters")?;
     let [declaration] = named_children(parameters)[..] else {
         return None;
     };
     let kind = declaration.child_by_field_name("type")?;
-    if !text(kind, source).ends_with(".CollectT") {
-        return None;
-    }
-    Some(text(declaration.child_by_field_name("name")?, source))
+    text(kind, source)
+        .ends_with(".CollectT")
+        .then_some(declaration)
 }
 
 /// An `Eventually` condition that only fetches and judges the fetch:

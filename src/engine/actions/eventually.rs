@@ -59,15 +59,7 @@ impl CollectCondition {
         let body = condition.child_by_field_name("body")?;
         let statements = block_statements(body);
         let test = text(poll.test, cx.source);
-        // An `Eventually` condition is handed a CollectT by the fix; an
-        // `EventuallyWithT` one has its own, and reports to it instead.
-        let (new_name, collect) = match with_t_name(poll.name) {
-            Some(name) => (Some(name), collect_name(text(body, cx.source))),
-            None => match collect_parameter(condition, cx.source) {
-                Some(c) if c != test => (None, c),
-                _ => return None,
-            },
-        };
+        let (new_name, collect, naming) = collector(poll.name, condition, test, cx.source)?;
         let assert = package_name(cx, ASSERT);
         let assert_name = assert
             .as_ref()
@@ -119,6 +111,7 @@ impl CollectCondition {
             .and_then(|assert| {
                 let mut rewritten = collect_edits(&statements, &rewrite)?;
                 rewritten.extend(orphaned_objects(&statements, &rewrite, &rewritten));
+                rewritten.extend(naming);
                 let mut edits: Vec<Edit> = rewritten
                     .into_iter()
                     .map(|(s, e, t)| Edit::replace(s, e, t))
@@ -132,12 +125,7 @@ impl CollectCondition {
                         &assert.text,
                     )?);
                 }
-                let add: Vec<&str> = assert.import.as_deref().into_iter().collect();
-                let remove = unused_after(cx.source, &edits, &cx.imports()[..]);
-                let remove: Vec<&str> = remove.iter().map(String::as_str).collect();
-                if let Some((s, e, t)) = imports_change(cx.source, &add, &remove) {
-                    edits.push(Edit::replace(s, e, t));
-                }
+                edits.extend(import_edits(cx.source, &edits, cx.imports(), &assert));
                 Ok(edits)
             });
         match edits {
@@ -162,6 +150,56 @@ impl Action for CollectCondition {
     fn plan<'t>(&self, env: &PlanEnv<'_, 't>, matches: &[Match<'t>]) -> Plan {
         plan_each(matches, |m, i| self.plan_one(env, m, i))
     }
+}
+
+/// The poll's new name (for an `Eventually`), the CollectT's name, and the
+/// edit naming the parameter when the condition has one without a name
+/// (`_`, or the type alone). `None` when the test is not stopped from the
+/// condition: an `EventuallyWithT` whose parameter shadows the test.
+fn collector<'s>(
+    poll: &str,
+    condition: Node,
+    test: &str,
+    source: &'s str,
+) -> Option<(Option<&'static str>, &'s str, Option<TextEdit>)> {
+    let body = condition.child_by_field_name("body")?;
+    // An `Eventually` condition is handed a CollectT by the fix; an
+    // `EventuallyWithT` one has its own, and reports to it instead.
+    if let Some(name) = with_t_name(poll) {
+        return Some((Some(name), collect_name(text(body, source)), None));
+    }
+    let declaration = collect_parameter(condition, source)?;
+    let kind = declaration.child_by_field_name("type")?;
+    match declaration
+        .child_by_field_name("name")
+        .map(|n| text(n, source))
+    {
+        Some(name) if name == test => None,
+        Some(name) if name != "_" => Some((None, name, None)),
+        _ => {
+            let name = collect_name(text(body, source));
+            let edit = (
+                declaration.start_byte(),
+                kind.start_byte(),
+                format!("{name} "),
+            );
+            Some((None, name, Some(edit)))
+        }
+    }
+}
+
+/// The import edit for the fixed file: assert added if it was not
+/// imported, require dropped if nothing uses it any more.
+fn import_edits(
+    source: &str,
+    edits: &[Edit],
+    imports: &[Import],
+    assert: &crate::engine::lookup::Found,
+) -> Option<Edit> {
+    let add: Vec<&str> = assert.import.as_deref().into_iter().collect();
+    let remove = unused_after(source, edits, imports);
+    let remove: Vec<&str> = remove.iter().map(String::as_str).collect();
+    imports_change(source, &add, &remove).map(|(s, e, t)| Edit::replace(s, e, t))
 }
 
 /// `Eventually(t, func() bool {` → `EventuallyWithT(t, func(c *assert.CollectT) {`.
@@ -548,12 +586,7 @@ impl MergePoll {
                 .into_iter()
                 .map(|(s, e, t)| Edit::replace(s, e, t)),
         );
-        let add: Vec<&str> = assert.import.as_deref().into_iter().collect();
-        let remove = unused_after(source, &edits, env.cx.imports());
-        let remove: Vec<&str> = remove.iter().map(String::as_str).collect();
-        if let Some((s, e, t)) = imports_change(source, &add, &remove) {
-            edits.push(Edit::replace(s, e, t));
-        }
+        edits.extend(import_edits(source, &edits, env.cx.imports(), &assert));
         Ok(edits)
     }
 }
