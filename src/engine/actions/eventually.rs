@@ -19,9 +19,9 @@ use crate::go::syntax::{
 };
 use crate::go::testify::{
     apply_within, assertion, asserts_no_error, collect_edits, collect_name, collect_parameter,
-    fetch_poll, fetched_call, fetches_again, invariant_reason, is_poll, nil_error_verdict,
-    only_reports, orphaned_objects, stopping_calls, with_t_name, Assertion, Collect, FetchPoll,
-    TextEdit, ASSERT,
+    declared_names, fetch_poll, fetched_call, fetches_again, invariant_reason, is_poll,
+    nil_error_verdict, only_reports, orphaned_objects, stopping_calls, with_t_name, Assertion,
+    Collect, FetchPoll, TextEdit, ASSERT,
 };
 use crate::rule::model::FixSpec;
 use tree_sitter::Node;
@@ -436,6 +436,7 @@ fn statements_to_poll<'t>(
             ));
         }
     }
+    reassigned_check(&run, &siblings[at + 1..], source)?;
     if let Some(used) = used_after(&run, &siblings[at + 1..], source) {
         return Err(format!(
             "`{}` (line {}) is used after the assertion, at line {}: it cannot move into the poll",
@@ -548,6 +549,7 @@ impl MergePoll {
                 line_of(use_at)
             ));
         }
+        reassigned_check(&shape.run, &shape.later, source)?;
         let assert = package_name(env.cx, ASSERT)?;
         let test = shape
             .call
@@ -612,6 +614,50 @@ fn verdict_gate(shape: &Merge, cx: &Collect) -> Vec<TextEdit> {
             text(verdict, cx.source)
         ),
     )]
+}
+
+/// A variable a `:=` of the run assigns rather than declares (`c, err :=`
+/// with `err` declared earlier in the same block) that a later statement
+/// reads: (its declaring name, the read). Inside a poll's function `:=`
+/// declares it anew, and the read would see the older value.
+fn reassigned_then_used<'t>(
+    run: &[Node<'t>],
+    later: &[Node<'t>],
+    source: &str,
+) -> Option<(Node<'t>, Node<'t>)> {
+    let first = *run.first()?;
+    let block = first.parent()?;
+    let in_block_before = |n: Node| {
+        n.start_byte() < first.start_byte()
+            && std::iter::successors(Some(n), |x| x.parent()).any(|x| x.parent() == Some(block))
+    };
+    let names: Vec<&str> = run
+        .iter()
+        .filter(|s| s.kind() == "short_var_declaration")
+        .flat_map(|s| declared_names(*s, source))
+        .filter(|n| *n != "_")
+        .collect();
+    later
+        .iter()
+        .flat_map(|s| descendants(*s))
+        .filter(|n| n.kind() == "identifier" && names.contains(&text(*n, source)))
+        .find_map(|n| {
+            let binding = resolve(n, source)?;
+            in_block_before(binding.name).then_some((binding.name, n))
+        })
+}
+
+/// Fails, saying why, when `reassigned_then_used` finds a variable.
+fn reassigned_check(run: &[Node], later: &[Node], source: &str) -> Result<(), String> {
+    match reassigned_then_used(run, later, source) {
+        Some((name, use_at)) => Err(format!(
+            "`{}` (declared at line {}) is assigned by the moved statements and read after them, at line {}: in the poll it would be a new variable",
+            text(name, source),
+            line_of(name),
+            line_of(use_at)
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The statements of the block (or case) holding `stmt`.
