@@ -393,7 +393,7 @@ pub fn invariant_reason(stopper: Node, statements: &[Node], cx: &Collect) -> Opt
 
 /// The word of `NEVER_WORDS` in the stopper's message, if any. For a
 /// `t.Fatal` every string argument is message; for an assertion only those
-/// with a space (`"job dropped"`), not values it compares (`"never"`).
+/// with a space (`"job dropped"`), not values it compares (`"unexpected"`).
 fn never_word(stopper: Node, cx: &Collect) -> Option<&'static str> {
     let on_test = test_method(stopper, cx).is_some();
     let args = stopper.child_by_field_name("arguments")?;

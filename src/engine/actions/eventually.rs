@@ -109,21 +109,10 @@ impl CollectCondition {
         let edits = assert
             .map_err(|e| format!("package assert: {e}"))
             .and_then(|assert| {
-                let mut rewritten = collect_edits(&statements, &rewrite)?;
-                rewritten.extend(orphaned_objects(&statements, &rewrite, &rewritten));
-                rewritten.extend(naming);
-                let mut edits: Vec<Edit> = rewritten
-                    .into_iter()
-                    .map(|(s, e, t)| Edit::replace(s, e, t))
-                    .collect();
+                let mut edits = collected(&statements, &rewrite, naming)?;
                 if let Some(new_name) = new_name {
-                    edits.extend(to_collected_poll(
-                        call,
-                        condition,
-                        new_name,
-                        collect,
-                        &assert.text,
-                    )?);
+                    let poll = to_collected_poll(call, condition, new_name, collect, &assert.text);
+                    edits.extend(poll?);
                 }
                 edits.extend(import_edits(cx.source, &edits, cx.imports(), &assert));
                 Ok(edits)
@@ -150,6 +139,23 @@ impl Action for CollectCondition {
     fn plan<'t>(&self, env: &PlanEnv<'_, 't>, matches: &[Match<'t>]) -> Plan {
         plan_each(matches, |m, i| self.plan_one(env, m, i))
     }
+}
+
+/// The condition's statements reporting to the collector: the rewrite,
+/// the removal of assertion objects it leaves unused, and the naming of
+/// the collector parameter if it needs one.
+fn collected(
+    statements: &[Node],
+    rewrite: &Collect,
+    naming: Option<TextEdit>,
+) -> Result<Vec<Edit>, String> {
+    let mut rewritten = collect_edits(statements, rewrite)?;
+    rewritten.extend(orphaned_objects(statements, rewrite, &rewritten));
+    rewritten.extend(naming);
+    Ok(rewritten
+        .into_iter()
+        .map(|(s, e, t)| Edit::replace(s, e, t))
+        .collect())
 }
 
 /// The poll's new name (for an `Eventually`), the CollectT's name, and the
