@@ -459,3 +459,26 @@ fn triage_apply_fixes_the_three_testify_flakes() {
         .read("calls/menu_test.go")
         .contains("require.EventuallyWithT(t, func(collect *assert.CollectT) {\n\t\tc, err := sw.Lookup(\"CA3\")"));
 }
+
+/// An assertion after a poll that waited only for its fetch is answered by
+/// assert-after-poll, at the poll: the code proves it, no --at needed.
+#[test]
+fn an_assertion_after_a_fetch_poll_maps_to_the_poll() {
+    let sandbox = Sandbox::new();
+    copy_dir(
+        &root().join("fixtures/assert-after-poll/fetch-and-assertions-move-into-poll/before"),
+        sandbox.path(),
+    );
+    sandbox.commit_all();
+    let log = sandbox.path().join("ci.log");
+    std::fs::write(
+        &log,
+        "=== RUN   TestStateChanges\n    state_test.go:20: \n        \tError Trace:\t/home/runner/work/app/app/calls/state_test.go:20\n        \tError:      \tShould not be: \"idle\"\n        \tTest:       \tTestStateChanges\n--- FAIL: TestStateChanges (0.10s)\nFAIL\nFAIL\texample.com/fx/calls\t0.105s\n",
+    )
+    .unwrap();
+    let doc = triage_json(&sandbox, &log.display().to_string());
+    assert_eq!(
+        sites(&doc, "assertion-failure", "assert-after-poll"),
+        set(&[("calls/state_test.go", 14)])
+    );
+}

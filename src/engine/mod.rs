@@ -763,6 +763,13 @@ mod prefilter_tests {
             .collect();
         candidates.sort();
         // wrap-eventually needs an --at place: without one it is not run.
-        assert_eq!(candidates, ["eventually-timeout", "require-in-eventually"]);
+        assert_eq!(
+            candidates,
+            [
+                "assert-after-poll",
+                "eventually-timeout",
+                "require-in-eventually"
+            ]
+        );
     }
 }

@@ -122,10 +122,12 @@ pub fn compile(
             .map(|a| Box::new(a) as Box<dyn Action>),
         "poll-statements" => eventually::PollStatements::compile(spec, &capture, param_exists)
             .map(|a| Box::new(a) as Box<dyn Action>),
+        "merge-poll" => eventually::MergePoll::compile(spec, &capture, param_exists)
+            .map(|a| Box::new(a) as Box<dyn Action>),
         other => Err((
             spec.action.span().start,
             format!(
-                "unknown action `{other}` (known: clone, collect-condition, insert, localize, poll-statements, replace, wrap-function)"
+                "unknown action `{other}` (known: clone, collect-condition, insert, localize, merge-poll, poll-statements, replace, wrap-function)"
             ),
         )),
     }
