@@ -287,10 +287,7 @@ pub fn hand_over<'t>(
     queue_methods: &[&str],
 ) -> Option<crate::go::escape::Kept<'t>> {
     let here = std::path::PathBuf::from(".");
-    let escape = crate::go::escape::Escape {
-        index: cx.type_index(),
-        queue_methods,
-    };
+    let escape = crate::go::escape::Escape::new(cx.type_index(), queue_methods);
     let site = crate::go::escape::Site {
         source: cx.source,
         imports: cx.imports(),

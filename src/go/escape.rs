@@ -30,10 +30,12 @@ const MAX_CALLEE_DEPTH: usize = 3;
 /// What the analysis may consult beyond the file.
 pub struct Escape<'a> {
     /// Reads the bodies of called functions of the module.
-    pub index: Option<&'a TypeIndex>,
+    index: Option<&'a TypeIndex>,
     /// Methods that keep their argument when their body cannot be read
     /// (an interface, another module): `Enqueue`, `Publish`, …
-    pub queue_methods: &'a [&'a str],
+    queue_methods: &'a [&'a str],
+    /// Variables already followed for the current question.
+    followed: std::cell::RefCell<std::collections::HashSet<(usize, usize)>>,
 }
 
 /// One file the analysis walks: its text, imports and folder.
@@ -55,10 +57,19 @@ pub struct Kept<'t> {
     pub at: Node<'t>,
 }
 
-impl Escape<'_> {
+impl<'a> Escape<'a> {
+    pub fn new(index: Option<&'a TypeIndex>, queue_methods: &'a [&'a str]) -> Self {
+        Escape {
+            index,
+            queue_methods,
+            followed: Default::default(),
+        }
+    }
+
     /// How `value` is kept past the call, or `None` when nothing shows
     /// that it is.
     pub fn stored<'t>(&self, value: Node<'t>, site: Site) -> Option<Kept<'t>> {
+        self.followed.borrow_mut().clear();
         self.stored_at(value, site, 0)
     }
 
@@ -250,6 +261,13 @@ impl Escape<'_> {
         if depth > MAX_DEPTH {
             return None;
         }
+        // `args = append(args, v)` uses `args` to define `args` again:
+        // each variable is followed once per question, or the uses of uses
+        // multiply (seconds per function on real code).
+        let key = (site.source.as_ptr() as usize, binding.name.id());
+        if !self.followed.borrow_mut().insert(key) {
+            return None;
+        }
         let name = text(binding.name, site.source);
         for ident in descendants(body) {
             if ident.kind() != "identifier"
@@ -416,10 +434,7 @@ mod tests {
             .nth(nth)
             .expect("in.Tags");
         let imports = Arc::new(crate::go::imports::imports(tree.root_node(), src));
-        let escape = Escape {
-            index: None,
-            queue_methods: &["Enqueue"],
-        };
+        let escape = Escape::new(None, &["Enqueue"]);
         escape
             .stored(
                 value,
