@@ -52,7 +52,7 @@ const PREDICATES: &[(&str, Predicate, &[Param], &str)] = &[
         "type-kind",
         Predicate::TypeKind,
         &[Param::Capture, Param::Str],
-        "the expression's type (from declarations anywhere in the module) is one of KINDS, `|`-separated: slice, map",
+        "the expression's type (from declarations anywhere in the module) is one of KINDS, `|`-separated: slice, map; `unknown` also accepts a type that cannot be found (without it, such a type is a warning)",
     ),
     (
         "parameter-field",
@@ -304,6 +304,9 @@ pub fn written_again<'t>(
     writers: &[&str],
     queue_methods: &[&str],
 ) -> Option<tree_sitter::Node<'t>> {
+    if !crate::go::reuse::may_be_written(value, cx.source, writers) {
+        return None;
+    }
     let from = hand_over(cx, value, queue_methods).map_or(value, |kept| kept.at);
     crate::go::reuse::written_after(value, from, cx.source, writers)
 }
@@ -336,7 +339,14 @@ fn type_kind_is(cx: &FileContext, node: tree_sitter::Node, kinds: &str) -> bool 
     let Some(index) = cx.type_index() else {
         return false;
     };
+    let wanted = |kind: &str| kinds.split('|').any(|k| k.trim() == kind);
     let Some(ty) = cx.type_of(node) else {
+        // `unknown` among the kinds: a cheap first sieve, which lets an
+        // unknown type through to the conditions that follow (a later
+        // `type-kind` without it says what was not checked).
+        if wanted("unknown") {
+            return true;
+        }
         cx.warn(format!(
             "{}: `{}` was not checked: {}",
             node.start_position().row + 1,
@@ -350,7 +360,7 @@ fn type_kind_is(cx: &FileContext, node: tree_sitter::Node, kinds: &str) -> bool 
         TypeKind::Map => "map",
         TypeKind::Other => return false,
     };
-    kinds.split('|').any(|k| k.trim() == kind)
+    wanted(kind)
 }
 
 /// `p.F`, or `p.GetF()` with no arguments, where `p` is a parameter.

@@ -113,6 +113,48 @@ fn keyed_values(literal: Node) -> Vec<Node> {
         .collect()
 }
 
+/// Whether the function around `handed` writes a variable of its name at
+/// all (by name, no flow): a cheap sieve before [`written_after`]. The
+/// names a body writes are listed once per body (a rule asks for each
+/// candidate in it).
+pub fn may_be_written(handed: Node, source: &str, writers: &[&str]) -> bool {
+    thread_local! {
+        static WRITTEN: std::cell::RefCell<(u64, Vec<String>)> =
+            const { std::cell::RefCell::new((0, Vec::new())) };
+    }
+    let (Some(variable), Some(body)) = (storage_variable(handed), enclosing_body(handed)) else {
+        return false;
+    };
+    // The body's text and place name it: a tree freed and another parsed
+    // may reuse node addresses, never this text at this offset.
+    let key = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (body.start_byte(), text(body, source)).hash(&mut h);
+        h.finish() | 1
+    };
+    // Through the variables it was copied from (`group := pending`).
+    let names: Vec<&str> = match resolve(variable, source) {
+        Some(binding) => sharing(&binding, source)
+            .iter()
+            .map(|b| text(b.name, source))
+            .collect(),
+        None => vec![text(variable, source)],
+    };
+    WRITTEN.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.0 != key {
+            let names = descendants(body)
+                .into_iter()
+                .filter(|n| n.kind() == "identifier" && writing_use(*n, source, writers).is_some())
+                .map(|n| text(n, source).to_string())
+                .collect();
+            *cache = (key, names);
+        }
+        cache.1.iter().any(|n| names.contains(&n.as_str()))
+    })
+}
+
 /// `buf` of `buf`, `buf[:n]`, `(buf)[a:b]`.
 fn storage_variable(expr: Node) -> Option<Node> {
     match expr.kind() {
