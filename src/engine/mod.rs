@@ -22,6 +22,7 @@ use context::FileContext;
 use edit::{apply_fixes, Edit, Fix, NewFile};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Rounds of fixing before giving up on reaching a fixed point.
 const MAX_ROUNDS: usize = 8;
@@ -97,6 +98,14 @@ pub struct Engine {
     rules: Vec<Rule>,
     /// The repository root: files' folders, for go.mod and the type index.
     root: Option<std::path::PathBuf>,
+    /// Imports golangci-lint configurations deny, by the folder of the
+    /// module they apply to; read on first use.
+    denied_imports: std::sync::Mutex<
+        std::collections::HashMap<
+            std::path::PathBuf,
+            Arc<Vec<crate::go::lintconfig::DeniedImport>>,
+        >,
+    >,
     types: crate::go::typeindex::TypeIndex,
     prefilter: Option<Prefilter>,
     /// For each distinct prefilter literal, what it serves: (rule, its
@@ -241,6 +250,7 @@ impl Engine {
         Engine {
             rules,
             root: None,
+            denied_imports: Default::default(),
             types: Default::default(),
             prefilter,
             pattern_groups,
@@ -566,6 +576,7 @@ impl Engine {
             located: at.is_some(),
         };
         let mut plan = rule.action.plan(&env, &matches);
+        self.refuse_denied_imports(&mut plan, cx);
         if self.held_back.holds(&rule.id, path) {
             hold_back(&mut plan);
         }
@@ -628,6 +639,73 @@ impl Engine {
                 .collect()
         })
     }
+}
+
+impl Engine {
+    /// Drops the fixes that import a package the repository's linter
+    /// denies (depguard): the maintainers could not take them. The
+    /// findings stay, saying why.
+    fn refuse_denied_imports(&self, plan: &mut actions::Plan, cx: &FileContext) {
+        let (Some(root), Some(module)) = (&self.root, cx.module()) else {
+            return;
+        };
+        let denied = self
+            .denied_imports
+            .lock()
+            .unwrap()
+            .entry(module.root.clone())
+            .or_insert_with(|| Arc::new(crate::go::lintconfig::denied_imports(&module.root, root)))
+            .clone();
+        if denied.is_empty() {
+            return;
+        }
+        let in_test = cx.path.ends_with("_test.go");
+        let before: Vec<&str> = cx.imports().iter().map(|i| i.path.as_str()).collect();
+        for (i, edits) in plan.fixes.iter_mut().enumerate() {
+            // Only a fix whose edits touch the imports can add one.
+            let touches = |imports_end: usize| edits.iter().any(|e| e.start <= imports_end);
+            if edits.is_empty() || !touches(imports_end(cx.root)) {
+                continue;
+            }
+            let (fixed, _) = apply_fixes(cx.source, &[Fix::new("", edits.clone())]);
+            let added = match crate::go::parse::parse(&fixed) {
+                Ok(tree) => crate::go::imports::imports(tree.root_node(), &fixed),
+                Err(_) => continue,
+            };
+            let refusal = added
+                .iter()
+                .filter(|imp| !before.contains(&imp.path.as_str()))
+                .find_map(|imp| denied.iter().find(|d| d.denies(&imp.path, in_test)));
+            let Some(rule) = refusal else {
+                continue;
+            };
+            edits.clear();
+            plan.files.retain(|(f, _)| *f != i);
+            for finding in plan.findings.iter_mut().filter(|f| f.fix == Some(i)) {
+                finding.note = Some(format!(
+                    "not fixed: the fix imports {}, which {} denies ({})",
+                    rule.pkg,
+                    rule.config,
+                    if rule.desc.is_empty() {
+                        "depguard"
+                    } else {
+                        &rule.desc
+                    }
+                ));
+            }
+        }
+    }
+}
+
+/// Where the file's import declarations end (its package clause when it
+/// has none).
+fn imports_end(root: tree_sitter::Node) -> usize {
+    crate::go::syntax::named_children(root)
+        .into_iter()
+        .filter(|n| matches!(n.kind(), "import_declaration" | "package_clause"))
+        .map(|n| n.end_byte())
+        .max()
+        .unwrap_or(0)
 }
 
 /// Keeps a plan's findings and drops its fixes, saying why.

@@ -9,6 +9,7 @@ pub mod flow;
 pub mod functions;
 pub mod generated;
 pub mod imports;
+pub mod lintconfig;
 pub mod module;
 pub mod narrow;
 pub mod parse;
