@@ -234,8 +234,12 @@ impl Engine {
             for literal in prefilter_literals(rule) {
                 add(literal, (i, None));
             }
-            for (k, literal) in rule.prefilter_all.iter().enumerate() {
-                add(literal.clone(), (i, Some(k)));
+            for (k, any_of) in rule.prefilter_all.iter().enumerate() {
+                for entry in any_of {
+                    for literal in expand_literal(rule, entry) {
+                        add(literal, (i, Some(k)));
+                    }
+                }
             }
         }
         let unfiltered = (0..rules.len())
@@ -737,19 +741,23 @@ fn selected_by_lines(at: Option<&[usize]>, node: tree_sitter::Node) -> bool {
 fn prefilter_literals(rule: &Rule) -> Vec<String> {
     rule.prefilter
         .iter()
-        .flat_map(|entry| {
-            if let Some(name) = entry.strip_prefix("params.") {
-                return param_values(rule, name);
-            }
-            match placeholder(entry) {
-                Some((before, name, after)) => param_values(rule, name)
-                    .into_iter()
-                    .map(|v| format!("{before}{v}{after}"))
-                    .collect(),
-                None => vec![entry.clone()],
-            }
-        })
+        .flat_map(|entry| expand_literal(rule, entry))
         .collect()
+}
+
+/// A prefilter entry's literals: `params.NAME` is the parameter's values,
+/// and `a{params.NAME}b` one literal for each value.
+fn expand_literal(rule: &Rule, entry: &str) -> Vec<String> {
+    if let Some(name) = entry.strip_prefix("params.") {
+        return param_values(rule, name);
+    }
+    match placeholder(entry) {
+        Some((before, name, after)) => param_values(rule, name)
+            .into_iter()
+            .map(|v| format!("{before}{v}{after}"))
+            .collect(),
+        None => vec![entry.to_string()],
+    }
 }
 
 fn param_values(rule: &Rule, name: &str) -> Vec<String> {
@@ -826,7 +834,7 @@ mod prefilter_tests {
         let engine = Engine::new(rules, Vec::new());
         let prefilter = engine.prefilter.as_ref().unwrap();
         assert!(!prefilter.overlapping);
-        let text = "func F(r *Request) { go func() {}() }\nfunc T(t *testing.T) { t.Run(\"a\", func(t *testing.T) { t.Parallel() }) }\nfunc S(db *sql.DB) { db.ExecContext(ctx, q) }\n";
+        let text = "func F(r *Request) { go func() {}(); x = append(x, 1) }\nfunc T(t *testing.T) { t.Run(\"a\", func(t *testing.T) { t.Parallel() }) }\nfunc S(db *sql.DB) { db.ExecContext(ctx, q) }\n";
         let candidates: Vec<&str> = engine
             .candidate_rules("x.go", text)
             .into_iter()

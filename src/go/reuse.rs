@@ -125,12 +125,18 @@ pub fn may_be_written(handed: Node, source: &str, writers: &[&str]) -> bool {
     let (Some(variable), Some(body)) = (storage_variable(handed), enclosing_body(handed)) else {
         return false;
     };
-    // The body's text and place name it: a tree freed and another parsed
-    // may reuse node addresses, never this text at this offset.
+    // The text's buffer and the body's span and node name it; what the
+    // cache holds is only a sieve for the flow analysis after it.
     let key = {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        (body.start_byte(), text(body, source)).hash(&mut h);
+        (
+            source.as_ptr() as usize,
+            source.len(),
+            body.byte_range(),
+            body.id(),
+        )
+            .hash(&mut h);
         h.finish() | 1
     };
     // Through the variables it was copied from (`group := pending`).

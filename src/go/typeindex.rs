@@ -28,6 +28,7 @@ pub struct TypeExpr {
 
 /// A called function's file: its text, where the declaration starts, and
 /// its package folder.
+#[derive(Clone)]
 pub struct Callee {
     pub source: String,
     pub start: usize,
@@ -84,6 +85,9 @@ pub struct TypeIndex {
     modules: Mutex<HashMap<PathBuf, Option<Arc<Module>>>>,
     /// Module root → its duration constants, read when a fix first asks.
     constants: Mutex<HashMap<PathBuf, Arc<super::constants::ModuleConstants>>>,
+    /// (package folder, receiver type, name) → the function's declaration.
+    #[allow(clippy::type_complexity)]
+    declarations: Mutex<HashMap<(PathBuf, Option<String>, String), Option<Arc<Callee>>>>,
     /// (callee file, declaration offset, parameter) → how the callee keeps
     /// that argument past its return, if it does.
     kept_arguments: Mutex<HashMap<(PathBuf, usize, usize), Option<String>>>,
@@ -210,7 +214,7 @@ impl TypeIndex {
         source: &str,
         file_imports: &Arc<Vec<Import>>,
         dir: &Path,
-    ) -> Option<Callee> {
+    ) -> Option<Arc<Callee>> {
         let function = call.child_by_field_name("function")?;
         let (package_dir, receiver, name) = match function.kind() {
             "identifier" if resolve(function, source).is_none() => {
@@ -237,23 +241,13 @@ impl TypeIndex {
             }
             _ => return None,
         };
-        let package = self.package(&package_dir);
-        let found = package
-            .functions()
-            .iter()
-            .find(|f| f.name == name && f.receiver.as_deref() == receiver.as_deref())?;
-        let callee_source = std::fs::read_to_string(package_dir.join(&found.file)).ok()?;
-        let start = callee_source
-            .split_inclusive('\n')
-            .take(found.line.saturating_sub(1))
-            .map(str::len)
-            .sum();
-        Some(Callee {
-            source: callee_source,
-            start,
-            file: found.file.clone(),
-            dir: package_dir,
-        })
+        let key = (package_dir, receiver, name.to_string());
+        if let Some(found) = self.declarations.lock().unwrap().get(&key) {
+            return found.clone();
+        }
+        let found = find_declaration(&key.0, key.1.as_deref(), name).map(Arc::new);
+        self.declarations.lock().unwrap().insert(key, found.clone());
+        found
     }
 
     /// Why `type_of(expr)` found nothing, for the user: the package that
@@ -438,6 +432,54 @@ impl TypeIndex {
             _ => None,
         }
     }
+}
+
+/// The declaration of function `name` (or method `name` of `receiver`)
+/// among the package's files in `dir`. Only files whose text names it are
+/// parsed, and only their declarations: a callee is found without reading
+/// the package's bodies.
+fn find_declaration(dir: &Path, receiver: Option<&str>, name: &str) -> Option<Callee> {
+    // gofmt writes `func Name(` and `) Name(` (after a receiver).
+    let needle = match receiver {
+        Some(_) => format!(") {name}("),
+        None => format!("func {name}("),
+    };
+    for (file, source) in package_files(dir) {
+        if !source.contains(&needle) {
+            continue;
+        }
+        let Ok(tree) = parse_leaving_out(&source, &function_bodies(&source)) else {
+            continue;
+        };
+        let decl = named_children(tree.root_node()).into_iter().find(|d| {
+            let kind_fits = match receiver {
+                Some(_) => d.kind() == "method_declaration",
+                None => d.kind() == "function_declaration",
+            };
+            kind_fits
+                && d.child_by_field_name("name")
+                    .is_some_and(|n| text(n, &source) == name)
+                && receiver.is_none_or(|r| receiver_type_name(*d, &source) == Some(r))
+        });
+        if let Some(decl) = decl {
+            let start = decl.start_byte();
+            return Some(Callee {
+                source,
+                start,
+                dir: dir.to_path_buf(),
+                file,
+            });
+        }
+    }
+    None
+}
+
+/// `Store` of `func (s *Store[T]) M()`.
+fn receiver_type_name<'s>(decl: Node, source: &'s str) -> Option<&'s str> {
+    let receiver = decl.child_by_field_name("receiver")?;
+    let param = named_children(receiver).into_iter().next()?;
+    let ty = text(param.child_by_field_name("type")?, source);
+    Some(strip_type_args(ty.trim_start_matches('*').trim()))
 }
 
 /// The value a variable is declared with, one value per name

@@ -62,7 +62,8 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
         at(offset, e.message().trim().to_string())
     })?;
     check_id(&file.id).map_err(|m| at(file.id.span().start, m))?;
-    for entry in &file.prefilter {
+    let all_entries = file.prefilter_all.iter().flat_map(|e| e.literals());
+    for entry in file.prefilter.iter().chain(all_entries) {
         // `params.NAME`, or `{params.NAME}` inside a literal.
         let named = entry.strip_prefix("params.").or_else(|| {
             let open = entry.find("{params.")? + "{params.".len();
@@ -107,7 +108,11 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
         rationale: file.rationale.trim().to_string(),
         enabled_by_default: file.enabled,
         prefilter: file.prefilter,
-        prefilter_all: file.prefilter_all,
+        prefilter_all: file
+            .prefilter_all
+            .into_iter()
+            .map(super::model::OneOf::into_vec)
+            .collect(),
         prefilter_scope: file.prefilter_scope,
         test_files: file.test_files,
         needs_location: file.needs_location,

@@ -21,7 +21,8 @@ pub struct Rule {
     /// A file is parsed for this rule only if it contains one of these literals.
     pub prefilter: Vec<String>,
     /// Literals that must all occur too, in the same scope.
-    pub prefilter_all: Vec<String>,
+    /// Each entry is met by any of its literals (`{params.NAME}` expands).
+    pub prefilter_all: Vec<Vec<String>>,
     pub prefilter_scope: model::PrefilterScope,
     /// False when `_test.go` files are none of the rule's business.
     pub test_files: bool,

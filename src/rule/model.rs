@@ -17,9 +17,10 @@ pub struct RuleFile {
     pub prefilter: Vec<String>,
     /// Where a prefilter literal must be for a match to be possible: in
     /// the `file` (the default), or in the `function` the match is in.
-    /// Literals that must all occur as well, in the same scope.
+    /// Literals that must all occur as well, in the same scope; an entry
+    /// that is a list is met by any of its literals.
     #[serde(default)]
-    pub prefilter_all: Vec<String>,
+    pub prefilter_all: Vec<OneOf>,
     #[serde(default)]
     pub prefilter_scope: PrefilterScope,
     /// Whether the rule looks at `_test.go` files (by default it does).
@@ -45,6 +46,30 @@ pub struct RuleFile {
     /// What in a CI log points `fixgen triage` at this rule's findings.
     #[serde(default)]
     pub evidence: Vec<super::Evidence>,
+}
+
+/// A `prefilter_all` entry: one literal, or a list of which any will do.
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(untagged)]
+pub enum OneOf {
+    One(String),
+    Any(Vec<String>),
+}
+
+impl OneOf {
+    pub fn literals(&self) -> Vec<&String> {
+        match self {
+            OneOf::One(s) => vec![s],
+            OneOf::Any(v) => v.iter().collect(),
+        }
+    }
+
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOf::One(s) => vec![s],
+            OneOf::Any(v) => v,
+        }
+    }
 }
 
 /// How much of a file a rule's prefilter literal vouches for.
