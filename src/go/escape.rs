@@ -150,7 +150,16 @@ impl<'a> Escape<'a> {
         position: usize,
         depth: usize,
     ) -> Option<String> {
-        let tree = super::parse::parse(&callee.source).ok()?;
+        // Only the callee's own body is parsed: its file may be large.
+        let bodies = super::narrow::function_bodies(&callee.source);
+        let own = bodies.iter().position(|&(start, _)| start > callee.start);
+        let others: Vec<(usize, usize)> = bodies
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != own)
+            .map(|(_, b)| *b)
+            .collect();
+        let tree = super::parse::parse_leaving_out(&callee.source, &others).ok()?;
         let decl = tree
             .root_node()
             .descendant_for_byte_range(callee.start, callee.start)

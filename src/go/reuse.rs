@@ -139,15 +139,8 @@ pub fn may_be_written(handed: Node, source: &str, writers: &[&str]) -> bool {
             .hash(&mut h);
         h.finish() | 1
     };
-    // Through the variables it was copied from (`group := pending`).
-    let names: Vec<&str> = match resolve(variable, source) {
-        Some(binding) => sharing(&binding, source)
-            .iter()
-            .map(|b| text(b.name, source))
-            .collect(),
-        None => vec![text(variable, source)],
-    };
-    WRITTEN.with(|cache| {
+    let name = text(variable, source);
+    let written: Vec<String> = WRITTEN.with(|cache| {
         let mut cache = cache.borrow_mut();
         if cache.0 != key {
             let names = descendants(body)
@@ -157,7 +150,19 @@ pub fn may_be_written(handed: Node, source: &str, writers: &[&str]) -> bool {
                 .collect();
             *cache = (key, names);
         }
-        cache.1.iter().any(|n| names.contains(&n.as_str()))
+        cache.1.clone()
+    });
+    if written.is_empty() {
+        return false;
+    }
+    if written.iter().any(|w| w == name) {
+        return true;
+    }
+    // Through the variables it was copied from (`group := pending`).
+    resolve(variable, source).is_some_and(|binding| {
+        sharing(&binding, source)
+            .iter()
+            .any(|b| written.iter().any(|w| w == text(b.name, source)))
     })
 }
 
