@@ -325,7 +325,7 @@ fn caller_reuses(cx: &FileContext, ident: tree_sitter::Node, writers: &[&str]) -
 }
 
 /// `*pb.UpdateThreadRequest` → `UpdateThreadRequest`.
-fn declared_type_name(cx: &FileContext, ident: tree_sitter::Node) -> Option<String> {
+pub(crate) fn declared_type_name(cx: &FileContext, ident: tree_sitter::Node) -> Option<String> {
     let binding = resolve(ident, cx.source)?;
     let ty = declared_type(&binding, cx.source)?;
     let bare = ty.trim_start_matches('*');

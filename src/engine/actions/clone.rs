@@ -100,7 +100,26 @@ fn why(env: &PlanEnv, node: Node) -> Option<String> {
             cx.text(write)
         ));
     }
+    if let Some(reuse) = caller_reuse(cx, node, &writers) {
+        parts.push(format!("a caller reuses what it hands over: {reuse}"));
+    }
     (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// For a request's field (`in.F`, `in.GetF()`): where code of the module
+/// reuses storage it put in a request of that type, if it does.
+fn caller_reuse(cx: &FileContext, node: Node, writers: &[&str]) -> Option<String> {
+    let selector = match node.kind() {
+        "call_expression" => node.child_by_field_name("function")?,
+        _ => node,
+    };
+    let owner = selector
+        .child_by_field_name("operand")
+        .filter(|o| o.kind() == "identifier")?;
+    let type_name = crate::engine::predicate::declared_type_name(cx, owner)?;
+    let module = cx.module()?;
+    cx.type_index()?
+        .handed_over_and_reused(&module, &type_name, writers)
 }
 
 fn plan_copy(cx: &FileContext, node: Node) -> Option<Copy> {
