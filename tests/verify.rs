@@ -34,6 +34,15 @@ fn fixgen(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `fixgen --rules RULES --rule RULE apply [--verify]` in `dir`.
+fn apply_rule(dir: &Path, rules: &Path, rule: &str, verify: bool) -> Output {
+    let mut args = vec!["--rules", rules.to_str().unwrap(), "--rule", rule, "apply"];
+    if verify {
+        args.push("--verify");
+    }
+    fixgen(dir, &args)
+}
+
 fn text(out: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&out.stdout).to_string(),
@@ -310,16 +319,7 @@ fn a_fix_that_breaks_only_under_a_build_tag_is_left_out_naming_the_tags() {
     }
     let (_tmp, dir, rules) = tagged_module(false);
     let before = read(&dir, "node.go");
-    let args = [
-        "--rules",
-        rules.to_str().unwrap(),
-        "--rule",
-        "prefer-register-local",
-        "apply",
-    ];
-    let mut verified = args.to_vec();
-    verified.push("--verify");
-    let out = fixgen(&dir, &verified);
+    let out = apply_rule(&dir, &rules, "prefer-register-local", true);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
     assert!(
@@ -335,7 +335,7 @@ fn a_fix_that_breaks_only_under_a_build_tag_is_left_out_naming_the_tags() {
 
     // Without --verify the fix is written, and it does build without tags:
     // only the build with -tags cluster_proxy shows it is wrong.
-    let out = fixgen(&dir, &args);
+    let out = apply_rule(&dir, &rules, "prefer-register-local", false);
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
     assert!(read(&dir, "node.go").contains("r.RegisterLocal(s)"));
     assert!(go_build(&dir, &[]));
@@ -348,17 +348,7 @@ fn a_fix_that_builds_under_every_tag_passes_and_says_which_builds_ran() {
         return;
     }
     let (_tmp, dir, rules) = tagged_module(true);
-    let out = fixgen(
-        &dir,
-        &[
-            "--rules",
-            rules.to_str().unwrap(),
-            "--rule",
-            "prefer-register-local",
-            "apply",
-            "--verify",
-        ],
-    );
+    let out = apply_rule(&dir, &rules, "prefer-register-local", true);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(
@@ -426,17 +416,7 @@ template = "Direct"
 "#,
     )
     .unwrap();
-    let out = fixgen(
-        &dir,
-        &[
-            "--rules",
-            rules.to_str().unwrap(),
-            "--rule",
-            "use-direct",
-            "apply",
-            "--verify",
-        ],
-    );
+    let out = apply_rule(&dir, &rules, "use-direct", true);
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
     assert!(

@@ -59,28 +59,12 @@ impl ModuleConstants {
             root: module.root.clone(),
             ..Self::default()
         };
-        let mut dirs = vec![module.root.clone()];
-        while let Some(dir) = dirs.pop() {
-            let Ok(entries) = std::fs::read_dir(&dir) else {
+        for path in super::module::go_files(&module.root) {
+            let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
                 continue;
             };
-            for entry in entries.flatten() {
-                let path = entry.path();
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
-                if is_dir {
-                    let skipped = name.starts_with(['.', '_'])
-                        || name == "vendor"
-                        || name == "testdata"
-                        || path.join("go.mod").exists();
-                    if !skipped {
-                        dirs.push(path);
-                    }
-                } else if name.ends_with(".go") {
-                    if let Ok(source) = std::fs::read_to_string(&path) {
-                        found.read_file(&dir, &name, &source);
-                    }
-                }
+            if let Ok(source) = std::fs::read_to_string(&path) {
+                found.read_file(dir, &name.to_string_lossy(), &source);
             }
         }
         found.constants.sort_by(|a, b| {

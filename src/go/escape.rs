@@ -13,7 +13,7 @@
 
 use super::imports::Import;
 use super::scope::{resolve, Binding, BindingKind};
-use super::syntax::{contains, descendants, named_children, text};
+use super::syntax::{contains, descendants, enclosing_body, named_children, text};
 use super::typeindex::TypeIndex;
 use std::path::Path;
 use std::sync::Arc;
@@ -206,7 +206,7 @@ impl<'a> Escape<'a> {
                     .collect();
                 let name = *names.get(position)?;
                 let binding = resolve(name, site.source)?;
-                return self.local_kept(&binding, function_body_of(statement)?, site, depth + 1);
+                return self.local_kept(&binding, enclosing_body(statement)?, site, depth + 1);
             }
             _ => return None,
         };
@@ -251,7 +251,7 @@ impl<'a> Escape<'a> {
             BindingKind::Param | BindingKind::Receiver => None,
             _ => self.local_kept(
                 &binding,
-                function_body_of(binding.declaration)?,
+                enclosing_body(binding.declaration)?,
                 site,
                 depth + 1,
             ),
@@ -388,18 +388,6 @@ fn launched_literal_around<'t>(ident: Node<'t>, declared: Node) -> Option<Node<'
                 .and_then(|c| c.parent())
                 .is_some_and(|g| g.kind() == "go_statement")
         })
-}
-
-/// The body of the function (or literal) a node lies in.
-fn function_body_of(node: Node) -> Option<Node> {
-    std::iter::successors(node.parent(), |n| n.parent())
-        .find(|n| {
-            matches!(
-                n.kind(),
-                "function_declaration" | "method_declaration" | "func_literal"
-            )
-        })
-        .and_then(|f| f.child_by_field_name("body"))
 }
 
 /// The name of a declaration's `position`th parameter; a variadic last

@@ -7,8 +7,8 @@
 //! the sharing.
 
 use super::flow::Flow;
-use super::scope::{resolve, Binding};
-use super::syntax::{descendants, named_children, text};
+use super::scope::{declared_value, resolve, Binding};
+use super::syntax::{descendants, enclosing_body, named_children, text};
 use tree_sitter::Node;
 
 /// The first write into `handed`'s storage that can run after `from`
@@ -196,21 +196,7 @@ fn sharing<'t>(binding: &Binding<'t>, source: &str) -> Vec<Binding<'t>> {
 
 /// The variable whose storage `binding` was declared with, if any.
 fn declared_from<'t>(binding: &Binding<'t>, source: &str) -> Option<Binding<'t>> {
-    let decl = binding.declaration;
-    let (names, values) = match decl.kind() {
-        "short_var_declaration" => (
-            decl.child_by_field_name("left")?,
-            decl.child_by_field_name("right")?,
-        ),
-        "var_spec" => (decl, decl.child_by_field_name("value")?),
-        _ => return None,
-    };
-    let position = named_children(names)
-        .into_iter()
-        .filter(|n| n.kind() == "identifier")
-        .position(|n| n.id() == binding.name.id())?;
-    let value = *named_children(values).get(position)?;
-    resolve(storage_variable(value)?, source)
+    resolve(storage_variable(declared_value(binding)?)?, source)
 }
 
 /// Whether step `s` gives `alias` new storage: `x = make(…)`, `x = nil`,
@@ -325,18 +311,6 @@ fn writing_use<'t>(ident: Node<'t>, source: &str, writers: &[&str]) -> Option<No
         }
         _ => None,
     }
-}
-
-/// The body of the innermost function or literal around `node`.
-fn enclosing_body(node: Node) -> Option<Node> {
-    std::iter::successors(node.parent(), |n| n.parent())
-        .find(|n| {
-            matches!(
-                n.kind(),
-                "function_declaration" | "method_declaration" | "func_literal"
-            )
-        })
-        .and_then(|f| f.child_by_field_name("body"))
 }
 
 #[cfg(test)]

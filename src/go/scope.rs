@@ -369,25 +369,34 @@ fn in_package<'t>(file: Node<'t>, name: &str, source: &str) -> Option<Binding<'t
 /// (`f := func(){…}`, `var f = func(){…}`).
 pub fn function_literal_of<'t>(ident: Node<'t>, source: &str) -> Option<Node<'t>> {
     let binding = resolve(ident, source)?;
-    let (names, values) = match binding.kind {
-        BindingKind::ShortVar => (
-            binding.declaration.child_by_field_name("left")?,
-            binding.declaration.child_by_field_name("right")?,
+    if !matches!(binding.kind, BindingKind::ShortVar | BindingKind::Var) {
+        return None;
+    }
+    declared_value(&binding).filter(|v| v.kind() == "func_literal")
+}
+
+/// The value a variable is declared with, one value per name
+/// (`a, b := x, y`, `var a = x`; not `a, err := f()`).
+pub fn declared_value<'t>(binding: &Binding<'t>) -> Option<Node<'t>> {
+    let decl = binding.declaration;
+    let (names, values) = match decl.kind() {
+        "short_var_declaration" => (
+            decl.child_by_field_name("left")?,
+            decl.child_by_field_name("right")?,
         ),
-        BindingKind::Var => (
-            binding.declaration,
-            binding.declaration.child_by_field_name("value")?,
-        ),
+        "var_spec" => (decl, decl.child_by_field_name("value")?),
         _ => return None,
     };
-    let position = named_children(names)
+    let names: Vec<Node> = named_children(names)
         .into_iter()
         .filter(|n| n.kind() == "identifier")
-        .position(|n| n.id() == binding.name.id())?;
-    named_children(values)
-        .into_iter()
-        .nth(position)
-        .filter(|v| v.kind() == "func_literal")
+        .collect();
+    let values = named_children(values);
+    if names.len() != values.len() {
+        return None;
+    }
+    let position = names.iter().position(|n| n.id() == binding.name.id())?;
+    values.get(position).copied()
 }
 
 #[cfg(test)]

@@ -153,3 +153,16 @@ pub fn walk_outside_literals<'t>(node: Node<'t>, visit: &mut dyn FnMut(Node<'t>)
         }
     }
 }
+
+/// The body of the innermost function declaration, method or function
+/// literal around `node`.
+pub fn enclosing_body(node: Node) -> Option<Node> {
+    std::iter::successors(node.parent(), |n| n.parent())
+        .find(|n| {
+            matches!(
+                n.kind(),
+                "function_declaration" | "method_declaration" | "func_literal"
+            )
+        })
+        .and_then(|f| f.child_by_field_name("body"))
+}

@@ -9,7 +9,7 @@ use super::imports::{imports, Import};
 use super::module::{find_module, Module};
 use super::narrow::function_bodies;
 use super::parse::{parse, parse_leaving_out};
-use super::scope::resolve;
+use super::scope::{declared_value, resolve};
 use super::syntax::{descendants, named_children, text};
 use super::types::declared_type;
 use std::collections::HashMap;
@@ -480,30 +480,6 @@ fn receiver_type_name<'s>(decl: Node, source: &'s str) -> Option<&'s str> {
     let param = named_children(receiver).into_iter().next()?;
     let ty = text(param.child_by_field_name("type")?, source);
     Some(strip_type_args(ty.trim_start_matches('*').trim()))
-}
-
-/// The value a variable is declared with, one value per name
-/// (`a, b := x, y`; not `a, err := f()`).
-fn declared_value<'t>(binding: &super::scope::Binding<'t>) -> Option<Node<'t>> {
-    let decl = binding.declaration;
-    let (names, values) = match decl.kind() {
-        "short_var_declaration" => (
-            decl.child_by_field_name("left")?,
-            decl.child_by_field_name("right")?,
-        ),
-        "var_spec" => (decl, decl.child_by_field_name("value")?),
-        _ => return None,
-    };
-    let names: Vec<Node> = named_children(names)
-        .into_iter()
-        .filter(|n| n.kind() == "identifier")
-        .collect();
-    let values = named_children(values);
-    if names.len() != values.len() {
-        return None;
-    }
-    let position = names.iter().position(|n| n.id() == binding.name.id())?;
-    values.get(position).copied()
 }
 
 fn is_type_name(text: &str) -> bool {
