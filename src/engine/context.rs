@@ -73,6 +73,19 @@ impl<'t> FileContext<'t> {
         self.types.as_ref().map(|(index, _)| *index)
     }
 
+    /// Whether the type spelled `ty` in this file is an interface: from
+    /// the spelling, else from the declarations of the module (or `None`).
+    pub fn is_interface(&self, ty: &str) -> Option<bool> {
+        crate::go::types::interface_by_spelling(ty).or_else(|| {
+            let (index, dir) = self.types.as_ref()?;
+            index.is_interface(&TypeExpr {
+                text: ty.to_string(),
+                imports: self.imports().clone(),
+                dir: dir.clone(),
+            })
+        })
+    }
+
     /// The type of an expression, as far as declarations in the module say.
     pub fn type_of(&self, node: Node) -> Option<TypeExpr> {
         let (index, dir) = self.types.as_ref()?;

@@ -333,6 +333,12 @@ impl TypeIndex {
         }
     }
 
+    /// Whether `ty` is an interface, following named types to their
+    /// declarations; `None` when a name cannot be followed.
+    pub fn is_interface(&self, ty: &TypeExpr) -> Option<bool> {
+        super::types::interface_by_spelling(&self.underlying(ty).text)
+    }
+
     /// Whether `ty` is a slice of bytes (`[]byte`, `[]uint8`, or a named
     /// type declared as one).
     pub fn is_byte_slice(&self, ty: &TypeExpr) -> bool {

@@ -10,7 +10,7 @@ use crate::go::scope::{declared_by_statement, resolve, Binding, BindingKind};
 use crate::go::syntax::{
     ancestor_of_kind, contains, descendants, line_of, named_children, next_line_start, text,
 };
-use crate::go::types::declared_type;
+use crate::go::types::{declared_type, short_declaration_keeps_type, value_type_of, ValueType};
 use tree_sitter::Node;
 
 /// How a shared variable becomes local.
@@ -163,7 +163,12 @@ pub fn analyse<'t>(
 /// Gives every shared variable of every closure its verdict, and drops
 /// field writes nothing races with. Closures started by one function are
 /// judged together: each may be the other's sibling.
-pub fn judge(closures: &mut [Closure], policy: OuterReads, source: &str) {
+pub fn judge(
+    closures: &mut [Closure],
+    policy: OuterReads,
+    source: &str,
+    is_interface: &dyn Fn(&str) -> Option<bool>,
+) {
     leave_nested_to_their_own(closures);
     // Flows of the functions that start closures and of those that declare
     // their shared variables (an outer function when launches nest).
@@ -238,7 +243,7 @@ pub fn judge(closures: &mut [Closure], policy: OuterReads, source: &str) {
         closures[i]
             .field_writes
             .retain(|_| keep.next().unwrap_or(false));
-        settle_short_forms(&mut closures[i], source);
+        settle_short_forms(&mut closures[i], source, is_interface);
     }
 }
 
@@ -673,15 +678,49 @@ pub(super) fn var_verdict<'t>(
 
 /// `a, err = f()` may become `a, err := f()` only if `:=` would not
 /// declare a new `a` hiding another variable. Demote to `var` until stable.
-fn settle_short_forms(closure: &mut Closure, source: &str) {
+/// Demoted too: a `:=` that would give the variable another type than
+/// its declaration does (`var n int64; n = 1`).
+fn settle_short_forms(
+    closure: &mut Closure,
+    source: &str,
+    is_interface: &dyn Fn(&str) -> Option<bool>,
+) {
     loop {
         let demote = (0..closure.vars.len()).find(|&i| match closure.vars[i].verdict {
-            Verdict::Short { store } => !left_side_allows_short(closure, store, source),
+            Verdict::Short { store } => {
+                !left_side_allows_short(closure, store, source)
+                    || !short_keeps_type(&closure.vars[i], store, source, is_interface)
+            }
             _ => false,
         });
         let Some(i) = demote else { return };
         closure.vars[i].verdict = var_verdict(closure, &closure.vars[i], source);
     }
+}
+
+/// The value `store` gives the variable, and whether `:=` would keep the
+/// type its declaration gives it.
+fn short_keeps_type(
+    var: &SharedVar,
+    store: Node,
+    source: &str,
+    is_interface: &dyn Fn(&str) -> Option<bool>,
+) -> bool {
+    let (Some(left), Some(right)) = (
+        store.child_by_field_name("left"),
+        store.child_by_field_name("right"),
+    ) else {
+        return false;
+    };
+    let targets = named_children(left);
+    let values = named_children(right);
+    let value = targets
+        .iter()
+        .position(|t| var.refs.iter().any(|r| r.ident.id() == t.id()))
+        .filter(|_| values.len() == targets.len())
+        .map_or(ValueType::Unknown, |i| value_type_of(values[i], source));
+    let declared = var.binding.and_then(|b| declared_type(&b, source));
+    short_declaration_keeps_type(declared.as_deref(), &value, is_interface)
 }
 
 fn left_side_allows_short(closure: &Closure, store: Node, source: &str) -> bool {

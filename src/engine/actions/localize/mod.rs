@@ -73,7 +73,9 @@ impl Action for Localize {
             };
             closures.extend(analyse(index, literal, after, setting, source));
         }
-        judge(&mut closures, self.outer_reads, source);
+        judge(&mut closures, self.outer_reads, source, &|ty| {
+            env.cx.is_interface(ty)
+        });
         closures.retain(|c| c.match_index < matches.len());
         let mut plan = Plan::default();
         // One fix per top-level declaration: its closures' edits and the
