@@ -33,6 +33,8 @@ pub struct ChangeSet {
     /// Rules that changed something, in rule order.
     pub rules: Vec<RuleChanges>,
     pub warnings: Vec<String>,
+    /// Files whose fixes cannot be written: the run fails.
+    pub errors: Vec<String>,
 }
 
 /// How the rules' changes relate.
@@ -60,6 +62,7 @@ pub fn by_rule(
     let mut out = ChangeSet {
         rules: Vec::new(),
         warnings: Vec::new(),
+        errors: Vec::new(),
     };
     for rule in rules {
         let (rule_id, title, rationale) =
@@ -78,6 +81,7 @@ pub fn by_rule(
                 out.warnings.push(warning.clone());
             }
         }
+        out.errors.extend(report.errors.iter().cloned());
         let mut changed: Vec<FileChange> = report
             .changed()
             .map(|(scanned, fixed)| FileChange {

@@ -20,6 +20,9 @@ pub struct ScanReport {
     /// Files the fixes add (helpers), once each, by path.
     pub created: Vec<NewFile>,
     pub warnings: Vec<String>,
+    /// Files whose fixes cannot be written (`FileResult::failure`): the
+    /// run fails once the rest is done.
+    pub errors: Vec<String>,
 }
 
 impl ScanReport {
@@ -73,6 +76,7 @@ pub fn scan_with(
                 report
                     .warnings
                     .extend(scanned.result.warnings.iter().cloned());
+                report.errors.extend(scanned.result.failure.iter().cloned());
                 report.files.push(*scanned);
             }
             Outcome::Skipped(warning) => report.warnings.push(warning),

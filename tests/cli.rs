@@ -525,3 +525,103 @@ fn a_request_type_that_cannot_be_found_is_a_warning_not_silence() {
         "{err}"
     );
 }
+
+/// A rule file whose fix replaces `@target` (matched by `query`) with
+/// `template`: a way to make fixes that misbehave.
+fn replacing_rule(id: &str, query: &str, template: &str) -> String {
+    format!(
+        r#"id = "{id}"
+title = "a fix under test"
+rationale = "tests what the engine does with a fix that misbehaves"
+query = '''{query}'''
+report = "target"
+message = "found"
+
+[fix]
+action = "replace"
+capture = "target"
+template = '''{template}'''
+"#
+    )
+}
+
+const WORK_GO: &str =
+    "package x\n\nfunc work() int { return 1 }\n\nfunc use() int {\n\treturn work()\n}\n";
+
+/// Each round finds the call again inside its own result: the file must
+/// not be written, and the run must fail naming the rule.
+#[test]
+fn fixes_that_never_settle_are_not_written_and_fail_the_run() {
+    let sb = Sandbox::new();
+    sb.write(
+        "rules/grow.toml",
+        &replacing_rule(
+            "grows-forever",
+            r#"((call_expression function: (identifier) @_f) @target (#eq? @_f "work"))"#,
+            "same({{ target }})",
+        ),
+    );
+    sb.write("x.go", WORK_GO);
+    sb.commit_all();
+    for command in ["preview", "apply", "check"] {
+        let out = sb.fixgen(&[
+            command,
+            "--rules",
+            "rules",
+            "--rule",
+            "grows-forever",
+            "x.go",
+        ]);
+        assert_eq!(code(&out), 2, "{command}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("error: x.go: fixes did not settle after 8 rounds (grows-forever still changing it); not written"),
+            "{command}: {}",
+            stderr(&out)
+        );
+        assert!(
+            !stdout(&out).contains("same("),
+            "{command}: {}",
+            stdout(&out)
+        );
+    }
+    assert_eq!(sb.read("x.go"), WORK_GO);
+    let out = sb.fixgen(&[
+        "patch",
+        "--rules",
+        "rules",
+        "--rule",
+        "grows-forever",
+        "--out",
+        "p",
+        "x.go",
+    ]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+}
+
+/// tree-sitter accepts files go/parser rejects; fixgen must not write one.
+#[test]
+fn a_fix_that_leaves_invalid_go_is_refused_with_a_warning() {
+    let cases = [
+        ("removes-package", "(package_clause) @target", ""),
+        ("empties-file", "(source_file) @target", ""),
+        (
+            "statement-at-top",
+            "(function_declaration name: (identifier) @_n (#eq? @_n \"use\")) @target",
+            "x := work()",
+        ),
+    ];
+    for (id, query, template) in cases {
+        let sb = Sandbox::new();
+        sb.write("rules/r.toml", &replacing_rule(id, query, template));
+        sb.write("x.go", WORK_GO);
+        sb.commit_all();
+        let out = sb.fixgen(&["apply", "--rules", "rules", "--rule", id, "x.go"]);
+        assert_eq!(sb.read("x.go"), WORK_GO, "{id}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("warning: x.go: a fix produced code that is not valid Go"),
+            "{id}: {}",
+            stderr(&out)
+        );
+        assert_eq!(code(&out), 0, "{id}: {}", stderr(&out));
+    }
+}

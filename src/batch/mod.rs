@@ -108,6 +108,11 @@ impl Batch<'_> {
         let dir = self.work_dir(&spec.name);
         let (changes, report) = self.scan_verified(&dir, Stacking::Chained)?;
         state.warnings = changes.warnings.clone();
+        // Files whose fixes never settle are left as they are; the other
+        // files' patches still stand, and the manifest says which did not.
+        state
+            .warnings
+            .extend(changes.errors.iter().map(|e| format!("error: {e}")));
         if let Some(report) = &report {
             state.verification = report.lines();
         }

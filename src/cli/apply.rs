@@ -15,7 +15,8 @@ pub fn run(
     let created = &session.report.created;
     if changes.is_empty() && created.is_empty() {
         eprintln!("nothing to fix");
-        return Ok(session::exit_for_held_back(held_back));
+        let verified = session::exit_for_held_back(held_back);
+        return Ok(session::with_errors(&session.report.errors, verified));
     }
     if !allow_dirty {
         refuse_dirty_tree(&session.workspace.root)?;
@@ -43,7 +44,8 @@ pub fn run(
         }
     }
     let verified = session::exit_for_held_back(held_back);
-    Ok(if failed == 0 { verified } else { 2 })
+    let status = if failed == 0 { verified } else { 2 };
+    Ok(session::with_errors(&session.report.errors, status))
 }
 
 /// Like `cargo fix`: a fix mixed into uncommitted work cannot be reviewed

@@ -31,5 +31,6 @@ pub fn run(global: &GlobalArgs, paths: &[PathBuf], format: Format) -> anyhow::Re
         "{} finding(s){notes}, {fixable} fixable, in {files} file(s)",
         all.len()
     );
-    Ok(if errors == 0 { 0 } else { 1 })
+    let status = if errors == 0 { 0 } else { 1 };
+    Ok(session::with_errors(&session.report.errors, status))
 }

@@ -43,5 +43,6 @@ pub fn run(
     for name in names {
         println!("{}", out.join(name).display());
     }
-    Ok(super::session::exit_for_held_back(held_back))
+    let verified = session::exit_for_held_back(held_back);
+    Ok(session::with_errors(&changes.errors, verified))
 }

@@ -67,7 +67,8 @@ pub fn run(global: &GlobalArgs, args: &PrArgs) -> Result<u8> {
     }
     if changes.rules.is_empty() {
         eprintln!("nothing to fix: no pull request");
-        return Ok(session::exit_for_held_back(held_back));
+        let verified = session::exit_for_held_back(held_back);
+        return Ok(session::with_errors(&changes.errors, verified));
     }
     let plans = publish::plan(
         &changes.rules,
@@ -83,7 +84,7 @@ pub fn run(global: &GlobalArgs, args: &PrArgs) -> Result<u8> {
             "dry run: {} branch(es); nothing pushed or sent",
             plans.len()
         );
-        return Ok(0);
+        return Ok(session::with_errors(&changes.errors, 0));
     }
     // The commits hold the fixed files as they are in the working tree.
     super::apply::refuse_dirty_tree(&workspace.root)?;
@@ -136,5 +137,6 @@ pub fn run(global: &GlobalArgs, args: &PrArgs) -> Result<u8> {
         }
     }
     let verified = session::exit_for_held_back(held_back);
-    Ok(if failed == 0 { verified } else { 2 })
+    let status = if failed == 0 { verified } else { 2 };
+    Ok(session::with_errors(&changes.errors, status))
 }

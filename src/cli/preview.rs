@@ -26,5 +26,6 @@ pub fn run(global: &GlobalArgs, paths: &[PathBuf]) -> anyhow::Result<u8> {
     eprintln!(
         "{changed} file(s) would change; {unfixed} finding(s) without a fix (see `fixgen check`)"
     );
-    Ok(if changed == 0 { 0 } else { 1 })
+    let status = if changed == 0 { 0 } else { 1 };
+    Ok(session::with_errors(&session.report.errors, status))
 }

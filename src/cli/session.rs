@@ -53,7 +53,7 @@ fn relative_location(arg: &str, workspace: Option<&Workspace>) -> Result<Locatio
 
 pub fn open(global: &GlobalArgs, paths: &[PathBuf]) -> Result<Session> {
     let session = open_holding(global, paths, &HeldBack::default())?;
-    print_warnings(&session.report.warnings);
+    print_problems(&session.report.warnings, &session.report.errors);
     Ok(session)
 }
 
@@ -89,7 +89,7 @@ pub fn open_verified(
         let candidate = Candidate::from_scan(&session.report);
         Ok((session, vec![candidate]))
     })?;
-    print_warnings(&session.report.warnings);
+    print_problems(&session.report.warnings, &session.report.errors);
     print_report(&report);
     Ok((session, Some(report)))
 }
@@ -104,7 +104,7 @@ pub fn open_by_rule(
 ) -> Result<(Workspace, ChangeSet, Option<Report>)> {
     let Some(verifier) = verifier(paths, verify)? else {
         let (workspace, changes) = by_rule_holding(global, paths, stacking, &HeldBack::default())?;
-        print_warnings(&changes.warnings);
+        print_problems(&changes.warnings, &changes.errors);
         return Ok((workspace, changes, None));
     };
     let ((workspace, changes), report) = verifier.until_clean(|held| {
@@ -112,7 +112,7 @@ pub fn open_by_rule(
         let candidates = candidates(&changes, stacking);
         Ok(((workspace, changes), candidates))
     })?;
-    print_warnings(&changes.warnings);
+    print_problems(&changes.warnings, &changes.errors);
     print_report(&report);
     Ok((workspace, changes, Some(report)))
 }
@@ -169,9 +169,22 @@ fn or_here(paths: &[PathBuf]) -> Vec<PathBuf> {
     }
 }
 
-fn print_warnings(warnings: &[String]) {
+fn print_problems(warnings: &[String], errors: &[String]) {
     for warning in warnings {
         eprintln!("warning: {warning}");
+    }
+    for error in errors {
+        eprintln!("error: {error}");
+    }
+}
+
+/// A command's exit status once `errors` (files whose fixes could not be
+/// written) are taken into account: 2 when there are any.
+pub fn with_errors(errors: &[String], status: u8) -> u8 {
+    if errors.is_empty() {
+        status
+    } else {
+        2
     }
 }
 

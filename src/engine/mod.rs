@@ -12,7 +12,7 @@ use crate::go::generated::is_generated;
 use crate::go::narrow::{
     functions_holding, items_unneeded_around, signature_ranges, top_level_functions,
 };
-use crate::go::parse::{parse, parse_leaving_out, SyntaxError};
+use crate::go::parse::{parse_go_file, parse_leaving_out, SyntaxError};
 use crate::go::syntax::line_column;
 use crate::rule::model::PrefilterScope;
 use crate::rule::Rule;
@@ -92,6 +92,9 @@ pub struct FileResult {
     /// Files the applied fixes add, beside this one.
     pub created: Vec<NewFile>,
     pub warnings: Vec<String>,
+    /// Why the file's fixes cannot be written although rules found work
+    /// (they never settle): the run fails.
+    pub failure: Option<String>,
 }
 
 pub struct Engine {
@@ -442,7 +445,8 @@ impl Engine {
         let mut current = original.to_string();
         // `--at` lines, moved along as earlier rounds insert or remove lines.
         let mut at = self.lines_selected_in(path);
-        for round in 0..MAX_ROUNDS {
+        // One round more than the limit: to learn whether fixes settle.
+        for round in 0..=MAX_ROUNDS {
             let plan = self.parse_plan(path, &current);
             if plan.candidates.is_empty() {
                 break;
@@ -460,7 +464,7 @@ impl Engine {
                 Err(e) if round == 0 => return Err(e),
                 Err(e) => {
                     // An error in a function left unparsed is the file's own.
-                    parse(original)?;
+                    parse_go_file(original)?;
                     // Never emit code that does not parse: keep the last good round.
                     result.warnings.push(format!(
                         "{path}: a fix produced code that does not parse ({e}); not applied"
@@ -478,7 +482,22 @@ impl Engine {
                 result.warnings.extend(warnings);
             }
             let (next, applied) = apply_fixes(&current, &fixes);
-            if applied.is_empty() {
+            // Edits that change nothing (a file already as the fix wants it).
+            if applied.is_empty() || next == current {
+                break;
+            }
+            if round == MAX_ROUNDS {
+                // Rules that undo or redo each other's work: what they
+                // would write is not a fix anyone reviewed to its end.
+                let rules: std::collections::BTreeSet<&str> =
+                    applied.iter().map(|&i| fixes[i].rule.as_str()).collect();
+                result.failure = Some(format!(
+                    "{path}: fixes did not settle after {MAX_ROUNDS} rounds ({} still changing it); not written",
+                    rules.into_iter().collect::<Vec<_>>().join(", ")
+                ));
+                result.applied.clear();
+                result.created.clear();
+                current = original.to_string();
                 break;
             }
             if let Some(lines) = &mut at {
@@ -494,18 +513,14 @@ impl Engine {
                 }
             }
             current = next;
-            if round + 1 == MAX_ROUNDS {
-                result.warnings.push(format!(
-                    "{path}: fixes did not settle after {MAX_ROUNDS} rounds"
-                ));
-            }
         }
         if current != original {
-            // Whole now: the rounds may have parsed only part of the file.
-            if let Err(e) = parse(&current) {
-                parse(original)?;
+            // Whole now: the rounds may have parsed only part of the file,
+            // and tree-sitter accepts files go/parser does not.
+            if let Err(e) = parse_go_file(&current) {
+                parse_go_file(original)?;
                 result.warnings.push(format!(
-                    "{path}: a fix produced code that does not parse ({e}); not applied"
+                    "{path}: a fix produced code that is not valid Go ({e}); not applied"
                 ));
                 result.applied.clear();
                 result.created.clear();
