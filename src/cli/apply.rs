@@ -22,8 +22,13 @@ pub fn run(
     }
     let mut failed = 0;
     // Helpers first: a fixed file that calls one must never exist without it.
+    let workspace = &session.workspace;
     for file in created {
-        match create_atomically(&session.workspace.root.join(&file.path), &file.text) {
+        let path = workspace.root.join(&file.path);
+        match workspace
+            .ensure_owned(&path)
+            .and_then(|()| create_atomically(&path, &file.text))
+        {
             Ok(()) => println!("created {}", file.path),
             Err(e) => {
                 eprintln!("error: {e:#}");
@@ -32,7 +37,12 @@ pub fn run(
         }
     }
     for (file, fixed) in changes {
-        match write_atomically(&file.file.abs, fixed) {
+        // Checked again at the write: the tree may have changed since the
+        // files were selected.
+        match workspace
+            .ensure_owned(&file.file.abs)
+            .and_then(|()| write_atomically(&file.file.abs, fixed))
+        {
             Ok(()) => {
                 println!("fixed {}: {}", file.file.rel, describe_fixes(&file.result));
             }

@@ -1,0 +1,224 @@
+//! What `apply` may touch on disk, and what it leaves behind: symlinks and
+//! nested repositories lead outside the repository, temporary files of a
+//! killed run, edits made while it runs, odd file names, owners and modes.
+
+mod support;
+
+use std::fs;
+use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+use std::path::Path;
+use std::process::{Command, Output};
+use support::Sandbox;
+
+const RACY_TEST: &str = r#"package x
+
+import "testing"
+
+func setup() (int, error)     { return 1, nil }
+func update(ws int) error     { return nil }
+
+func TestTools(t *testing.T) {
+	ws, err := setup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("first", func(t *testing.T) {
+		t.Parallel()
+		err = update(ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("second", func(t *testing.T) {
+		t.Parallel()
+		err = update(ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+"#;
+
+fn fixed(source: &str) -> String {
+    source.replace("\t\terr = update(ws)", "\t\terr := update(ws)")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap()
+}
+
+/// A folder outside any repository holding a racy test, as a link target.
+fn outside_module() -> tempfile::TempDir {
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(
+        outside.path().join("go.mod"),
+        "module example.com/o\n\ngo 1.22\n",
+    )
+    .unwrap();
+    fs::write(outside.path().join("o_test.go"), RACY_TEST).unwrap();
+    outside
+}
+
+#[test]
+fn a_symlink_named_first_never_makes_its_target_the_repository() {
+    let outside = outside_module();
+    let sb = Sandbox::new();
+    sb.write("x_test.go", RACY_TEST);
+    std::os::unix::fs::symlink(
+        outside.path().join("o_test.go"),
+        sb.path().join("link_test.go"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(outside.path(), sb.path().join("sub")).unwrap();
+    sb.commit_all();
+
+    for named in ["link_test.go", "sub", "sub/o_test.go"] {
+        let out = sb.fixgen(&["apply", named]);
+        assert_eq!(code(&out), 0, "{named}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("{named}: outside the repository")),
+            "{named}: {}",
+            stderr(&out)
+        );
+        assert_eq!(stdout(&out), "", "{named}: nothing is fixed");
+        assert_eq!(
+            read(&outside.path().join("o_test.go")),
+            RACY_TEST,
+            "{named}"
+        );
+    }
+    assert_eq!(sb.read("x_test.go"), RACY_TEST);
+
+    // The repository's own files are still fixed when a link comes first.
+    let out = sb.fixgen(&["apply", "link_test.go", "x_test.go"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(sb.read("x_test.go"), fixed(RACY_TEST));
+    assert_eq!(read(&outside.path().join("o_test.go")), RACY_TEST);
+}
+
+#[test]
+fn a_file_name_that_is_not_utf8_is_skipped_with_a_warning() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let sb = Sandbox::new();
+    let name = std::ffi::OsStr::from_bytes(b"bad\xff_test.go");
+    fs::write(sb.path().join(name), RACY_TEST).unwrap();
+    let out = sb.fixgen(&["apply"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the file name is not UTF-8; skipped"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(&sb.path().join(name)), RACY_TEST);
+}
+
+#[test]
+fn a_fifo_named_on_the_command_line_is_skipped_with_a_warning() {
+    let sb = Sandbox::new();
+    sb.write("x_test.go", RACY_TEST);
+    let made = Command::new("mkfifo")
+        .arg(sb.path().join("pipe.go"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let out = sb.fixgen(&["apply", "pipe.go", "x_test.go"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: pipe.go: not a regular file or folder; skipped"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(sb.read("x_test.go"), fixed(RACY_TEST));
+}
+
+fn running_as_root() -> bool {
+    let probe = tempfile::NamedTempFile::new().unwrap();
+    probe.as_file().metadata().unwrap().uid() == 0
+}
+
+#[test]
+fn an_unreadable_folder_named_on_the_command_line_is_skipped_with_a_warning() {
+    let sb = Sandbox::new();
+    sb.write("x_test.go", RACY_TEST);
+    let locked = sb.write("locked/l_test.go", RACY_TEST);
+    let locked = locked.parent().unwrap();
+    fs::set_permissions(locked, fs::Permissions::from_mode(0o000)).unwrap();
+    let mut command = if running_as_root() {
+        // root reads any folder: run as nobody, who may use the sandbox.
+        fs::set_permissions(sb.path(), fs::Permissions::from_mode(0o777)).unwrap();
+        fs::set_permissions(
+            sb.path().join("x_test.go"),
+            fs::Permissions::from_mode(0o666),
+        )
+        .unwrap();
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]);
+        c.arg(env!("CARGO_BIN_EXE_fixgen"));
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_fixgen"))
+    };
+    let out = command
+        .args(["apply", "x_test.go", "locked"])
+        .current_dir(sb.path())
+        .output()
+        .unwrap();
+    fs::set_permissions(locked, fs::Permissions::from_mode(0o755)).unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: locked: cannot read"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(sb.read("x_test.go"), fixed(RACY_TEST));
+    assert_eq!(sb.read("locked/l_test.go"), RACY_TEST);
+}
+
+#[test]
+fn a_nested_repository_is_outside_the_outer_one() {
+    let sb = Sandbox::new();
+    sb.write("x_test.go", RACY_TEST);
+    sb.write("inner/go.mod", "module example.com/inner\n\ngo 1.22\n");
+    sb.write("inner/i_test.go", RACY_TEST);
+    support::git(&sb.path().join("inner"), &["init", "-q", "-b", "main"]);
+    support::git(&sb.path().join("inner"), &["add", "-A"]);
+    support::git(&sb.path().join("inner"), &["commit", "-qm", "inner"]);
+
+    // Walking: left alone without a word.
+    let out = sb.fixgen(&["apply", "--allow-dirty"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "fixed x_test.go: parallel-subtest-shared-var (2 findings)\n"
+    );
+    assert!(!stderr(&out).contains("inner"), "{}", stderr(&out));
+    assert_eq!(sb.read("inner/i_test.go"), RACY_TEST);
+
+    // Named: left alone with a reason.
+    let out = sb.fixgen(&["apply", "--allow-dirty", ".", "inner/i_test.go", "inner"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("warning: inner/i_test.go: in the nested repository inner; not touched"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("warning: inner: in the nested repository inner; not touched"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(sb.read("inner/i_test.go"), RACY_TEST);
+}
