@@ -108,6 +108,68 @@ fn a_symlink_named_first_never_makes_its_target_the_repository() {
     assert_eq!(read(&outside.path().join("o_test.go")), RACY_TEST);
 }
 
+/// The pid of a process that has ended: a run that was killed.
+fn dead_pid() -> u32 {
+    let mut child = Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    pid
+}
+
+#[test]
+fn a_temporary_file_of_a_killed_apply_neither_blocks_nor_survives_the_next() {
+    let sb = Sandbox::new();
+    sb.write("x_test.go", RACY_TEST);
+    sb.commit_all();
+    let stale = format!(".fixgen-{}-Ab12Cd.tmp", dead_pid());
+    sb.write(&stale, "half a file");
+    // One of a run still going is not ours to remove, and not the user's work.
+    let live = format!(".fixgen-{}-Ef34Gh.tmp", std::process::id());
+    sb.write(&live, "being written");
+
+    let out = sb.fixgen(&["apply"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(sb.read("x_test.go"), fixed(RACY_TEST));
+    assert!(!sb.path().join(&stale).exists(), "the stale one is removed");
+    assert!(
+        stderr(&out).contains(&format!(
+            "removed {stale}, left by a fixgen run that was interrupted"
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert!(sb.path().join(&live).exists(), "the live one is left alone");
+}
+
+#[test]
+fn a_file_edited_while_apply_runs_keeps_the_edit_and_apply_fails() {
+    let sb = Sandbox::new();
+    sb.write("x_test.go", RACY_TEST);
+    sb.write("y_test.go", &RACY_TEST.replace("TestTools", "TestOther"));
+    sb.commit_all();
+    let out = Command::new(env!("CARGO_BIN_EXE_fixgen"))
+        .arg("apply")
+        .current_dir(sb.path())
+        .env(
+            "FIXGEN_TEST_BEFORE_WRITE",
+            "printf '// mine\\n' >> x_test.go",
+        )
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("x_test.go changed since it was read; not written"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(sb.read("x_test.go"), format!("{RACY_TEST}// mine\n"));
+    assert_eq!(
+        sb.read("y_test.go"),
+        fixed(&RACY_TEST.replace("TestTools", "TestOther")),
+        "the other file is still fixed"
+    );
+}
+
 #[test]
 fn a_file_name_that_is_not_utf8_is_skipped_with_a_warning() {
     use std::os::unix::ffi::OsStrExt as _;
@@ -221,4 +283,23 @@ fn a_nested_repository_is_outside_the_outer_one() {
         stderr(&out)
     );
     assert_eq!(sb.read("inner/i_test.go"), RACY_TEST);
+}
+
+#[test]
+fn apply_keeps_the_owner_and_mode_of_the_file_it_replaces() {
+    let sb = Sandbox::new();
+    let path = sb.write("x_test.go", RACY_TEST);
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+    let as_root = running_as_root();
+    if as_root {
+        std::os::unix::fs::chown(&path, Some(1234), Some(1235)).unwrap();
+    }
+    let out = sb.fixgen(&["apply", "--allow-dirty"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(sb.read("x_test.go"), fixed(RACY_TEST));
+    let meta = fs::metadata(&path).unwrap();
+    assert_eq!(meta.mode() & 0o7777, 0o640);
+    if as_root {
+        assert_eq!((meta.uid(), meta.gid()), (1234, 1235));
+    }
 }
