@@ -171,6 +171,31 @@ fn a_file_edited_while_apply_runs_keeps_the_edit_and_apply_fails() {
 }
 
 #[test]
+fn a_patch_for_a_file_name_with_a_newline_applies_with_git_apply() {
+    let sb = Sandbox::new();
+    let name = "odd\nname \"q\"\t_test.go";
+    sb.write(name, RACY_TEST);
+    sb.commit_all();
+    let out = sb.fixgen(&["preview"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let patch = tempfile::NamedTempFile::new().unwrap();
+    fs::write(patch.path(), &out.stdout).unwrap();
+    let applied = Command::new("git")
+        .args(["apply", "-v"])
+        .arg(patch.path())
+        .current_dir(sb.path())
+        .output()
+        .unwrap();
+    assert!(
+        applied.status.success(),
+        "{}\n{}",
+        stdout(&out),
+        stderr(&applied)
+    );
+    assert_eq!(sb.read(name), fixed(RACY_TEST));
+}
+
+#[test]
 fn a_file_name_that_is_not_utf8_is_skipped_with_a_warning() {
     use std::os::unix::ffi::OsStrExt as _;
     let sb = Sandbox::new();
