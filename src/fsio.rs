@@ -1,31 +1,75 @@
 //! Writing files so that a crash never leaves half a file: a temporary file
-//! in the same folder, flushed, then renamed over the original.
+//! in the same folder, flushed, then renamed over the original, which must
+//! still be what fixgen read.
 
 use anyhow::{bail, Context as _, Result};
-use std::io::Write as _;
-use std::path::Path;
+use std::fs::Metadata;
+use std::hash::{Hash as _, Hasher as _};
+use std::io::{Read as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
+/// Temporary files are `.fixgen-<pid>-<random>.tmp`: the pid tells a file
+/// of a run still going from one a killed run left behind.
+const TEMP_PREFIX: &str = ".fixgen-";
+const TEMP_SUFFIX: &str = ".tmp";
+const TEMP_RANDOM_LEN: usize = 6;
+
+/// What a file was when fixgen read it. An editor's save changes one of
+/// them even within the mtime's granularity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fingerprint {
+    len: u64,
+    modified: Option<SystemTime>,
+    hash: u64,
+}
+
+impl Fingerprint {
+    fn of(metadata: &Metadata, bytes: &[u8]) -> Fingerprint {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        bytes.hash(&mut hasher);
+        Fingerprint {
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+            hash: hasher.finish(),
+        }
+    }
+}
+
+/// The bytes of `path`, and what the file was as they were read.
+pub fn read_fingerprinted(path: &Path) -> std::io::Result<(Vec<u8>, Fingerprint)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    let fingerprint = Fingerprint::of(&file.metadata()?, &bytes);
+    Ok((bytes, fingerprint))
+}
+
+/// Replaces `path` with `contents`, unless it is no longer what was read
+/// (`read`): an edit made meanwhile is the user's, and is kept.
+pub fn replace_unchanged(path: &Path, contents: &str, read: &Fingerprint) -> Result<()> {
+    replace(path, contents, Some(read))
+}
+
+/// Replaces `path` with `contents`, whatever it holds now.
 pub fn write_atomically(path: &Path, contents: &str) -> Result<()> {
-    let metadata = std::fs::metadata(path)
+    replace(path, contents, None)
+}
+
+fn replace(path: &Path, contents: &str, read: Option<&Fingerprint>) -> Result<()> {
+    let original = std::fs::metadata(path)
         .with_context(|| format!("{}: cannot read metadata", path.display()))?;
     // A rename would replace a read-only file; respect the user's intent instead.
-    if metadata.permissions().readonly() {
+    if original.permissions().readonly() {
         bail!("{} is read-only; not changed", path.display());
     }
-    write_through_temp(path, contents, Some(metadata.permissions()), Replace::Yes)
+    write_through_temp(path, contents, Target::Replace { original, read })
 }
 
 /// Creates `path` with `contents` the same way, refusing to replace a file
 /// that exists: a helper a fix adds never overwrites the user's.
 pub fn create_atomically(path: &Path, contents: &str) -> Result<()> {
-    #[cfg(unix)]
-    let permissions = {
-        use std::os::unix::fs::PermissionsExt as _;
-        Some(std::fs::Permissions::from_mode(0o644))
-    };
-    #[cfg(not(unix))]
-    let permissions = None;
-    write_through_temp(path, contents, permissions, Replace::No)
+    write_through_temp(path, contents, Target::Create)
 }
 
 /// Writes a file fixgen owns (a patch, a manifest) atomically, whether or
@@ -38,40 +82,180 @@ pub fn create_or_replace(path: &Path, contents: &str) -> Result<()> {
     }
 }
 
-#[derive(PartialEq, Eq)]
-enum Replace {
-    Yes,
-    No,
+/// Whether `name` is a temporary file of some fixgen run: never the user's
+/// work.
+pub fn is_temp_file(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .and_then(temp_owner)
+        .is_some()
+}
+
+/// Removes, from `folder`, the temporary files of fixgen runs that no
+/// longer run (killed mid-write); returns their paths.
+pub fn remove_stale_temps(folder: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| {
+            let name = entry.file_name();
+            let owner = name.to_str().and_then(temp_owner);
+            owner.is_some_and(|pid| !is_running(pid))
+        })
+        .map(|entry| entry.path())
+        .filter(|path| std::fs::remove_file(path).is_ok())
+        .collect()
+}
+
+/// The pid in a temporary file's name.
+fn temp_owner(name: &str) -> Option<u32> {
+    let middle = name.strip_prefix(TEMP_PREFIX)?.strip_suffix(TEMP_SUFFIX)?;
+    let (pid, random) = middle.split_once('-')?;
+    let is_random =
+        random.len() == TEMP_RANDOM_LEN && random.chars().all(|c| c.is_ascii_alphanumeric());
+    is_random.then(|| pid.parse().ok()).flatten()
+}
+
+#[cfg(target_os = "linux")]
+fn is_running(pid: u32) -> bool {
+    Path::new("/proc").join(pid.to_string()).exists()
+}
+
+/// Without /proc a run cannot be told dead: its files are left alone.
+#[cfg(not(target_os = "linux"))]
+fn is_running(_pid: u32) -> bool {
+    true
+}
+
+enum Target<'a> {
+    Create,
+    Replace {
+        original: Metadata,
+        read: Option<&'a Fingerprint>,
+    },
 }
 
 /// A temporary file beside `path`, written and flushed, then renamed onto
 /// `path` (or linked, when an existing file must not be replaced).
-fn write_through_temp(
-    path: &Path,
-    contents: &str,
-    permissions: Option<std::fs::Permissions>,
-    replace: Replace,
-) -> Result<()> {
+fn write_through_temp(path: &Path, contents: &str, target: Target) -> Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let mut temp = tempfile::Builder::new()
-        .prefix(".fixgen-")
+        .prefix(&format!("{TEMP_PREFIX}{}-", std::process::id()))
+        .suffix(TEMP_SUFFIX)
+        .rand_bytes(TEMP_RANDOM_LEN)
         .tempfile_in(dir)
         .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
     temp.write_all(contents.as_bytes())?;
-    if let Some(permissions) = permissions {
-        temp.as_file().set_permissions(permissions)?;
+    match &target {
+        Target::Create => set_mode(temp.as_file(), 0o644)?,
+        Target::Replace { original, .. } => keep_owner_and_mode(temp.as_file(), original)?,
     }
     temp.as_file().sync_all()?;
-    let persisted = if replace == Replace::Yes {
-        temp.persist(path)
-    } else {
-        temp.persist_noclobber(path)
+    let persisted = match target {
+        Target::Create => temp.persist_noclobber(path),
+        Target::Replace { read, .. } => {
+            if let Some(read) = read {
+                ensure_unchanged(path, read)?;
+            }
+            temp.persist(path)
+        }
     };
     persisted
         .map_err(|e| e.error)
         .with_context(|| format!("{}: cannot write the file", path.display()))?;
     Ok(())
+}
+
+fn ensure_unchanged(path: &Path, read: &Fingerprint) -> Result<()> {
+    let now = read_fingerprinted(path)
+        .with_context(|| format!("{}: cannot read it again before writing", path.display()))?
+        .1;
+    if &now != read {
+        bail!(
+            "{} changed since it was read; not written (run fixgen again)",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn set_mode(file: &std::fs::File, mode: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    Ok(file.set_permissions(std::fs::Permissions::from_mode(mode))?)
+}
+
+#[cfg(not(unix))]
+fn set_mode(_file: &std::fs::File, _mode: u32) -> Result<()> {
+    Ok(())
+}
+
+/// The replacement belongs to whoever owned the original (root applying
+/// fixes in another user's tree must not take their files), where the
+/// system allows it; the mode is set after, as a chown clears setuid bits.
+#[cfg(unix)]
+fn keep_owner_and_mode(file: &std::fs::File, original: &Metadata) -> Result<()> {
+    use std::os::unix::fs::MetadataExt as _;
+    let temp = file.metadata()?;
+    if (temp.uid(), temp.gid()) != (original.uid(), original.gid()) {
+        // Only root may give a file away: for anyone else the file stays theirs.
+        let _ = std::os::unix::fs::fchown(file, Some(original.uid()), Some(original.gid()));
+    }
+    Ok(file.set_permissions(original.permissions())?)
+}
+
+#[cfg(not(unix))]
+fn keep_owner_and_mode(file: &std::fs::File, original: &Metadata) -> Result<()> {
+    Ok(file.set_permissions(original.permissions())?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_changed_since_it_was_read_is_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.go");
+        std::fs::write(&path, "package x\n").unwrap();
+        let (_, read) = read_fingerprinted(&path).unwrap();
+        // Same length, so only the content tells.
+        std::fs::write(&path, "package y\n").unwrap();
+        let refused = replace_unchanged(&path, "package z\n", &read).unwrap_err();
+        assert!(
+            refused.to_string().contains("changed since it was read"),
+            "{refused}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "package y\n");
+
+        let (_, read) = read_fingerprinted(&path).unwrap();
+        replace_unchanged(&path, "package z\n", &read).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "package z\n");
+    }
+
+    #[test]
+    fn temporary_files_are_told_by_name_and_only_dead_runs_lose_theirs() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let names = [
+            format!(".fixgen-{dead}-aB3dE9.tmp"),
+            format!(".fixgen-{}-aB3dE9.tmp", std::process::id()),
+            format!(".fixgen-{dead}-notours.tmp"),
+            "x.go".to_string(),
+        ];
+        for name in &names {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        let told: Vec<bool> = names.iter().map(|n| is_temp_file(Path::new(n))).collect();
+        assert_eq!(told, [true, true, false, false]);
+        assert_eq!(remove_stale_temps(dir.path()), [dir.path().join(&names[0])]);
+        assert!(dir.path().join(&names[1]).exists());
+    }
 }

@@ -3,6 +3,7 @@
 
 use crate::engine::edit::NewFile;
 use crate::engine::{Engine, FileResult};
+use crate::fsio::{read_fingerprinted, Fingerprint};
 use crate::output::progress::ScanProgress;
 use crate::workspace::SourceFile;
 use rayon::prelude::*;
@@ -11,6 +12,9 @@ use std::collections::BTreeMap;
 pub struct Scanned {
     pub file: SourceFile,
     pub original: String,
+    /// What the file on disk was when `original` was read from it (`None`
+    /// for text from an overlay): a write replaces only that.
+    pub read: Option<Fingerprint>,
     pub result: FileResult,
 }
 
@@ -60,7 +64,7 @@ pub fn scan_with(
         .into_par_iter()
         .map(|file| {
             let outcome = match overlay(&file) {
-                Some(text) => scan_text(engine, file, text),
+                Some(text) => scan_text(engine, file, text, None),
                 None => scan_one(engine, file),
             };
             if let Some(progress) = progress {
@@ -140,22 +144,28 @@ fn collect_created(engine: &Engine, report: &mut ScanReport) {
 }
 
 fn scan_one(engine: &Engine, file: SourceFile) -> Outcome {
-    let bytes = match std::fs::read(&file.abs) {
-        Ok(b) => b,
+    let (bytes, read) = match read_fingerprinted(&file.abs) {
+        Ok(read) => read,
         Err(e) => return Outcome::Skipped(format!("{}: cannot read ({e}); skipped", file.rel)),
     };
     let Ok(original) = String::from_utf8(bytes) else {
         return Outcome::Skipped(format!("{}: not UTF-8; skipped", file.rel));
     };
-    scan_text(engine, file, original)
+    scan_text(engine, file, original, Some(read))
 }
 
-fn scan_text(engine: &Engine, file: SourceFile, original: String) -> Outcome {
+fn scan_text(
+    engine: &Engine,
+    file: SourceFile,
+    original: String,
+    read: Option<Fingerprint>,
+) -> Outcome {
     match engine.process(&file.rel, &original) {
         Ok(result) if !result.considered => Outcome::Quiet,
         Ok(result) => Outcome::Done(Box::new(Scanned {
             file,
             original,
+            read,
             result,
         })),
         Err(e) => Outcome::Skipped(format!("{}: {e}; not parsed, not changed", file.rel)),
@@ -173,6 +183,7 @@ mod tests {
                 abs: rel.into(),
             },
             original: "package p\n".into(),
+            read: None,
             result: FileResult {
                 fixed: Some("package p // fixed\n".into()),
                 created: vec![NewFile {

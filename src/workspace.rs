@@ -26,11 +26,15 @@ pub struct Selection {
 }
 
 impl Workspace {
+    /// The repository holding `first`, found from the folders the path names
+    /// as given (from the current folder), never from where a symlink in it
+    /// points: a link must not make its target's tree the one fixgen writes.
     pub fn discover(first: &Path) -> Result<Workspace> {
-        let path = first
+        first
             .canonicalize()
             .with_context(|| format!("{}: no such file or folder", first.display()))?;
-        if let Ok(repo) = git2::Repository::discover(&path) {
+        let anchor = real_folder_of(first)?;
+        if let Ok(repo) = git2::Repository::discover(&anchor) {
             if let Some(workdir) = repo.workdir() {
                 return Ok(Workspace {
                     root: workdir.canonicalize()?,
@@ -38,13 +42,8 @@ impl Workspace {
                 });
             }
         }
-        let root = if path.is_dir() {
-            path
-        } else {
-            path.parent().map(Path::to_path_buf).unwrap_or(path)
-        };
         Ok(Workspace {
-            root,
+            root: anchor.canonicalize()?,
             in_git: false,
         })
     }
@@ -53,37 +52,23 @@ impl Workspace {
     pub fn select(&self, paths: &[PathBuf]) -> Result<Selection> {
         let found = Mutex::new(Vec::new());
         let warnings = Mutex::new(Vec::new());
+        let warn = |message: String| warnings.lock().unwrap().push(message);
         for path in paths {
-            if !path.exists() {
+            let Ok(metadata) = std::fs::metadata(path) else {
                 bail!("{}: no such file or folder", path.display());
-            }
-            if path.is_file() {
+            };
+            if let Err(reason) = self.owns(path) {
+                warn(format!("{}: {reason}", path.display()));
+            } else if metadata.is_file() {
                 self.consider(path, true, &found, &warnings);
-                continue;
+            } else if metadata.is_dir() {
+                self.walk(path, &found, &warnings);
+            } else {
+                warn(format!(
+                    "{}: not a regular file or folder; skipped",
+                    path.display()
+                ));
             }
-            // Ignore files above the repository are not the repository's (git
-            // never reads them): a clone inside an ignored folder, such as a
-            // batch's OUT/.work/, must still be scanned.
-            let at_root = path.canonicalize().is_ok_and(|p| p == self.root);
-            ignore::WalkBuilder::new(path)
-                .standard_filters(true)
-                .require_git(false)
-                .parents(!at_root)
-                .filter_entry(|e| {
-                    !is_skipped_dir(e.file_name().to_str().unwrap_or("")) || e.depth() == 0
-                })
-                .build_parallel()
-                .run(|| {
-                    Box::new(|entry| {
-                        if let Ok(entry) = entry {
-                            let regular = entry.file_type().is_some_and(|t| t.is_file());
-                            if regular && entry.path().extension().is_some_and(|e| e == "go") {
-                                self.consider(entry.path(), false, &found, &warnings);
-                            }
-                        }
-                        ignore::WalkState::Continue
-                    })
-                });
         }
         let mut files = found.into_inner().unwrap();
         files.sort();
@@ -91,6 +76,85 @@ impl Workspace {
         let mut warnings = warnings.into_inner().unwrap();
         warnings.sort();
         Ok(Selection { files, warnings })
+    }
+
+    /// Checked again right before a write, whatever was selected: the
+    /// real path of `path` (or of its folder, for a file yet to be created)
+    /// lies in this repository and not in a nested one.
+    pub fn ensure_owned(&self, path: &Path) -> Result<()> {
+        let real = match path.canonicalize() {
+            Ok(real) => real,
+            Err(_) => {
+                let folder = path.parent().unwrap_or(Path::new("."));
+                let name = path.file_name().unwrap_or_default();
+                folder
+                    .canonicalize()
+                    .with_context(|| format!("{}: cannot resolve the path", path.display()))?
+                    .join(name)
+            }
+        };
+        self.owns_real(&real)
+            .map_err(|reason| anyhow::anyhow!("{}: {reason}", path.display()))
+    }
+
+    /// Why fixgen must not touch `path` (a file or a folder), if it must not.
+    fn owns(&self, path: &Path) -> std::result::Result<(), String> {
+        let real = path
+            .canonicalize()
+            .map_err(|_| "cannot resolve the path; skipped".to_string())?;
+        self.owns_real(&real)
+    }
+
+    fn owns_real(&self, real: &Path) -> std::result::Result<(), String> {
+        if !real.starts_with(&self.root) {
+            return Err(format!(
+                "outside the repository {}; not touched",
+                self.root.display()
+            ));
+        }
+        match self.nested_repository(real) {
+            Some(inner) => Err(format!(
+                "in the nested repository {}; not touched",
+                rel_string(inner.strip_prefix(&self.root).unwrap_or(inner))
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// The folder below the root, holding `real`, that is a repository of
+    /// its own (a `.git` folder, or file for submodules and worktrees).
+    fn nested_repository<'a>(&self, real: &'a Path) -> Option<&'a Path> {
+        real.ancestors()
+            .take_while(|folder| *folder != self.root && folder.starts_with(&self.root))
+            .filter(|folder| folder.is_dir())
+            .find(|folder| folder.join(".git").symlink_metadata().is_ok())
+    }
+
+    fn walk(&self, path: &Path, found: &Mutex<Vec<SourceFile>>, warnings: &Mutex<Vec<String>>) {
+        // Ignore files above the repository are not the repository's (git
+        // never reads them): a clone inside an ignored folder, such as a
+        // batch's OUT/.work/, must still be scanned.
+        let at_root = path.canonicalize().is_ok_and(|p| p == self.root);
+        ignore::WalkBuilder::new(path)
+            .standard_filters(true)
+            .require_git(false)
+            .parents(!at_root)
+            .filter_entry(|e| e.depth() == 0 || !(is_skipped_dir_entry(e) || is_repository(e)))
+            .build_parallel()
+            .run(|| {
+                Box::new(|entry| {
+                    match entry {
+                        Ok(entry) => {
+                            let regular = entry.file_type().is_some_and(|t| t.is_file());
+                            if regular && entry.path().extension().is_some_and(|e| e == "go") {
+                                self.consider(entry.path(), false, found, warnings);
+                            }
+                        }
+                        Err(error) => warnings.lock().unwrap().push(unreadable(&error)),
+                    }
+                    ignore::WalkState::Continue
+                })
+            });
     }
 
     fn consider(
@@ -116,7 +180,15 @@ impl Workspace {
             ));
             return;
         };
-        let rel = rel_string(rel);
+        // Paths are shown, patched and compared as text: a name that is not
+        // text would be patched under another name.
+        let Some(rel) = rel.to_str().map(|_| rel_string(rel)) else {
+            warn(format!(
+                "{}: the file name is not UTF-8; skipped",
+                rel.display()
+            ));
+            return;
+        };
         if rel.split('/').any(is_skipped_dir) {
             if explicit {
                 warn(format!("{rel}: under vendor/ or testdata/; not touched"));
@@ -128,6 +200,52 @@ impl Workspace {
             return;
         }
         found.lock().unwrap().push(SourceFile { rel, abs });
+    }
+}
+
+/// The deepest folder on `path` as given, before any symlink in it: the
+/// path itself when it is a folder, else the folder it names it in.
+fn real_folder_of(path: &Path) -> Result<PathBuf> {
+    let mut folder = PathBuf::new();
+    for component in std::env::current_dir()?.join(path).components() {
+        match component {
+            Component::Normal(name) => {
+                let next = folder.join(name);
+                if !next.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+                    break;
+                }
+                folder = next;
+            }
+            // Safe by hand: every folder so far is real, not a link.
+            Component::ParentDir => {
+                folder.pop();
+            }
+            Component::CurDir => {}
+            root => folder.push(root),
+        }
+    }
+    Ok(folder)
+}
+
+fn is_skipped_dir_entry(entry: &ignore::DirEntry) -> bool {
+    is_skipped_dir(entry.file_name().to_str().unwrap_or(""))
+}
+
+/// A folder met while walking that is a repository of its own: not this
+/// one's files, left out without a word.
+fn is_repository(entry: &ignore::DirEntry) -> bool {
+    entry.file_type().is_some_and(|t| t.is_dir())
+        && entry.path().join(".git").symlink_metadata().is_ok()
+}
+
+/// A folder the walk could not read, or an ignore file it could not parse.
+fn unreadable(error: &ignore::Error) -> String {
+    match error {
+        ignore::Error::WithDepth { err, .. } => unreadable(err),
+        ignore::Error::WithPath { path, err } => {
+            format!("{}: cannot read ({err}); skipped", path.display())
+        }
+        other => format!("{other}; skipped"),
     }
 }
 
@@ -149,4 +267,65 @@ fn rel_string(rel: &Path) -> String {
 /// root): the package a Go file belongs to.
 pub fn dir_of(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn the_root_comes_from_the_folders_named_not_a_links_target() {
+        let outside = tempfile::tempdir().unwrap();
+        let repo = tempfile::tempdir().unwrap();
+        std::fs::create_dir(repo.path().join("pkg")).unwrap();
+        symlink(outside.path(), repo.path().join("pkg/link")).unwrap();
+        let named = repo.path().join("pkg/link/x.go");
+        assert_eq!(
+            real_folder_of(&named).unwrap(),
+            repo.path().join("pkg"),
+            "stops before the link"
+        );
+        let back_up = repo.path().join("pkg/../pkg");
+        assert_eq!(real_folder_of(&back_up).unwrap(), repo.path().join("pkg"));
+    }
+
+    #[test]
+    fn a_write_is_refused_once_a_folder_became_a_link_outside() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("x.go"), "package o\n").unwrap();
+        let repo = tempfile::tempdir().unwrap();
+        std::fs::create_dir(repo.path().join("pkg")).unwrap();
+        std::fs::write(repo.path().join("pkg/x.go"), "package p\n").unwrap();
+        let workspace = Workspace::discover(repo.path()).unwrap();
+        let selected = workspace.root.join("pkg/x.go");
+        workspace.ensure_owned(&selected).unwrap();
+        workspace
+            .ensure_owned(&workspace.root.join("pkg/new.go"))
+            .unwrap();
+
+        // Swapped after the selection, before the write.
+        std::fs::remove_dir_all(repo.path().join("pkg")).unwrap();
+        symlink(outside.path(), repo.path().join("pkg")).unwrap();
+        for path in [selected, workspace.root.join("pkg/new.go")] {
+            let refused = workspace.ensure_owned(&path).unwrap_err().to_string();
+            assert!(refused.contains("outside the repository"), "{refused}");
+        }
+    }
+
+    #[test]
+    fn a_write_into_a_nested_repository_is_refused() {
+        let repo = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(repo.path().join("inner/.git")).unwrap();
+        std::fs::write(repo.path().join("inner/x.go"), "package p\n").unwrap();
+        let workspace = Workspace::discover(repo.path()).unwrap();
+        let refused = workspace
+            .ensure_owned(&workspace.root.join("inner/x.go"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refused.contains("in the nested repository inner"),
+            "{refused}"
+        );
+    }
 }

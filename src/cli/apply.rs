@@ -1,7 +1,9 @@
 use super::{session, GlobalArgs};
 use anyhow::bail;
-use fixgen::fsio::{create_atomically, write_atomically};
-use std::path::PathBuf;
+use fixgen::fsio::{self, create_atomically, replace_unchanged, write_atomically};
+use fixgen::workspace::dir_of;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 pub fn run(
     global: &GlobalArgs,
@@ -21,10 +23,22 @@ pub fn run(
     if !allow_dirty {
         refuse_dirty_tree(&session.workspace.root)?;
     }
+    let folders = changes
+        .iter()
+        .map(|(file, _)| file.file.rel.as_str())
+        .chain(created.iter().map(|file| file.path.as_str()))
+        .map(dir_of);
+    remove_stale_temps(&session.workspace.root, folders);
+    before_write_hook();
     let mut failed = 0;
     // Helpers first: a fixed file that calls one must never exist without it.
+    let workspace = &session.workspace;
     for file in created {
-        match create_atomically(&session.workspace.root.join(&file.path), &file.text) {
+        let path = workspace.root.join(&file.path);
+        match workspace
+            .ensure_owned(&path)
+            .and_then(|()| create_atomically(&path, &file.text))
+        {
             Ok(()) => println!("created {}", file.path),
             Err(e) => {
                 eprintln!("error: {e:#}");
@@ -33,7 +47,14 @@ pub fn run(
         }
     }
     for (file, fixed) in changes {
-        match write_atomically(&file.file.abs, fixed) {
+        // Checked again at the write: the tree may have changed since the
+        // files were selected.
+        match workspace
+            .ensure_owned(&file.file.abs)
+            .and_then(|()| match &file.read {
+                Some(read) => replace_unchanged(&file.file.abs, fixed, read),
+                None => write_atomically(&file.file.abs, fixed),
+            }) {
             Ok(()) => {
                 println!("fixed {}: {}", file.file.rel, describe_fixes(&file.result));
             }
@@ -48,12 +69,40 @@ pub fn run(
     Ok(session::with_errors(&session.report.errors, status))
 }
 
+/// A run killed mid-write leaves its temporary file where it wrote: the
+/// next run that writes there removes it, and says so.
+fn remove_stale_temps<'a>(root: &Path, folders: impl Iterator<Item = &'a str>) {
+    let folders: BTreeSet<&str> = folders.collect();
+    for folder in folders {
+        for removed in fsio::remove_stale_temps(&root.join(folder)) {
+            let rel = removed.strip_prefix(root).unwrap_or(&removed);
+            eprintln!(
+                "removed {}, left by a fixgen run that was interrupted",
+                rel.display()
+            );
+        }
+    }
+}
+
+/// Lets the tests edit a file between its read and its write, as a user
+/// might while `apply` runs; debug builds only.
+fn before_write_hook() {
+    #[cfg(debug_assertions)]
+    if let Some(command) = std::env::var_os("FIXGEN_TEST_BEFORE_WRITE") {
+        let _ = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .status();
+    }
+}
+
 /// Like `cargo fix`: a fix mixed into uncommitted work cannot be reviewed
-/// or undone on its own.
-pub(super) fn refuse_dirty_tree(root: &std::path::Path) -> anyhow::Result<()> {
-    let Some(dirty) = fixgen::git::uncommitted_paths(root)? else {
+/// or undone on its own. fixgen's own temporary files are not work.
+pub(super) fn refuse_dirty_tree(root: &Path) -> anyhow::Result<()> {
+    let Some(mut dirty) = fixgen::git::uncommitted_paths(root)? else {
         return Ok(());
     };
+    dirty.retain(|path| !fsio::is_temp_file(Path::new(path)));
     if dirty.is_empty() {
         return Ok(());
     }

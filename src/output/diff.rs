@@ -7,24 +7,53 @@ pub fn unified(rel: &str, old: &str, new: &str) -> String {
     if old == new {
         return String::new();
     }
+    let (a, b) = (header_path("a/", rel), header_path("b/", rel));
     let diff = TextDiff::from_lines(old, new);
     let body = diff
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{rel}"), &format!("b/{rel}"))
+        .header(&a, &b)
         .to_string();
-    format!("diff --git a/{rel} b/{rel}\n{body}")
+    format!("diff --git {a} {b}\n{body}")
 }
 
 /// The diff that adds file `rel` with `text`, as `git diff` shows it.
 pub fn new_file(rel: &str, text: &str) -> String {
+    let (a, b) = (header_path("a/", rel), header_path("b/", rel));
     let diff = TextDiff::from_lines("", text);
     let body = diff
         .unified_diff()
         .context_radius(3)
-        .header("/dev/null", &format!("b/{rel}"))
+        .header("/dev/null", &b)
         .to_string();
-    format!("diff --git a/{rel} b/{rel}\nnew file mode 100644\n{body}")
+    format!("diff --git {a} {b}\nnew file mode 100644\n{body}")
+}
+
+/// A path in a header line, quoted in C style when a character in it
+/// (a newline, a tab, a quote) would otherwise end or split the line:
+/// the form `git apply` reads back. Other text, UTF-8 included, stays as is.
+fn header_path(side: &str, rel: &str) -> String {
+    let path = format!("{side}{rel}");
+    if !path
+        .chars()
+        .any(|c| c.is_ascii_control() || c == '"' || c == '\\')
+    {
+        return path;
+    }
+    let mut quoted = String::from("\"");
+    for c in path.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            '\n' => quoted.push_str("\\n"),
+            '\t' => quoted.push_str("\\t"),
+            '\r' => quoted.push_str("\\r"),
+            c if c.is_ascii_control() => quoted.push_str(&format!("\\{:03o}", u32::from(c))),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
 }
 
 pub fn colorize(diff: &str) -> String {
@@ -69,5 +98,14 @@ mod tests {
             new_file("p/h.go", "package p\n"),
             "diff --git a/p/h.go b/p/h.go\nnew file mode 100644\n--- /dev/null\n+++ b/p/h.go\n@@ -0,0 +1 @@\n+package p\n"
         );
+    }
+
+    #[test]
+    fn a_name_a_header_cannot_carry_is_quoted_as_git_does() {
+        let d = unified("a\nb \"c\"\t\\\x01é.go", "x\n", "y\n");
+        let quoted = r#""a/a\nb \"c\"\t\\\001é.go" "b/a\nb \"c\"\t\\\001é.go""#;
+        assert!(d.starts_with(&format!("diff --git {quoted}\n")), "{d}");
+        assert!(d.contains("\n--- \"a/a\\nb"), "{d}");
+        assert!(new_file("p q/é.go", "").starts_with("diff --git a/p q/é.go b/p q/é.go\n"));
     }
 }
