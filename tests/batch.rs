@@ -433,3 +433,36 @@ fn a_scratch_clone_left_locked_by_a_killed_run_is_cloned_again() {
         text(&again.stderr)
     );
 }
+
+/// Every text a batch run leaves for people to read: stdout, stderr, the
+/// manifest and both summaries.
+fn everything_shown(out: &Output, dir: &Path) -> String {
+    let mut all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    for file in ["manifest.json", "summary.md", "summary.json"] {
+        all.push_str(&fs::read_to_string(dir.join(file)).unwrap_or_default());
+    }
+    all
+}
+
+#[test]
+fn credentials_in_a_repository_url_are_neither_shown_nor_stored() {
+    use base64::Engine as _;
+    let tmp = tempfile::tempdir().unwrap();
+    let secret = "glpat-Zq8v2LrT5wXk9NcB4mHd";
+    // Nothing listens on port 1: the clone fails, and its error is recorded.
+    fs::write(
+        tmp.path().join("repos.toml"),
+        format!("[[repo]]\nurl = \"http://bot:{secret}@127.0.0.1:1/acme/api.git\"\n"),
+    )
+    .unwrap();
+    let out = fixgen(tmp.path(), &["batch", "repos.toml", "--out", "out"]);
+    let shown = everything_shown(&out, &tmp.path().join("out"));
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("bot:{secret}"));
+    assert!(!shown.contains(secret), "the token leaked:\n{shown}");
+    assert!(!shown.contains(&basic), "its Basic form leaked:\n{shown}");
+    assert!(!shown.contains("bot:"), "the userinfo leaked:\n{shown}");
+    let repo = &manifest(&tmp.path().join("out"))["repos"][0];
+    assert_eq!(repo["url"], "http://127.0.0.1:1/acme/api.git");
+    assert_eq!(repo["status"], "failed");
+}

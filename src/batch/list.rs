@@ -56,6 +56,8 @@ pub fn read(path: &Path) -> anyhow::Result<Vec<RepoSpec>> {
     for entry in &file.repo {
         let offset = entry.span().start;
         let e = entry.get_ref();
+        // The clone may use credentials written into the URL; nothing shows them.
+        crate::secrets::register_url(&e.url);
         let url = resolve_local(&e.url, &base_dir);
         let name = match &e.name {
             Some(n) => n.clone(),
@@ -89,6 +91,7 @@ pub fn read(path: &Path) -> anyhow::Result<Vec<RepoSpec>> {
 
 /// `https://github.com/acme/api.git` → `acme/api`; `/srv/git/api` → `api`.
 pub fn name_from_url(url: &str) -> String {
+    let url = crate::secrets::strip_userinfo(url);
     let trimmed = url.trim_end_matches('/').trim_end_matches(".git");
     let remote = trimmed.contains("://") && !trimmed.starts_with("file://")
         || trimmed.contains('@') && trimmed.contains(':');

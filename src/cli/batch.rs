@@ -11,6 +11,7 @@ use fixgen::forge::Kind;
 use fixgen::fsio::create_or_replace;
 use fixgen::output::messages::Messages;
 use fixgen::rule::{load_rules, select_rules, Rule, Selection};
+use fixgen::secrets::redact;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::collections::HashMap;
 use std::io::IsTerminal as _;
@@ -295,7 +296,11 @@ impl Progress for Bars {
             *finished += 1;
             *finished
         };
-        let line = format!("[{n}/{}] {}", self.total, Self::line(state, skipped));
+        let line = redact(&format!(
+            "[{n}/{}] {}",
+            self.total,
+            Self::line(state, skipped)
+        ));
         match &self.multi {
             Some(multi) => {
                 if let Some(bar) = self.running.lock().unwrap().remove(&state.name) {
