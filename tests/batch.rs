@@ -466,3 +466,24 @@ fn credentials_in_a_repository_url_are_neither_shown_nor_stored() {
     assert_eq!(repo["url"], "http://127.0.0.1:1/acme/api.git");
     assert_eq!(repo["status"], "failed");
 }
+
+#[test]
+fn a_name_inside_another_repositorys_folder_is_refused_with_both_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(
+        tmp.path().join("repos.toml"),
+        "[[repo]]\nurl = \"a\"\nname = \"acme\"\n\n[[repo]]\nurl = \"b\"\nname = \"other\"\n\n\
+         [[repo]]\nurl = \"c\"\nname = \"acme/bytes\"\n",
+    )
+    .unwrap();
+    let out = fixgen(tmp.path(), &["batch", "repos.toml", "--out", "out"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("repos.toml:9:")
+            && stderr.contains("`acme/bytes`")
+            && stderr.contains("`acme` (line 1)"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("out").exists(), "nothing was started");
+}
