@@ -467,6 +467,59 @@ fn credentials_in_a_repository_url_are_neither_shown_nor_stored() {
     assert_eq!(repo["status"], "failed");
 }
 
+/// A list of one clean repository, and its batch output folder.
+fn one_clean_repository() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    clean_repo(&tmp.path().join("src/clean"));
+    fs::write(
+        tmp.path().join("repos.toml"),
+        "[[repo]]\nurl = \"src/clean\"\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    (tmp, out)
+}
+
+#[test]
+fn a_second_batch_on_the_same_out_is_refused_while_the_first_runs() {
+    let (tmp, out) = one_clean_repository();
+    fs::create_dir_all(&out).unwrap();
+    // This test process plays the running batch: it holds the lock.
+    let lock = fs::File::create(out.join(".lock")).unwrap();
+    lock.try_lock().unwrap();
+    fs::write(out.join(".lock"), format!("{}\n", std::process::id())).unwrap();
+
+    let refused = fixgen(tmp.path(), &["batch", "repos.toml", "--out", "out"]);
+    let stderr = text(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("another batch") && stderr.contains(&format!("pid {}", std::process::id())),
+        "{stderr}"
+    );
+    assert!(
+        !out.join("manifest.json").exists(),
+        "the second run wrote nothing"
+    );
+
+    drop(lock);
+    let after = fixgen(tmp.path(), &["batch", "repos.toml", "--out", "out"]);
+    assert_eq!(after.status.code(), Some(0), "{}", text(&after.stderr));
+    assert_eq!(status_of(&manifest(&out), "clean"), "clean");
+}
+
+#[test]
+fn a_lock_left_by_a_dead_batch_is_taken_over() {
+    let (tmp, out) = one_clean_repository();
+    fs::create_dir_all(&out).unwrap();
+    let mut child = Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    fs::write(out.join(".lock"), format!("{dead}\n")).unwrap();
+    let run = fixgen(tmp.path(), &["batch", "repos.toml", "--out", "out"]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    assert_eq!(status_of(&manifest(&out), "clean"), "clean");
+}
+
 #[test]
 fn a_name_inside_another_repositorys_folder_is_refused_with_both_lines() {
     let tmp = tempfile::tempdir().unwrap();

@@ -6,6 +6,7 @@
 //! manifest is written after every step, so a killed run resumes.
 
 pub mod list;
+pub mod lock;
 pub mod manifest;
 pub mod report;
 pub mod throttle;

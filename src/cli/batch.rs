@@ -4,6 +4,7 @@ use super::GlobalArgs;
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, ValueEnum};
 use fixgen::batch::list::{self, RepoSpec};
+use fixgen::batch::lock::OutLock;
 use fixgen::batch::manifest::{Manifest, RepoState, Status};
 use fixgen::batch::throttle::WriteLimiter;
 use fixgen::batch::{report, Batch, PrOptions, Progress};
@@ -106,6 +107,8 @@ pub fn run(global: &GlobalArgs, args: &BatchArgs) -> Result<u8> {
     let rule_set = rule_set_id(&rules_for()?, &args.verify);
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
+    // Held until the summary is written.
+    let _lock = OutLock::take(&args.out)?;
     let ignore = args.out.join(".gitignore");
     if !ignore.exists() {
         create_or_replace(&ignore, "*\n")?;
