@@ -14,6 +14,7 @@ pub mod output;
 pub mod publish;
 pub mod rule;
 pub mod scan;
+pub mod secrets;
 pub mod triage;
 pub mod verify;
 pub mod workspace;

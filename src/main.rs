@@ -8,7 +8,7 @@ fn main() -> ExitCode {
     match cli::run(args) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", fixgen::secrets::redact(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }

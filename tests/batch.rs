@@ -433,3 +433,110 @@ fn a_scratch_clone_left_locked_by_a_killed_run_is_cloned_again() {
         text(&again.stderr)
     );
 }
+
+/// Every text a batch run leaves for people to read: stdout, stderr, the
+/// manifest and both summaries.
+fn everything_shown(out: &Output, dir: &Path) -> String {
+    let mut all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    for file in ["manifest.json", "summary.md", "summary.json"] {
+        all.push_str(&fs::read_to_string(dir.join(file)).unwrap_or_default());
+    }
+    all
+}
+
+#[test]
+fn credentials_in_a_repository_url_are_neither_shown_nor_stored() {
+    use base64::Engine as _;
+    let tmp = tempfile::tempdir().unwrap();
+    let secret = "glpat-Zq8v2LrT5wXk9NcB4mHd";
+    // Nothing listens on port 1: the clone fails, and its error is recorded.
+    fs::write(
+        tmp.path().join("repos.toml"),
+        format!("[[repo]]\nurl = \"http://bot:{secret}@127.0.0.1:1/acme/api.git\"\n"),
+    )
+    .unwrap();
+    let out = fixgen(tmp.path(), &["batch", "repos.toml", "--out", "out"]);
+    let shown = everything_shown(&out, &tmp.path().join("out"));
+    assert_eq!(out.status.code(), Some(1), "{shown}");
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("bot:{secret}"));
+    assert!(!shown.contains(secret), "the token leaked:\n{shown}");
+    assert!(!shown.contains(&basic), "its Basic form leaked:\n{shown}");
+    assert!(!shown.contains("bot:"), "the userinfo leaked:\n{shown}");
+    let repo = &manifest(&tmp.path().join("out"))["repos"][0];
+    assert_eq!(repo["url"], "http://127.0.0.1:1/acme/api.git");
+    assert_eq!(repo["status"], "failed");
+}
+
+/// A list of one clean repository, and its batch output folder.
+fn one_clean_repository() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    clean_repo(&tmp.path().join("src/clean"));
+    fs::write(
+        tmp.path().join("repos.toml"),
+        "[[repo]]\nurl = \"src/clean\"\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    (tmp, out)
+}
+
+#[test]
+fn a_second_batch_on_the_same_out_is_refused_while_the_first_runs() {
+    let (tmp, out) = one_clean_repository();
+    fs::create_dir_all(&out).unwrap();
+    // This test process plays the running batch: it holds the lock.
+    let lock = fs::File::create(out.join(".lock")).unwrap();
+    lock.try_lock().unwrap();
+    fs::write(out.join(".lock"), format!("{}\n", std::process::id())).unwrap();
+
+    let refused = fixgen(tmp.path(), &["batch", "repos.toml", "--out", "out"]);
+    let stderr = text(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("another batch") && stderr.contains(&format!("pid {}", std::process::id())),
+        "{stderr}"
+    );
+    assert!(
+        !out.join("manifest.json").exists(),
+        "the second run wrote nothing"
+    );
+
+    drop(lock);
+    let after = fixgen(tmp.path(), &["batch", "repos.toml", "--out", "out"]);
+    assert_eq!(after.status.code(), Some(0), "{}", text(&after.stderr));
+    assert_eq!(status_of(&manifest(&out), "clean"), "clean");
+}
+
+#[test]
+fn a_lock_left_by_a_dead_batch_is_taken_over() {
+    let (tmp, out) = one_clean_repository();
+    fs::create_dir_all(&out).unwrap();
+    let mut child = Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    fs::write(out.join(".lock"), format!("{dead}\n")).unwrap();
+    let run = fixgen(tmp.path(), &["batch", "repos.toml", "--out", "out"]);
+    assert_eq!(run.status.code(), Some(0), "{}", text(&run.stderr));
+    assert_eq!(status_of(&manifest(&out), "clean"), "clean");
+}
+
+#[test]
+fn a_name_inside_another_repositorys_folder_is_refused_with_both_lines() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(
+        tmp.path().join("repos.toml"),
+        "[[repo]]\nurl = \"a\"\nname = \"acme\"\n\n[[repo]]\nurl = \"b\"\nname = \"other\"\n\n\
+         [[repo]]\nurl = \"c\"\nname = \"acme/bytes\"\n",
+    )
+    .unwrap();
+    let out = fixgen(tmp.path(), &["batch", "repos.toml", "--out", "out"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("repos.toml:9:")
+            && stderr.contains("`acme/bytes`")
+            && stderr.contains("`acme` (line 1)"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("out").exists(), "nothing was started");
+}

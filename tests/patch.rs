@@ -143,7 +143,7 @@ fn git_am_of_the_patches_gives_the_tree_apply_gives() {
     assert_ne!(tree(&patched), before);
 
     // Stable names: a second run rewrites the same files, and stale ones go.
-    std::fs::write(out_dir.path().join("0003-gone.patch"), "old").unwrap();
+    std::fs::copy(&patches[1], out_dir.path().join("0003-gone.patch")).unwrap();
     let again = repo.fixgen(&["patch", "--out", out_dir.path().to_str().unwrap()]);
     assert_eq!(again.stdout, out.stdout);
     assert!(!out_dir.path().join("0003-gone.patch").exists());
@@ -191,5 +191,63 @@ fn user_templates_replace_the_commit_message() {
         String::from_utf8_lossy(&out.stderr).contains("commit.tera"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn patch_out_removes_only_the_patches_fixgen_wrote() {
+    let repo = racy_repo();
+    let out_dir = tempfile::tempdir().unwrap();
+    let out = out_dir.path();
+    let dir = out.to_str().unwrap();
+    let first = repo.fixgen(&["patch", "--out", dir]);
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    // A stale patch of fixgen's own, and the user's files beside it.
+    let ours = std::fs::read_to_string(out.join("0002-request-slice-alias.patch")).unwrap();
+    std::fs::write(out.join("0007-retired-rule.patch"), &ours).unwrap();
+    let theirs = "From 1234 Mon Sep 17 00:00:00 2001\nSubject: [PATCH] mine\n\n---\n";
+    for name in [
+        "0001-my-own.patch",
+        "0099-notes.patch",
+        "aaañ.patch",
+        "ñññ-x.patch",
+        "0001-ü.patch",
+    ] {
+        std::fs::write(out.join(name), theirs).unwrap();
+    }
+
+    let second = repo.fixgen(&["patch", "--out", dir]);
+    assert_eq!(
+        second.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let mut left: Vec<String> = std::fs::read_dir(out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            ".gitignore",
+            "0001-my-own.patch",
+            "0001-parallel-subtest-shared-var.patch",
+            "0001-ü.patch",
+            "0002-request-slice-alias.patch",
+            "0099-notes.patch",
+            "aaañ.patch",
+            "ñññ-x.patch",
+        ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("0001-my-own.patch")).unwrap(),
+        theirs
     );
 }

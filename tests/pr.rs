@@ -29,6 +29,11 @@ struct ForgeState {
     pulls: Vec<Value>,
     /// Answer the next write with 429 and Retry-After: 1.
     rate_limit_next_write: bool,
+    /// Answer everything with 401 and the credentials received, raw and
+    /// base64-encoded, as a misconfigured proxy might.
+    echo_credentials: bool,
+    /// Appended to the URLs of pull requests (a forge that puts a token there).
+    url_suffix: String,
 }
 
 /// A forge on 127.0.0.1: `github` or `gitlab` flavour.
@@ -119,6 +124,13 @@ fn answer(
     base: &str,
 ) -> (String, String, String) {
     let mut state = state.lock().unwrap();
+    if state.echo_credentials {
+        return (
+            "401 Unauthorized".into(),
+            String::new(),
+            echoed_credentials(request).to_string(),
+        );
+    }
     let write = request.method != "GET";
     if write && state.rate_limit_next_write {
         state.rate_limit_next_write = false;
@@ -165,11 +177,11 @@ fn answer(
         ("POST", r) if r == list => {
             let number = state.pulls.len() as u64 + 1;
             let pr = if gitlab {
-                json!({"iid": number, "web_url": format!("{base}/acme/api/-/merge_requests/{number}"),
+                json!({"iid": number, "web_url": format!("{base}/acme/api/-/merge_requests/{number}{}", state.url_suffix),
                        "state": "opened", "description": body["description"], "title": body["title"],
                        "source_branch": body["source_branch"], "target_branch": body["target_branch"]})
             } else {
-                json!({"number": number, "html_url": format!("{base}/acme/api/pull/{number}"),
+                json!({"number": number, "html_url": format!("{base}/acme/api/pull/{number}{}", state.url_suffix),
                        "state": "open", "merged_at": null, "body": body["body"], "title": body["title"],
                        "head": {"ref": body["head"]}, "base": {"ref": body["base"]}})
             };
@@ -204,6 +216,26 @@ fn answer(
             "{\"message\":\"Not Found\"}".into(),
         ),
     }
+}
+
+/// Every credential header, raw and in base64: of the value, of its last
+/// word (the token), and of the token as git's `x-access-token` password.
+fn echoed_credentials(request: &Request) -> Value {
+    use base64::Engine as _;
+    let encode = |t: &str| base64::engine::general_purpose::STANDARD.encode(t);
+    let mut seen = Vec::new();
+    for (name, value) in &request.headers {
+        if name == "authorization" || name == "private-token" {
+            let token = value.rsplit(' ').next().unwrap_or(value);
+            seen.extend([
+                value.clone(),
+                encode(value),
+                encode(token),
+                encode(&format!("x-access-token:{token}")),
+            ]);
+        }
+    }
+    json!({"message": "Bad credentials", "seen": seen})
 }
 
 /// A repository with racy parallel subtests, pushed to a local bare remote.
@@ -500,4 +532,114 @@ fn batch_open_prs_opens_the_pull_request_as_pr_does() {
         .filter(|r| r.method == "POST" && r.path.ends_with("/pulls"))
         .count();
     assert_eq!(creates, 1);
+}
+
+/// Whether `text` shows `secret`, raw or in a base64 form it is sent in.
+fn shows_secret(text: &str, secret: &str, user: &str) -> bool {
+    use base64::Engine as _;
+    let encode = |t: &str| base64::engine::general_purpose::STANDARD.encode(t);
+    [
+        secret.to_string(),
+        encode(secret),
+        encode(&format!("x-access-token:{secret}")),
+        encode(&format!("{user}:{secret}")),
+    ]
+    .iter()
+    .any(|form| text.contains(form.as_str()))
+}
+
+#[test]
+fn credentials_echoed_by_the_forge_and_in_the_api_url_are_not_printed() {
+    let (sandbox, _remote) = repo_with_remote();
+    let forge = FakeForge::start(false);
+    forge.state.lock().unwrap().echo_credentials = true;
+    let api_secret = "apiPass-7Kd93LxQ2mZ";
+    let api_url = forge
+        .url
+        .replace("http://", &format!("http://apiuser:{api_secret}@"));
+    for kind in ["github", "gitlab"] {
+        let variable = if kind == "gitlab" {
+            "GITLAB_TOKEN"
+        } else {
+            "GITHUB_TOKEN"
+        };
+        let out = Command::new(env!("CARGO_BIN_EXE_fixgen"))
+            .args([
+                "pr", "--base", "main", "--forge", kind, "--slug", "acme/api",
+            ])
+            .args(["--api-url", &api_url])
+            .current_dir(sandbox.path())
+            .env(variable, TOKEN)
+            .output()
+            .unwrap();
+        let text = all_output(&out);
+        assert_eq!(out.status.code(), Some(2), "{text}");
+        assert!(
+            text.contains("HTTP 401") && text.contains("Bad credentials"),
+            "{text}"
+        );
+        assert!(
+            !shows_secret(&text, TOKEN, "x-access-token"),
+            "{kind}: the token leaked:\n{text}"
+        );
+        assert!(
+            !shows_secret(&text, api_secret, "apiuser"),
+            "{kind}: the API URL's password leaked:\n{text}"
+        );
+        assert!(
+            !text.contains("apiuser"),
+            "{kind}: the API URL's userinfo is shown:\n{text}"
+        );
+    }
+    // The forge did receive the echoed credentials: the test is not vacuous.
+    let basic = forge.requests().iter().any(|r| {
+        r.headers
+            .iter()
+            .any(|(n, v)| n == "authorization" && v.starts_with("Basic "))
+    });
+    assert!(basic, "ureq sends the API URL's userinfo as Basic auth");
+}
+
+#[test]
+fn a_token_in_what_the_forge_answers_is_not_printed() {
+    let (sandbox, _remote) = repo_with_remote();
+    let forge = FakeForge::start(false);
+    forge.state.lock().unwrap().url_suffix = format!("?access_token={TOKEN}");
+    let out = pr(&sandbox, &forge, "github", &[]);
+    let text = assert_ok_without_token(&out);
+    assert!(
+        text.contains(&format!(
+            "{BRANCH}: opened {}/acme/api/pull/1?access_token=***",
+            forge.url
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_one_character_token_masks_no_letter_of_the_forge_errors() {
+    let (sandbox, _remote) = repo_with_remote();
+    let forge = FakeForge::start(false);
+    let out = Command::new(env!("CARGO_BIN_EXE_fixgen"))
+        .args([
+            "pr",
+            "--base",
+            "main",
+            "--forge",
+            "github",
+            "--slug",
+            "nobody/nothing",
+        ])
+        .args(["--api-url", &forge.url])
+        .current_dir(sandbox.path())
+        .env("GITHUB_TOKEN", "o")
+        .output()
+        .unwrap();
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("HTTP 404: {\"message\":\"Not Found\"}"),
+        "{text}"
+    );
+    assert!(text.contains("/repos/nobody/nothing/pulls"), "{text}");
 }

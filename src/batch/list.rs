@@ -53,9 +53,13 @@ pub fn read(path: &Path) -> anyhow::Result<Vec<RepoSpec>> {
     let base_dir = std::path::absolute(parent.unwrap_or(Path::new(".")))
         .with_context(|| format!("{}: cannot tell its folder", path.display()))?;
     let mut repos: Vec<RepoSpec> = Vec::new();
+    // The line of each entry taken so far, for errors naming two entries.
+    let mut lines: Vec<usize> = Vec::new();
     for entry in &file.repo {
         let offset = entry.span().start;
         let e = entry.get_ref();
+        // The clone may use credentials written into the URL; nothing shows them.
+        crate::secrets::register_url(&e.url);
         let url = resolve_local(&e.url, &base_dir);
         let name = match &e.name {
             Some(n) => n.clone(),
@@ -75,6 +79,22 @@ pub fn read(path: &Path) -> anyhow::Result<Vec<RepoSpec>> {
             )
             .into());
         }
+        if let Some((other, line)) = repos
+            .iter()
+            .zip(&lines)
+            .find(|(r, _)| nested(&r.name, &name))
+        {
+            return Err(at(
+                offset,
+                format!(
+                    "repository names `{name}` and `{}` (line {line}) nest: OUT/{}/ would hold both; give one another `name`",
+                    other.name,
+                    shorter(&name, &other.name),
+                ),
+            )
+            .into());
+        }
+        lines.push(at(offset, String::new()).line);
         repos.push(RepoSpec {
             url,
             name,
@@ -89,6 +109,7 @@ pub fn read(path: &Path) -> anyhow::Result<Vec<RepoSpec>> {
 
 /// `https://github.com/acme/api.git` → `acme/api`; `/srv/git/api` → `api`.
 pub fn name_from_url(url: &str) -> String {
+    let url = crate::secrets::strip_userinfo(url);
     let trimmed = url.trim_end_matches('/').trim_end_matches(".git");
     let remote = trimmed.contains("://") && !trimmed.starts_with("file://")
         || trimmed.contains('@') && trimmed.contains(':');
@@ -98,6 +119,25 @@ pub fn name_from_url(url: &str) -> String {
         .collect();
     let take = if remote { 2 } else { 1 };
     parts[parts.len().saturating_sub(take)..].join("/")
+}
+
+/// Whether one name is a folder inside the other (`acme`, `acme/bytes`):
+/// their patches and clones would share a folder.
+fn nested(a: &str, b: &str) -> bool {
+    let inside = |outer: &str, inner: &str| {
+        inner
+            .strip_prefix(outer)
+            .is_some_and(|rest| rest.starts_with('/'))
+    };
+    inside(a, b) || inside(b, a)
+}
+
+fn shorter<'a>(a: &'a str, b: &'a str) -> &'a str {
+    if a.len() <= b.len() {
+        a
+    } else {
+        b
+    }
 }
 
 fn valid_name(name: &str) -> bool {
@@ -156,6 +196,13 @@ mod tests {
         assert_eq!(name_from_url("git@github.com:acme/api.git"), "acme/api");
         assert_eq!(name_from_url("/srv/git/api/"), "api");
         assert_eq!(name_from_url("file:///srv/git/api.git"), "api");
+    }
+
+    #[test]
+    fn only_a_whole_folder_prefix_nests() {
+        assert!(nested("acme", "acme/bytes") && nested("acme/bytes", "acme"));
+        assert!(!nested("acme", "acme-bytes"));
+        assert!(!nested("acme/b", "acme/bytes"));
     }
 
     #[test]

@@ -123,8 +123,11 @@ impl Manifest {
 
     /// Written to a temporary file, then renamed: a crash leaves the old
     /// manifest or the new one, never half of one.
+    /// Secrets are masked in every value.
     pub fn save(&self, out: &Path) -> Result<()> {
-        let text = serde_json::to_string_pretty(self).expect("the manifest serialises") + "\n";
+        let mut value = serde_json::to_value(self).expect("the manifest serialises");
+        crate::secrets::redact_json(&mut value);
+        let text = serde_json::to_string_pretty(&value).expect("JSON serialises") + "\n";
         create_or_replace(&out.join("manifest.json"), &text)
     }
 

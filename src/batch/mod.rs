@@ -6,6 +6,7 @@
 //! manifest is written after every step, so a killed run resumes.
 
 pub mod list;
+pub mod lock;
 pub mod manifest;
 pub mod report;
 pub mod throttle;
@@ -18,6 +19,7 @@ use crate::output::messages::{verification, Messages};
 use crate::output::patch::write_series;
 use crate::publish::{self, Target};
 use crate::rule::Rule;
+use crate::secrets::strip_userinfo;
 use crate::verify::{candidates, Report, Verifier};
 use crate::workspace::Workspace;
 use anyhow::{anyhow, Context as _, Result};
@@ -77,7 +79,8 @@ impl Batch<'_> {
 
     fn repository(&self, spec: &RepoSpec) -> RepoState {
         let previous = self.manifest.lock().unwrap().get(&spec.name).cloned();
-        let mut state = RepoState::pending(&spec.name, &spec.url, spec.base.as_deref());
+        let mut state =
+            RepoState::pending(&spec.name, &strip_userinfo(&spec.url), spec.base.as_deref());
         state.rule_set = self.rule_set.clone();
         if let Some(done) = previous.filter(|p| self.resume && p.is_done(self.prs.is_some())) {
             // Done before: fetch quietly, and skip if nothing moved.
@@ -203,15 +206,13 @@ impl Batch<'_> {
         base: &str,
     ) -> Result<Vec<String>> {
         let info = forge::parse_remote_url(&spec.url);
+        let shown = strip_userinfo(&spec.url);
         let kind = prs
             .forge
             .or(info.kind)
-            .ok_or_else(|| anyhow!("cannot tell the forge from `{}`: pass --forge", spec.url))?;
+            .ok_or_else(|| anyhow!("cannot tell the forge from `{shown}`: pass --forge"))?;
         let api_url = prs.api_url.clone().or(info.api_url).ok_or_else(|| {
-            anyhow!(
-                "cannot tell the forge's API URL from `{}`: pass --api-url",
-                spec.url
-            )
+            anyhow!("cannot tell the forge's API URL from `{shown}`: pass --api-url")
         })?;
         let slug = info.slug.unwrap_or_else(|| spec.name.clone());
         let token = token_for(&spec.url, Some(kind));
@@ -278,10 +279,7 @@ impl Batch<'_> {
 
 /// The forge token for a URL: named by `forge` or by the URL's host.
 fn token_for(url: &str, forge: Option<Kind>) -> Option<String> {
-    let kind = forge.or(forge::parse_remote_url(url).kind)?;
-    std::env::var(forge::token_variable(kind))
-        .ok()
-        .filter(|t| !t.is_empty())
+    forge::token(forge.or(forge::parse_remote_url(url).kind)?)
 }
 
 /// Applies the patch files in order to the base commit's tree, as `git am`

@@ -78,7 +78,12 @@ fn rank(status: Status) -> u8 {
     }
 }
 
+/// The summary as Markdown, with secrets masked.
 pub fn to_markdown(summary: &Summary) -> String {
+    crate::secrets::redact(&markdown(summary))
+}
+
+fn markdown(summary: &Summary) -> String {
     let mut out = String::from("# fixgen batch\n\n");
     let counts: Vec<String> = summary
         .by_status
@@ -128,6 +133,9 @@ pub fn to_markdown(summary: &Summary) -> String {
     out
 }
 
+/// The summary as JSON, with secrets masked in every value.
 pub fn to_json(summary: &Summary) -> String {
-    serde_json::to_string_pretty(summary).expect("the summary serialises") + "\n"
+    let mut value = serde_json::to_value(summary).expect("the summary serialises");
+    crate::secrets::redact_json(&mut value);
+    serde_json::to_string_pretty(&value).expect("JSON serialises") + "\n"
 }

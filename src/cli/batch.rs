@@ -4,6 +4,7 @@ use super::GlobalArgs;
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, ValueEnum};
 use fixgen::batch::list::{self, RepoSpec};
+use fixgen::batch::lock::OutLock;
 use fixgen::batch::manifest::{Manifest, RepoState, Status};
 use fixgen::batch::throttle::WriteLimiter;
 use fixgen::batch::{report, Batch, PrOptions, Progress};
@@ -11,6 +12,7 @@ use fixgen::forge::Kind;
 use fixgen::fsio::create_or_replace;
 use fixgen::output::messages::Messages;
 use fixgen::rule::{load_rules, select_rules, Rule, Selection};
+use fixgen::secrets::redact;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use std::collections::HashMap;
 use std::io::IsTerminal as _;
@@ -105,6 +107,8 @@ pub fn run(global: &GlobalArgs, args: &BatchArgs) -> Result<u8> {
     let rule_set = rule_set_id(&rules_for()?, &args.verify);
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
+    // Held until the summary is written.
+    let _lock = OutLock::take(&args.out)?;
     let ignore = args.out.join(".gitignore");
     if !ignore.exists() {
         create_or_replace(&ignore, "*\n")?;
@@ -295,7 +299,11 @@ impl Progress for Bars {
             *finished += 1;
             *finished
         };
-        let line = format!("[{n}/{}] {}", self.total, Self::line(state, skipped));
+        let line = redact(&format!(
+            "[{n}/{}] {}",
+            self.total,
+            Self::line(state, skipped)
+        ));
         match &self.multi {
             Some(multi) => {
                 if let Some(bar) = self.running.lock().unwrap().remove(&state.name) {

@@ -10,6 +10,7 @@ use fixgen::changeset::Stacking;
 use fixgen::forge::{self, Kind};
 use fixgen::output::messages::{verification, Messages};
 use fixgen::publish::{self, Target};
+use fixgen::secrets::redact;
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -108,7 +109,7 @@ pub fn run(global: &GlobalArgs, args: &PrArgs) -> Result<u8> {
         .or(from_url.slug)
         .ok_or_else(|| anyhow!("cannot tell OWNER/NAME from the remote's URL: pass --slug"))?;
     let variable = forge::token_variable(kind);
-    let token = std::env::var(variable).ok().filter(|t| !t.is_empty());
+    let token = forge::token(kind);
     if token.is_none() {
         eprintln!("warning: {variable} is not set; the forge may refuse to open pull requests");
     }
@@ -129,9 +130,9 @@ pub fn run(global: &GlobalArgs, args: &PrArgs) -> Result<u8> {
     let mut failed = 0;
     for plan in &plans {
         match publish::publish(&target, plan) {
-            Ok(outcome) => println!("{}: {outcome}", plan.name),
+            Ok(outcome) => println!("{}", redact(&format!("{}: {outcome}", plan.name))),
             Err(e) => {
-                eprintln!("error: {}: {e:#}", plan.name);
+                eprintln!("{}", redact(&format!("error: {}: {e:#}", plan.name)));
                 failed += 1;
             }
         }

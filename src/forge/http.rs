@@ -1,7 +1,8 @@
 //! JSON over HTTP for forge APIs: the token in a header (never in a URL),
-//! rate limits waited out within a bound, and errors that never carry the
-//! token.
+//! rate limits waited out within a bound, and neither errors nor answers
+//! that carry a secret (see crate::secrets).
 
+use crate::secrets::{self, strip_userinfo};
 use anyhow::{anyhow, Result};
 use serde_json::Value;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -14,18 +15,19 @@ pub struct Client {
     agent: ureq::Agent,
     /// (header name, header value) carrying the token.
     auth: Option<(String, String)>,
-    token: Option<String>,
 }
 
 impl Client {
     pub fn new(auth_header: &str, auth_value: Option<String>, token: Option<String>) -> Self {
+        if let Some(token) = &token {
+            secrets::register_token(token);
+        }
         Client {
             agent: ureq::AgentBuilder::new()
                 .timeout(Duration::from_secs(60))
                 .user_agent(concat!("fixgen/", env!("CARGO_PKG_VERSION")))
                 .build(),
             auth: auth_value.map(|v| (auth_header.to_string(), v)),
-            token,
         }
     }
 
@@ -33,7 +35,18 @@ impl Client {
         self.send("GET", url, None)
     }
 
+    /// The forge's answer, with any secret it echoes masked.
     pub fn send(&self, method: &str, url: &str, body: Option<&Value>) -> Result<Value> {
+        let mut answer = self.exchange(method, url, body)?;
+        secrets::redact_json(&mut answer);
+        Ok(answer)
+    }
+
+    fn exchange(&self, method: &str, url: &str, body: Option<&Value>) -> Result<Value> {
+        // The request uses `url` (ureq sends its userinfo as Basic auth);
+        // messages show it without.
+        secrets::register_url(url);
+        let shown = strip_userinfo(url);
         for attempt in 0..=MAX_RETRIES {
             let mut request = self
                 .agent
@@ -53,14 +66,14 @@ impl Client {
                         return Ok(Value::Null);
                     }
                     return serde_json::from_str(&text)
-                        .map_err(|e| anyhow!("{method} {url}: the answer is not JSON ({e})"));
+                        .map_err(|e| anyhow!("{method} {shown}: the answer is not JSON ({e})"));
                 }
                 Err(ureq::Error::Status(status, response)) => {
                     if let Some(wait) = rate_limit_wait(status, &response) {
                         if attempt < MAX_RETRIES {
                             let wait = wait.min(MAX_WAIT);
                             eprintln!(
-                                "the forge's rate limit: waiting {}s before {method} {url}",
+                                "the forge's rate limit: waiting {}s before {method} {shown}",
                                 wait.as_secs()
                             );
                             std::thread::sleep(wait);
@@ -69,24 +82,21 @@ impl Client {
                     }
                     let detail = response.into_string().unwrap_or_default();
                     return Err(anyhow!(
-                        "{method} {url}: HTTP {status}: {}",
-                        self.redact(detail.trim())
+                        "{method} {shown}: HTTP {status}: {}",
+                        secrets::redact(detail.trim())
                     ));
                 }
-                Err(e) => return Err(anyhow!("{method} {url}: {}", self.redact(&e.to_string()))),
+                Err(e) => {
+                    return Err(anyhow!(
+                        "{method} {shown}: {}",
+                        secrets::redact(&e.to_string())
+                    ))
+                }
             }
         }
         Err(anyhow!(
-            "{method} {url}: still rate limited after {MAX_RETRIES} waits"
+            "{method} {shown}: still rate limited after {MAX_RETRIES} waits"
         ))
-    }
-
-    /// A safety net: whatever a server echoes back, the token is not shown.
-    fn redact(&self, text: &str) -> String {
-        match &self.token {
-            Some(token) if !token.is_empty() => text.replace(token.as_str(), "***"),
-            _ => text.to_string(),
-        }
     }
 }
 

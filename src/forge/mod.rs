@@ -58,6 +58,16 @@ pub fn token_variable(kind: Kind) -> &'static str {
     }
 }
 
+/// The forge's token from its environment variable, registered as a
+/// secret so that nothing fixgen prints or stores shows it.
+pub fn token(kind: Kind) -> Option<String> {
+    let token = std::env::var(token_variable(kind))
+        .ok()
+        .filter(|t| !t.is_empty())?;
+    crate::secrets::register_token(&token);
+    Some(token)
+}
+
 pub fn connect(
     kind: Kind,
     api_url: &str,

@@ -2,6 +2,7 @@
 //! pushing fix branches. A token goes to git only through the credentials
 //! callback; it is never part of a URL, a message or an error.
 
+use crate::secrets::strip_userinfo;
 use anyhow::{anyhow, Result};
 use git2::{Cred, FetchOptions, Oid, PushOptions, RemoteCallbacks, Repository};
 
@@ -28,10 +29,10 @@ pub fn url(repo: &Repository, remote: &str) -> Result<String> {
     let remote = repo
         .find_remote(remote)
         .map_err(|_| anyhow!("no remote named `{remote}` (see `git remote -v`)"))?;
-    remote
-        .url()
-        .map(str::to_string)
-        .ok_or_else(|| anyhow!("remote `{}` has no URL", remote.name().unwrap_or("?")))
+    let url = remote.url().map(str::to_string);
+    // A URL may carry credentials (`https://user:token@host/…`).
+    url.iter().for_each(|u| crate::secrets::register_url(u));
+    url.ok_or_else(|| anyhow!("remote `{}` has no URL", remote.name().unwrap_or("?")))
 }
 
 /// Fetches `branch` from `remote`; its tip, or `None` when the remote has
@@ -109,7 +110,7 @@ pub fn fetch_checkout(
 ) -> Result<Fetched> {
     let local = url.strip_prefix("file://").unwrap_or(url);
     if !is_network_url(url) && !std::path::Path::new(local).exists() {
-        return Err(anyhow!("{url}: no such repository"));
+        return Err(anyhow!("{}: no such repository", strip_userinfo(url)));
     }
     let left_by_earlier_run = dir.exists();
     match fetch_checkout_into(url, dir, base, token) {
@@ -140,15 +141,17 @@ fn fetch_checkout_into(
         repo.remote_set_url("origin", url)?;
     }
     let mut remote = repo.find_remote("origin")?;
+    // The clone uses the URL's credentials; messages never show them.
+    let shown = strip_userinfo(url);
     let base = match base {
         Some(b) => b.to_string(),
         None => {
             let connection = remote
                 .connect_auth(git2::Direction::Fetch, Some(callbacks(token)), None)
-                .map_err(|e| anyhow!("cannot reach {url}: {}", e.message()))?;
+                .map_err(|e| anyhow!("cannot reach {shown}: {}", e.message()))?;
             let head = connection
                 .default_branch()
-                .map_err(|e| anyhow!("{url} names no default branch: {}", e.message()))?;
+                .map_err(|e| anyhow!("{shown} names no default branch: {}", e.message()))?;
             let head = head.as_str().unwrap_or("").to_string();
             drop(connection);
             head.trim_start_matches("refs/heads/").to_string()
@@ -166,12 +169,12 @@ fn fetch_checkout_into(
             Some(&mut options),
             None,
         )
-        .map_err(|e| anyhow!("cannot fetch {base} from {url}: {}", e.message()))?;
+        .map_err(|e| anyhow!("cannot fetch {base} from {shown}: {}", e.message()))?;
     let commit = repo
         .find_reference(&tracking)
         .ok()
         .and_then(|r| r.target())
-        .ok_or_else(|| anyhow!("{url} has no branch `{base}`"))?;
+        .ok_or_else(|| anyhow!("{shown} has no branch `{base}`"))?;
     let object = repo.find_object(commit, None)?;
     let mut checkout = git2::build::CheckoutBuilder::new();
     checkout.force().remove_untracked(true).remove_ignored(true);

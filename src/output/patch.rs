@@ -10,9 +10,13 @@ use anyhow::Result;
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// The mail header by which fixgen knows its own patches. `git am` ignores
+/// headers it does not know.
+const MARKER: &str = "X-Fixgen-Patch: 1";
+
 /// Writes `0001-<rule-id>.patch` … into `dir`, one per rule, after removing
-/// the numbered patches of an earlier run (`git am DIR/*.patch` would apply
-/// them too). Returns the file names, in order.
+/// the patches an earlier run wrote (`git am DIR/*.patch` would apply them
+/// too). Returns the file names, in order.
 pub fn write_series(
     dir: &Path,
     rules: &[RuleChanges],
@@ -34,20 +38,39 @@ pub fn write_series(
     Ok(names)
 }
 
-/// Only files named like ours (`NNNN-*.patch`) are removed.
+/// The folder may hold the user's own patches, named like ours: only
+/// files carrying fixgen's marker are removed.
 fn remove_old_patches(dir: &Path) -> Result<()> {
     for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let ours = name.ends_with(".patch")
-            && name.len() > 5
-            && name[..4].chars().all(|c| c.is_ascii_digit())
-            && name.as_bytes()[4] == b'-';
-        if ours {
+        let entry = entry?;
+        let path = entry.path();
+        let numbered = entry.file_name().to_str().is_some_and(is_series_name);
+        if numbered && entry.file_type()?.is_file() && has_marker(&path) {
             std::fs::remove_file(&path)?;
         }
     }
     Ok(())
+}
+
+/// `NNNN-<anything>.patch`, as `write_series` names its files.
+fn is_series_name(name: &str) -> bool {
+    let Some((number, rest)) = name.split_once('-') else {
+        return false;
+    };
+    number.len() == 4 && number.chars().all(|c| c.is_ascii_digit()) && rest.ends_with(".patch")
+}
+
+/// Whether the patch's mail header (up to the first empty line) holds `MARKER`.
+fn has_marker(path: &Path) -> bool {
+    use std::io::BufRead as _;
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    std::io::BufReader::new(file)
+        .lines()
+        .map_while(Result::ok)
+        .take_while(|line| !line.is_empty())
+        .any(|line| line == MARKER)
 }
 
 /// Who the patches are from.
@@ -71,6 +94,7 @@ pub fn format_patch(
     out.push_str("From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n");
     out.push_str(&format!("From: {} <{}>\n", author.name, author.email));
     out.push_str(&format!("Date: {}\n", rfc2822(date)));
+    out.push_str(&format!("{MARKER}\n"));
     out.push_str(&format!("Subject: [PATCH {n}/{total}] {subject}\n"));
     out.push_str(&format!("\n{}\n", body.trim()));
     out.push_str("---\n");
@@ -192,6 +216,6 @@ mod tests {
             new: "b\n".into(),
         }];
         let p = format_patch(1, 2, &author, UNIX_EPOCH, "rule: fix\n\nBody.\n", &files);
-        assert!(p.starts_with("From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: A <a@example.com>\nDate: Thu, 1 Jan 1970 00:00:00 +0000\nSubject: [PATCH 1/2] rule: fix\n\nBody.\n---\n x.go |   2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)\n\ndiff --git a/x.go b/x.go\n"), "{p}");
+        assert!(p.starts_with("From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nFrom: A <a@example.com>\nDate: Thu, 1 Jan 1970 00:00:00 +0000\nX-Fixgen-Patch: 1\nSubject: [PATCH 1/2] rule: fix\n\nBody.\n---\n x.go |   2 +-\n 1 file changed, 1 insertion(+), 1 deletion(-)\n\ndiff --git a/x.go b/x.go\n"), "{p}");
     }
 }
