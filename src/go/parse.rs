@@ -53,9 +53,204 @@ const MAX_DEPTH: usize = 100_000;
 /// writes must pass this.
 pub fn parse_go_file(source: &str) -> Result<Tree, SyntaxError> {
     let tree = parse(source)?;
+    check_characters(tree.root_node(), source)?;
+    check_comment_starts(tree.root_node(), source)?;
     check_file_layout(tree.root_node())?;
     check_depth(tree.root_node())?;
+    check_leaves(tree.root_node(), source)?;
     Ok(tree)
+}
+
+/// Checks each token tree-sitter read against what go/scanner would read
+/// there, and forms go/parser refuses that tree-sitter's grammar allows:
+/// the same token (tree-sitter's lexer splits `<-` into `<` and `-`
+/// where only those parse), and a semicolon at a line's end only where
+/// the grammar takes one.
+fn check_leaves(root: Node, source: &str) -> Result<(), SyntaxError> {
+    let mut cursor = root.walk();
+    loop {
+        let node = cursor.node();
+        if let Some(what) = misformed(node) {
+            return Err(SyntaxError::at(node, what));
+        }
+        if node.child_count() == 0 && node.kind() != "comment" {
+            if splits_an_operator(node, source) {
+                return Err(SyntaxError::at(
+                    node,
+                    "an operator Go reads as a longer one",
+                ));
+            }
+            if gets_a_semicolon(node)
+                && newline_follows(source, node.end_byte())
+                && !ends_a_terminable(node)
+            {
+                return Err(SyntaxError::at(node, "a line that Go would end here"));
+            }
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Forms go/parser refuses: `go`/`defer` of anything but a call, and `:=`
+/// with something other than names on its left.
+fn misformed(node: Node) -> Option<&'static str> {
+    match node.kind() {
+        "go_statement" | "defer_statement" => {
+            let called = node.named_child(0).is_some_and(|e| {
+                matches!(e.kind(), "call_expression" | "type_conversion_expression")
+            });
+            (!called).then_some("`go` or `defer` of something that is not a call")
+        }
+        "short_var_declaration" => {
+            let left = node.child_by_field_name("left")?;
+            let mut cursor = left.walk();
+            let names = left
+                .named_children(&mut cursor)
+                .filter(|n| n.kind() != "comment")
+                .all(|n| n.kind() == "identifier");
+            (!names).then_some("`:=` with something other than names on its left")
+        }
+        _ => None,
+    }
+}
+
+const OPERATORS: &[&str] = &[
+    "+", "-", "*", "/", "%", "&", "|", "^", "<<", ">>", "&^", "+=", "-=", "*=", "/=", "%=", "&=",
+    "|=", "^=", "<<=", ">>=", "&^=", "&&", "||", "<-", "++", "--", "==", "<", ">", "=", "!", "~",
+    "!=", "<=", ">=", ":=", "...", ".", ":",
+];
+
+/// Go takes the longest operator it can: `<` followed by `-` is `<-`.
+fn splits_an_operator(leaf: Node, source: &str) -> bool {
+    let text = &source[leaf.byte_range()];
+    if !OPERATORS.contains(&text) {
+        return false;
+    }
+    let after = &source[leaf.end_byte()..];
+    (1..=2).any(|n| {
+        after.is_char_boundary(n.min(after.len()))
+            && after.len() >= n
+            && OPERATORS.contains(&format!("{text}{}", &after[..n]).as_str())
+    })
+}
+
+fn gets_a_semicolon(leaf: Node) -> bool {
+    let kind = leaf.kind();
+    kind.ends_with("identifier")
+        || kind.ends_with("_literal")
+        || matches!(
+            kind,
+            "label_name"
+                | "nil"
+                | "true"
+                | "false"
+                | "iota"
+                | "return"
+                | "break"
+                | "continue"
+                | "fallthrough"
+                | "++"
+                | "--"
+                | ")"
+                | "]"
+                | "}"
+        )
+        || leaf.parent().is_some_and(|p| {
+            p.kind().ends_with("string_literal") && p.end_byte() == leaf.end_byte()
+        })
+}
+
+/// Whether a newline comes before the next token after `from` (comments
+/// skipped; one that spans lines counts as a newline, as in Go).
+fn newline_follows(source: &str, from: usize) -> bool {
+    let mut rest = &source[from..];
+    loop {
+        rest = rest.trim_start_matches([' ', '\t', '\r']);
+        if rest.is_empty() || rest.starts_with('\n') || rest.starts_with("//") {
+            return true;
+        }
+        let Some(body) = rest.strip_prefix("/*") else {
+            return false;
+        };
+        match body.find("*/") {
+            Some(end) if body[..end].contains('\n') => return true,
+            Some(end) => rest = &body[end + 2..],
+            None => return true,
+        }
+    }
+}
+
+/// Where Go's grammar takes a semicolon: the end of a statement, a
+/// declaration, a spec, a struct field or an interface element.
+fn ends_a_terminable(leaf: Node) -> bool {
+    let mut current = leaf;
+    while let Some(parent) = current.parent() {
+        if parent.end_byte() != leaf.end_byte() {
+            return false;
+        }
+        let kind = parent.kind();
+        let terminable = kind.ends_with("_statement")
+            || kind.ends_with("_declaration")
+            || kind.ends_with("_spec")
+            || matches!(
+                kind,
+                "package_clause" | "type_alias" | "method_elem" | "type_elem" | "source_file"
+            )
+            || (kind == "block"
+                && parent
+                    .parent()
+                    .is_some_and(|p| matches!(p.kind(), "statement_list" | "labeled_statement")));
+        if terminable {
+            return true;
+        }
+        current = parent;
+    }
+    false
+}
+
+/// go/scanner refuses a NUL and a byte order mark anywhere but first,
+/// even inside comments and strings.
+fn check_characters(root: Node, source: &str) -> Result<(), SyntaxError> {
+    let bad = source
+        .char_indices()
+        .find(|&(i, c)| c == '\0' || (c == '\u{feff}' && i > 0));
+    match bad {
+        Some((at, c)) => {
+            let node = root.descendant_for_byte_range(at, at).unwrap_or(root);
+            let what = if c == '\0' {
+                "a NUL character"
+            } else {
+                "a byte order mark after the start"
+            };
+            Err(SyntaxError::at(node, what))
+        }
+        None => Ok(()),
+    }
+}
+
+/// To go/scanner, `/*` outside a string always opens a comment; tree-sitter
+/// reads an unterminated one as `/` and `*` and parses on.
+fn check_comment_starts(root: Node, source: &str) -> Result<(), SyntaxError> {
+    for (at, _) in source.match_indices("/*") {
+        let node = root.descendant_for_byte_range(at, at + 2).unwrap_or(root);
+        let quoted = [node, node.parent().unwrap_or(node)].iter().any(|n| {
+            matches!(
+                n.kind(),
+                "comment" | "interpreted_string_literal" | "raw_string_literal" | "rune_literal"
+            )
+        });
+        if !quoted {
+            return Err(SyntaxError::at(node, "a comment that is not closed"));
+        }
+    }
+    Ok(())
 }
 
 fn check_file_layout(root: Node) -> Result<(), SyntaxError> {
@@ -191,5 +386,43 @@ mod go_file_tests {
             ")".repeat(1000)
         );
         assert_eq!(what(&shallow), None);
+        assert_eq!(
+            what("package p\nvar x = a/*b\n"),
+            Some("a comment that is not closed")
+        );
+        assert_eq!(what("package p\nvar x = \"/*\" /* ok */\n"), None);
+        assert_eq!(
+            what("package p\n// a \u{feff} mark\n"),
+            Some("a byte order mark after the start")
+        );
+        assert_eq!(what("\u{feff}package p\n"), None);
+        assert!(what("package p\nvar s = \"\0\"\n").is_some());
+        assert_eq!(
+            what("package p\nfunc f(a\n int) {}\n"),
+            Some("a line that Go would end here")
+        );
+        assert_eq!(what("package p\nvar x = f(a,\n\tb)\n"), None);
+        assert_eq!(
+            what("package p\nvar x = f(a,\n\tb\n)\n"),
+            Some("a line that Go would end here")
+        );
+        let fine = "package p\n\nimport (\n\t\"fmt\"\n)\n\ntype T struct {\n\tA int `json:\"a\"`\n}\n\ntype I interface {\n\tM()\n}\n\nconst (\n\tA = iota\n\tB\n)\n\nfunc f(n int) int {\n\tfor i := 0; i < n; i++ {\n\t\tif i > 2 {\n\t\t\tbreak\n\t\t}\n\t\tn--\n\t}\n\t{\n\t}\n\tfmt.Println(T{\n\t\tA: 1,\n\t})\n\treturn n /* a\n */\n}\n";
+        assert_eq!(what(fine), None);
+        assert_eq!(
+            what("package p\nvar x = f(time.S<-econd)\n"),
+            Some("an operator Go reads as a longer one")
+        );
+        assert_eq!(
+            what("package p\nfunc f() {\n\tdefer x\n}\n"),
+            Some("`go` or `defer` of something that is not a call")
+        );
+        assert_eq!(
+            what("package p\nfunc f() {\n\ta.b := 1\n}\n"),
+            Some("`:=` with something other than names on its left")
+        );
+        assert_eq!(
+            what("package p\nvar x = a < -b\nvar y = <-c\nvar z = [...]int{1}\n"),
+            None
+        );
     }
 }
