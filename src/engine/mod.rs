@@ -524,6 +524,7 @@ impl Engine {
         plan: &ParsePlan,
         at: Option<&[usize]>,
     ) -> (Vec<Finding>, Vec<Fix>, Vec<String>) {
+        let _names = crate::go::package_names::PackageNames::list(tree.root_node(), source);
         let mut cx = FileContext::new(path, source, tree.root_node());
         if let Some(dir) = self
             .root
