@@ -55,3 +55,48 @@ fn eight_hundred_sibling_subtests_are_all_fixed() {
         1
     );
 }
+
+/// A user rule whose fix template is a macro calling itself.
+const RECURSIVE_RULE: &str = r#"id = "errors-new-sprintf"
+title = "errors.New(fmt.Sprintf(...)) is fmt.Errorf(...)"
+rationale = "fmt.Errorf says the same in one call."
+prefilter = ["errors.New(fmt.Sprintf"]
+query = '''
+(call_expression
+  function: (selector_expression operand: (identifier) @_pkg field: (field_identifier) @_new)
+  arguments: (argument_list
+    (call_expression
+      function: (selector_expression operand: (identifier) @_fmt field: (field_identifier) @_sprintf)
+      arguments: (argument_list) @args))
+  (#eq? @_pkg "errors") (#eq? @_new "New") (#eq? @_fmt "fmt") (#eq? @_sprintf "Sprintf")) @call
+'''
+report = "call"
+message = "use fmt.Errorf{{ args }}"
+
+[fix]
+action = "replace"
+capture = "call"
+template = "{% macro r(n) %}{{ self::r(n=n+1) }}{% endmacro r %}fmt.Errorf{{ self::r(n=0) }}"
+"#;
+
+const SPRINTF: &str = "package x\n\nimport (\n\t\"errors\"\n\t\"fmt\"\n)\n\nfunc f(n int) error {\n\treturn errors.New(fmt.Sprintf(\"bad %d\", n))\n}\n";
+
+/// Rendering it would recurse until the stack overflows (the process
+/// aborted with SIGABRT, exit 134): it is a rule error, naming the file
+/// and the template's line, and nothing is touched.
+#[test]
+fn a_recursive_template_is_a_rule_error_not_a_crash() {
+    let sb = Sandbox::new();
+    sb.write("rules/recursive.toml", RECURSIVE_RULE);
+    sb.write("e.go", SPRINTF);
+    for command in ["check", "preview", "apply"] {
+        let out = sb.fixgen(&[command, "--rules", "rules", "e.go"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{command}: {err}");
+        assert!(
+            err.contains("rules/recursive.toml:20: ") && err.contains("recursive"),
+            "{command}: {err}"
+        );
+        assert_eq!(sb.read("e.go"), SPRINTF, "{command}");
+    }
+}
