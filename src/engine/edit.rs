@@ -87,12 +87,6 @@ impl Fix {
         }
     }
 
-    fn overlaps(&self, other: &Fix) -> bool {
-        self.edits
-            .iter()
-            .any(|a| other.edits.iter().any(|b| a.overlaps(b)))
-    }
-
     /// Edits that overlap each other cannot be applied as one fix.
     pub fn is_consistent(&self) -> bool {
         self.edits.windows(2).all(|w| w[0].end <= w[1].start)
@@ -104,11 +98,15 @@ impl Fix {
 /// the fixes applied.
 pub fn apply_fixes(source: &str, fixes: &[Fix]) -> (String, Vec<usize>) {
     let mut accepted: Vec<usize> = Vec::new();
+    let mut taken = Taken::default();
     for (index, fix) in fixes.iter().enumerate() {
         if fix.edits.is_empty() || !fix.is_consistent() {
             continue;
         }
-        if accepted.iter().all(|&a| !fixes[a].overlaps(fix)) {
+        if fix.edits.iter().all(|e| !taken.overlaps(e)) {
+            taken
+                .edits
+                .extend(fix.edits.iter().map(|e| ((e.start, e.end), e)));
             accepted.push(index);
         }
     }
@@ -123,6 +121,26 @@ pub fn apply_fixes(source: &str, fixes: &[Fix]) -> (String, Vec<usize>) {
     }
     out.push_str(&source[cursor..]);
     (out, accepted)
+}
+
+/// The edits of accepted fixes, by position. They do not overlap each
+/// other, so a new edit can only overlap those that start within it and
+/// the last one starting before it: each check is a lookup, not a pass over
+/// every fix accepted so far (a file with thousands of fixes).
+#[derive(Default)]
+struct Taken<'f> {
+    edits: std::collections::BTreeMap<(usize, usize), &'f Edit>,
+}
+
+impl Taken<'_> {
+    fn overlaps(&self, edit: &Edit) -> bool {
+        let before = self.edits.range(..(edit.start, 0)).next_back();
+        let within = self.edits.range((edit.start, 0)..=(edit.end, usize::MAX));
+        before
+            .into_iter()
+            .chain(within)
+            .any(|(_, taken)| taken.overlaps(edit))
+    }
 }
 
 /// Where lines of `source` are after `edits`: a line moves by the lines
@@ -181,6 +199,32 @@ mod tests {
         let (out, applied) = apply_fixes(src, &[a, b, c]);
         assert_eq!(out, ">aXde12f");
         assert_eq!(applied, vec![0, 2]);
+    }
+
+    #[test]
+    fn a_fix_waits_for_any_accepted_edit_it_touches_wherever_that_starts() {
+        let accepted = Fix::new("r", vec![Edit::replace(2, 6, "X")]);
+        let conflicting = [
+            Edit::insert(4, "i"),
+            Edit::replace(5, 8, "s"),
+            Edit::replace(0, 3, "e"),
+            Edit::replace(3, 4, "w"),
+            Edit::replace(1, 7, "o"),
+        ];
+        for edit in conflicting {
+            let fixes = [accepted.clone(), Fix::new("r", vec![edit.clone()])];
+            assert_eq!(apply_fixes("abcdefgh", &fixes).1, vec![0], "{edit:?}");
+        }
+        let beside = [Edit::insert(6, "+"), Edit::replace(0, 2, "<")];
+        let fixes = [
+            accepted,
+            Fix::new("r", vec![beside[0].clone()]),
+            Fix::new("r", vec![beside[1].clone()]),
+        ];
+        assert_eq!(
+            apply_fixes("abcdefgh", &fixes),
+            ("<X+gh".to_string(), vec![0, 1, 2])
+        );
     }
 
     #[test]

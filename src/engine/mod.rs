@@ -13,7 +13,7 @@ use crate::go::narrow::{
     functions_holding, items_unneeded_around, signature_ranges, top_level_functions,
 };
 use crate::go::parse::{parse_go_file, parse_leaving_out, SyntaxError};
-use crate::go::syntax::line_column;
+use crate::go::syntax::LineIndex;
 use crate::rule::model::PrefilterScope;
 use crate::rule::Rule;
 use actions::PlanEnv;
@@ -539,6 +539,7 @@ impl Engine {
         plan: &ParsePlan,
         at: Option<&[usize]>,
     ) -> (Vec<Finding>, Vec<Fix>, Vec<String>) {
+        let _names = crate::go::package_names::PackageNames::list(tree.root_node(), source);
         let mut cx = FileContext::new(path, source, tree.root_node());
         if let Some(dir) = self
             .root
@@ -599,6 +600,7 @@ impl Engine {
         if self.held_back.holds(&rule.id, path) {
             hold_back(&mut plan);
         }
+        let lines = LineIndex::new(source);
         let fix_base = fixes.len();
         for edits in plan.fixes {
             fixes.push(Fix::new(rule.id.clone(), edits));
@@ -623,8 +625,8 @@ impl Engine {
                 Some(note) => format!("{}; {note}", message.trim_end()),
                 None => message.trim_end().to_string(),
             };
-            let (line, column) = line_column(source, planned.start);
-            let (end_line, end_column) = line_column(source, planned.end);
+            let (line, column) = lines.line_column(planned.start);
+            let (end_line, end_column) = lines.line_column(planned.end);
             let fixable = planned
                 .fix
                 .is_some_and(|f| !fixes[fix_base + f].edits.is_empty());
@@ -640,7 +642,7 @@ impl Engine {
                 related_lines: planned
                     .related
                     .iter()
-                    .map(|&offset| line_column(source, offset).0)
+                    .map(|&offset| lines.line_column(offset).0)
                     .collect(),
                 severity: planned.severity,
             });

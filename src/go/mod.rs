@@ -12,6 +12,7 @@ pub mod imports;
 pub mod lintconfig;
 pub mod module;
 pub mod narrow;
+pub mod package_names;
 pub mod parse;
 pub mod refs;
 pub mod reuse;

@@ -182,10 +182,14 @@ fn in_statement_list<'t>(
     use_at: usize,
     source: &str,
 ) -> Option<Binding<'t>> {
-    named_children(list)
-        .into_iter()
-        .filter(|stmt| stmt.end_byte() <= use_at)
-        .find_map(|stmt| declared_by_statement(stmt, name, source))
+    // In source order, stopping at the use: a list of hundreds of
+    // statements (sibling subtests) is not walked whole for every name.
+    let mut cursor = list.walk();
+    let found = list
+        .named_children(&mut cursor)
+        .take_while(|stmt| stmt.end_byte() <= use_at)
+        .find_map(|stmt| declared_by_statement(stmt, name, source));
+    found
 }
 
 /// The binding of `name` that `stmt` declares, if any.
@@ -356,6 +360,9 @@ fn in_signature<'t>(func: Node<'t>, name: &str, source: &str) -> Option<Binding<
 }
 
 fn in_package<'t>(file: Node<'t>, name: &str, source: &str) -> Option<Binding<'t>> {
+    if super::package_names::may_declare(file, name) == Some(false) {
+        return None;
+    }
     named_children(file).into_iter().find_map(|decl| {
         let found = declared_by_statement(decl, name, source)?;
         Some(Binding {

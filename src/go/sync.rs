@@ -83,22 +83,13 @@ impl Signals {
         signals
     }
 
-    /// These signals, and those of goroutines in `function` that wait for
+    /// These signals, and those of `relays` (see [`relays`]) that wait for
     /// them and then signal in turn (`go func() { wg.Wait(); close(done) }()`):
     /// a receive from `done` waits for the closure too.
-    pub fn relayed(mut self, function: Node, source: &str) -> Signals {
+    pub fn relayed(mut self, relays: &[Node], source: &str) -> Signals {
         if self.is_empty() {
             return self;
         }
-        let relays: Vec<Node> = descendants(function)
-            .into_iter()
-            .filter(|n| {
-                n.kind() == "func_literal"
-                    && n.parent()
-                        .and_then(|call| call.parent())
-                        .is_some_and(|g| g.kind() == "go_statement")
-            })
-            .collect();
         for relay in relays {
             let Some(list) = relay
                 .child_by_field_name("body")
@@ -210,6 +201,20 @@ impl Signals {
             .any(|c| c == name)
             .then(|| format!("a receive from {name} at line {}", line_of(node)))
     }
+}
+
+/// The goroutines of `function` that may relay a closure's signals: the
+/// function literals a `go` statement runs.
+pub fn relays(function: Node) -> Vec<Node> {
+    descendants(function)
+        .into_iter()
+        .filter(|n| {
+            n.kind() == "func_literal"
+                && n.parent()
+                    .and_then(|call| call.parent())
+                    .is_some_and(|g| g.kind() == "go_statement")
+        })
+        .collect()
 }
 
 /// Channels `closure` receives from on every path before each of

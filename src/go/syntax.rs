@@ -110,7 +110,7 @@ pub fn is_blank_line_at(source: &str, line_start_offset: usize) -> bool {
 }
 
 /// The 1-based line a node starts on; constant time (the tree knows it),
-/// where `line_column` counts lines from the top of the file.
+/// where `LineIndex` finds a byte offset's line in a list of line starts.
 pub fn line_of(node: Node) -> usize {
     node.start_position().row + 1
 }
@@ -120,11 +120,25 @@ pub fn end_line_of(node: Node) -> usize {
     node.end_position().row + 1
 }
 
-/// 1-based line and column (in bytes) of a byte offset.
-pub fn line_column(source: &str, offset: usize) -> (usize, usize) {
-    let line = source[..offset].matches('\n').count() + 1;
-    let column = offset - line_start(source, offset) + 1;
-    (line, column)
+/// Where each line of a text starts, found once, so that a file with many
+/// findings does not count lines from the top for every one.
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(source: &str) -> Self {
+        let newlines = source.match_indices('\n').map(|(i, _)| i + 1);
+        LineIndex {
+            starts: std::iter::once(0).chain(newlines).collect(),
+        }
+    }
+
+    /// 1-based line and column (in bytes) of a byte offset.
+    pub fn line_column(&self, offset: usize) -> (usize, usize) {
+        let line = self.starts.partition_point(|&start| start <= offset);
+        (line, offset - self.starts[line - 1] + 1)
+    }
 }
 
 /// The statements of a `block` (tree-sitter-go wraps them in a

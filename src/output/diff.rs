@@ -1,6 +1,6 @@
 //! Unified diffs that `git apply` accepts.
 
-use similar::TextDiff;
+use similar::{Algorithm, TextDiff};
 
 /// `diff --git` header plus hunks for one file; empty when nothing changed.
 pub fn unified(rel: &str, old: &str, new: &str) -> String {
@@ -8,7 +8,13 @@ pub fn unified(rel: &str, old: &str, new: &str) -> String {
         return String::new();
     }
     let (a, b) = (header_path("a/", rel), header_path("b/", rel));
-    let diff = TextDiff::from_lines(old, new);
+    // Patience: lines found once on each side anchor the diff, and only
+    // the short stretches between anchors are searched. Myers alone takes
+    // time in proportion to the file's lines times the changed lines: a
+    // fix in every function of a large file made that the square of its size.
+    let diff = TextDiff::configure()
+        .algorithm(Algorithm::Patience)
+        .diff_lines(old, new);
     let body = diff
         .unified_diff()
         .context_radius(3)

@@ -91,7 +91,7 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
     };
     let conditions = parse_all(&file.conditions)?;
     let proof = parse_all(&file.proof)?;
-    let mut templates = tera::Tera::default();
+    let mut templates = super::template_bounds::instance();
     templates.register_filter("go_duration", go_duration_filter);
     add_template(&mut templates, "message", &file.message).map_err(|(o, m)| at(o, m))?;
     if let Some(template) = file.fix.as_ref().and_then(|f| f.template.as_ref()) {
@@ -231,17 +231,8 @@ fn add_template(
     name: &str,
     source: &Spanned<String>,
 ) -> Result<(), (usize, String)> {
-    tera.add_raw_template(name, source.get_ref()).map_err(|e| {
-        let detail = std::error::Error::source(&e)
-            .map(|s| s.to_string())
-            .unwrap_or_default();
-        (
-            source.span().start,
-            format!("template does not parse: {e} {detail}")
-                .trim()
-                .to_string(),
-        )
-    })
+    super::template_bounds::add(tera, name, source.get_ref())
+        .map_err(|message| (source.span().start, message))
 }
 
 /// Which rules run, and with which parameters.

@@ -4,6 +4,7 @@
 pub mod error;
 pub mod load;
 pub mod model;
+pub mod template_bounds;
 
 pub use error::RuleError;
 pub use load::{load_rules, select_rules, Selection};

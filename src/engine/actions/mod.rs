@@ -52,12 +52,8 @@ impl PlanEnv<'_, '_> {
         for (key, value) in extra {
             context.insert(key.as_ref(), value);
         }
-        self.rule.templates.render(template, &context).map_err(|e| {
-            let detail = std::error::Error::source(&e)
-                .map(|s| s.to_string())
-                .unwrap_or_default();
-            format!("{e}: {detail}")
-        })
+        crate::rule::template_bounds::render(&self.rule.templates, template, &context)
+            .map_err(|e| format!("{}: {e}", self.rule.origin))
     }
 }
 

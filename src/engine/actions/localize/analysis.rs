@@ -3,7 +3,7 @@
 //! declaration can take (`:=` where it scopes right, else `var`).
 
 use super::exposure::{Exposure, Launch, Launcher};
-use super::verdict::{guarded, verdict};
+use super::verdict::{guarded, verdict, LateReads};
 use crate::go::flow::Flow;
 use crate::go::refs::{classify, RefKind, Reference};
 use crate::go::scope::{declared_by_statement, resolve, Binding, BindingKind};
@@ -11,6 +11,7 @@ use crate::go::syntax::{
     ancestor_of_kind, contains, descendants, line_of, named_children, next_line_start, text,
 };
 use crate::go::types::{declared_type, short_declaration_keeps_type, value_type_of, ValueType};
+use std::collections::HashMap;
 use tree_sitter::Node;
 
 /// How a shared variable becomes local.
@@ -183,30 +184,48 @@ pub fn judge(
     }
     bodies.sort_by_key(|b| b.id());
     bodies.dedup_by_key(|b| b.id());
-    let flows: Vec<(usize, Flow)> = bodies
-        .iter()
-        .map(|b| (b.id(), Flow::of(*b, source)))
-        .collect();
-    let flow_of = |body: Node| {
-        flows
-            .iter()
-            .find(|(id, _)| *id == body.id())
-            .map(|(_, f)| f)
+    let flows: Vec<Flow> = bodies.iter().map(|b| Flow::of(*b, source)).collect();
+    let mut nodes: Vec<Node> = closures.iter().map(|c| c.node).collect();
+    nodes.sort_by_key(|n| n.start_byte());
+    // Each function's own closures: the others cannot hold its uses.
+    let inside = |body: Node| {
+        let from = nodes.partition_point(|n| n.start_byte() < body.start_byte());
+        let to = nodes.partition_point(|n| n.start_byte() < body.end_byte());
+        &nodes[from..to]
     };
-    let nodes: Vec<Node> = closures.iter().map(|c| c.node).collect();
+    let launchers: HashMap<usize, Launcher> = flows
+        .iter()
+        .map(|flow| {
+            (
+                flow.body.id(),
+                Launcher::new(flow, inside(flow.body), source),
+            )
+        })
+        .collect();
+    let launcher_of = |body: Node| launchers.get(&body.id());
+    // Siblings are closures of the same function: found by key, not by
+    // comparing every closure of the file with every other.
+    let mut by_function: HashMap<Option<usize>, Vec<usize>> = HashMap::new();
+    for (i, c) in closures.iter().enumerate() {
+        by_function
+            .entry(c.function.map(|f| f.id()))
+            .or_default()
+            .push(i);
+    }
+    let late = LateReads::default();
     for i in 0..closures.len() {
-        let Some(flow) = closures[i].function.and_then(flow_of) else {
+        let Some(launcher) = closures[i].function.and_then(launcher_of) else {
             for var in &mut closures[i].vars {
                 var.verdict = Verdict::Quiet;
             }
             closures[i].field_writes.clear();
             continue;
         };
-        let launcher = Launcher {
-            flow,
-            closures: &nodes,
-            source,
-        };
+        let siblings: Vec<usize> = by_function[&closures[i].function.map(|f| f.id())]
+            .iter()
+            .copied()
+            .filter(|&j| j != i)
+            .collect();
         let judged: Vec<Verdict> = (0..closures[i].vars.len())
             .map(|v| {
                 // Another function's flow only when launches nest.
@@ -214,19 +233,17 @@ pub fn judge(
                     .binding
                     .and_then(|b| declaring_body(&b))
                     .filter(|body| Some(*body) != closures[i].function)
-                    .and_then(flow_of)
-                    .map(|flow| Launcher {
-                        flow,
-                        closures: &nodes,
-                        source,
-                    });
-                let declarer = declarer.as_ref().unwrap_or(&launcher);
-                let exposure = exposure_of(&launcher, declarer, closures, i, v, policy, source);
+                    .and_then(launcher_of)
+                    .unwrap_or(launcher);
+                let exposure = exposure_of(
+                    launcher, declarer, closures, i, &siblings, v, policy, source,
+                );
                 verdict(
                     &closures[i],
                     &closures[i].vars[v],
                     &exposure,
                     policy,
+                    &late,
                     source,
                 )
             })
@@ -237,7 +254,7 @@ pub fn judge(
         let keep: Vec<bool> = closures[i]
             .field_writes
             .iter()
-            .map(|w| field_write_races(&launcher, closures, i, w, source))
+            .map(|w| field_write_races(launcher, closures, i, &siblings, w, source))
             .collect();
         let mut keep = keep.into_iter();
         closures[i]
@@ -250,9 +267,13 @@ pub fn judge(
 /// A use inside a nested closure that is itself analysed belongs to that
 /// closure, not to the one around it (else both would make it local).
 fn leave_nested_to_their_own(closures: &mut [Closure]) {
-    let nodes: Vec<Node> = closures.iter().map(|c| c.node).collect();
+    let mut nodes: Vec<Node> = closures.iter().map(|c| c.node).collect();
+    nodes.sort_by_key(|n| n.start_byte());
     for c in closures.iter_mut() {
-        let inner: Vec<Node> = nodes
+        // Those starting inside it, found in the sorted list.
+        let from = nodes.partition_point(|n| n.start_byte() < c.node.start_byte());
+        let to = nodes.partition_point(|n| n.start_byte() < c.node.end_byte());
+        let inner: Vec<Node> = nodes[from..to]
             .iter()
             .filter(|n| n.id() != c.node.id() && contains(c.node, **n))
             .copied()
@@ -283,11 +304,13 @@ fn declaring_body<'t>(binding: &Binding<'t>) -> Option<Node<'t>> {
 /// loops, its sibling closures); `declarer` that of the function declaring
 /// the variable, where the outer uses are (the same unless launches nest:
 /// there the launch counts where the statement holding it runs).
+#[allow(clippy::too_many_arguments)]
 fn exposure_of<'t>(
     launcher: &Launcher<'_, 't>,
     declarer: &Launcher<'_, 't>,
     closures: &[Closure<'t>],
     i: usize,
+    siblings: &[usize],
     v: usize,
     policy: OuterReads,
     source: &str,
@@ -321,17 +344,11 @@ fn exposure_of<'t>(
             .exposure(None, closure.node, &closure.launches, &writes)
             .repeats;
     }
-    let siblings: Vec<&Closure> = closures
-        .iter()
-        .enumerate()
-        .filter(|(j, c)| *j != i && c.function == closure.function)
-        .filter(|(_, c)| {
-            launcher.overlap(closure.node, &closure.launches, c.node, &c.launches)
-                || policy == OuterReads::AfterParent
-        })
-        .map(|(_, c)| c)
-        .collect();
-    for c in siblings {
+    let running = siblings.iter().map(|&j| &closures[j]).filter(|c| {
+        policy == OuterReads::AfterParent
+            || launcher.overlap(closure.node, &closure.launches, c.node, &c.launches)
+    });
+    for c in running {
         // Its first use: a read there sees whatever another wrote.
         let first = match c.vars.iter().find(|w| w.key == var.key) {
             Some(w) => w
@@ -364,11 +381,12 @@ fn sibling_use_of_elsewhere(c: &Closure, var: &SharedVar, source: &str) -> Optio
 /// A write to a field or element races when the closure runs more than
 /// once at a time, or a sibling or the launching function (unordered)
 /// uses the same expression, and no lock guards it.
-fn field_write_races(
-    launcher: &Launcher,
-    closures: &[Closure],
+fn field_write_races<'t>(
+    launcher: &Launcher<'_, 't>,
+    closures: &[Closure<'t>],
     i: usize,
-    write: &SharedFieldWrite,
+    siblings: &[usize],
+    write: &SharedFieldWrite<'t>,
     source: &str,
 ) -> bool {
     let closure = &closures[i];
@@ -394,10 +412,8 @@ fn field_write_races(
                 .map(|b| b.name.id())
                 == root.map(|b| b.name.id())
     };
-    let sibling = closures.iter().enumerate().any(|(j, c)| {
-        j != i
-            && c.function == closure.function
-            && launcher.overlap(closure.node, &closure.launches, c.node, &c.launches)
+    let sibling = siblings.iter().map(|&j| &closures[j]).any(|c| {
+        launcher.overlap(closure.node, &closure.launches, c.node, &c.launches)
             && descendants(c.body).into_iter().any(same)
     });
     sibling || launcher.uses_unordered(closure.node, &closure.launches, &writes, &same)

@@ -13,6 +13,9 @@ use crate::go::refs::{classify, RefKind};
 use crate::go::scope::{resolve, Binding, BindingKind};
 use crate::go::sync::{gates, releases, Signals};
 use crate::go::syntax::{contains, line_of, text};
+use std::cell::{OnceCell, RefCell};
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 use tree_sitter::Node;
 
 /// How a closure is started.
@@ -81,17 +84,57 @@ fn held_by(literal: Node) -> Option<Node> {
         .filter(|n| n.kind() == "identifier")
 }
 
+/// One start of a closure: the step, the steps that can run after it, and
+/// those every path to which has waited for the closure.
+struct Run {
+    start: usize,
+    reach: Vec<bool>,
+    ordered: Vec<bool>,
+}
+
 /// The launching function's flow and the closures it starts.
+///
+/// A function with N closures asks the same questions N times over (the
+/// uses of a variable, where each closure starts, the goroutines that relay
+/// a wait): each is answered once and kept, so judging the function costs
+/// time in proportion to N, not N squared or cubed.
 pub struct Launcher<'a, 't> {
     pub flow: &'a Flow<'t>,
     /// Every analysed closure of this function (uses inside them are theirs).
-    pub closures: &'a [Node<'t>],
+    closures: HashSet<usize>,
     pub source: &'a str,
+    uses: RefCell<HashMap<usize, Rc<Vec<Use<'t>>>>>,
+    /// Per closure and launch, its runs, as `overlap` compares them.
+    runs: RefCell<HashMap<usize, Rc<Vec<Vec<Run>>>>>,
+    relays: OnceCell<Vec<Node<'t>>>,
+}
+
+impl<'a, 't> Launcher<'a, 't> {
+    pub fn new(flow: &'a Flow<'t>, closures: &[Node<'t>], source: &'a str) -> Self {
+        Launcher {
+            flow,
+            closures: closures.iter().map(|c| c.id()).collect(),
+            source,
+            uses: RefCell::default(),
+            runs: RefCell::default(),
+            relays: OnceCell::new(),
+        }
+    }
 }
 
 impl<'t> Launcher<'_, 't> {
     /// Uses of `binding` in the function outside every closure.
-    fn uses(&self, binding: &Binding<'t>) -> Vec<Use<'t>> {
+    fn uses(&self, binding: &Binding<'t>) -> Rc<Vec<Use<'t>>> {
+        let key = binding.name.id();
+        if let Some(found) = self.uses.borrow().get(&key) {
+            return found.clone();
+        }
+        let found = Rc::new(self.find_uses(binding));
+        self.uses.borrow_mut().insert(key, found.clone());
+        found
+    }
+
+    fn find_uses(&self, binding: &Binding<'t>) -> Vec<Use<'t>> {
         let name = text(binding.name, self.source);
         let mut out = Vec::new();
         for step in 0..self.flow.steps.len() {
@@ -200,17 +243,25 @@ impl<'t> Launcher<'_, 't> {
 
     /// Inside one of the analysed closures this function starts (not one
     /// that encloses the function itself): a use that is theirs.
-    fn in_closure(&self, node: Node<'t>) -> bool {
-        self.closures
-            .iter()
-            .any(|c| contains(*c, node) && !contains(*c, self.flow.body))
+    fn in_closure(&self, node: Node) -> bool {
+        let mut current = node;
+        while let Some(literal) = crate::go::syntax::ancestor_of_kind(current, &["func_literal"]) {
+            if self.closures.contains(&literal.id()) && !contains(literal, self.flow.body) {
+                return true;
+            }
+            current = literal;
+        }
+        false
     }
 
     /// What the closure signals after `writes`, directly or through a
     /// goroutine of this function that waits for it and signals on.
     fn signals(&self, closure: Node<'t>, writes: &[Node<'t>], launch: &Launch<'t>) -> Signals {
+        let relays = self
+            .relays
+            .get_or_init(|| crate::go::sync::relays(self.flow.body));
         Signals::of(closure, writes, launch.group.as_deref(), self.source)
-            .relayed(self.flow.body, self.source)
+            .relayed(relays, self.source)
     }
 
     /// Whether a lock is held where `node` stands in its function.
@@ -271,6 +322,7 @@ impl<'t> Launcher<'_, 't> {
             ..Exposure::default()
         };
         let uses = binding.map(|b| self.uses(b)).unwrap_or_default();
+        let uses = uses.as_slice();
         let starts = self.starts(launches);
         e.repeats |= starts.len() > 1;
         for (start, launch) in starts {
@@ -283,7 +335,7 @@ impl<'t> Launcher<'_, 't> {
             let seen = self.flow.reaching(start, &kills);
             let after = self.flow.reaching(start, &|_| false);
             let released = self.released(closure, writes);
-            for u in &uses {
+            for u in uses {
                 // Before the function lets the closure past its gate.
                 if released.as_ref().is_some_and(|r| !r[u.step]) {
                     continue;
@@ -432,22 +484,51 @@ impl<'t> Launcher<'_, 't> {
         other: Node<'t>,
         other_launches: &[Launch<'t>],
     ) -> bool {
-        let waited = |first: Node<'t>, first_launches: &[Launch<'t>], then: &[Launch<'t>]| {
-            first_launches.iter().all(|l| {
-                let signals = self.signals(first, &[], l);
-                let starts = self.launch_steps(l);
-                !starts.is_empty()
-                    && starts.iter().all(|start| {
-                        let (_, ordered) = self.ordered_after(*start, &signals);
-                        let reach = self.flow.reaching(*start, &|_| false);
-                        then.iter().all(|t| {
-                            let then_starts = self.launch_steps(t);
-                            !then_starts.is_empty()
-                                && then_starts.iter().all(|s| !reach[*s] || ordered[*s])
-                        })
-                    })
-            })
-        };
-        !(waited(closure, launches, other_launches) && waited(other, other_launches, launches))
+        let (mine, theirs) = (
+            self.runs(closure, launches),
+            self.runs(other, other_launches),
+        );
+        !(waited(&mine, &theirs) && waited(&theirs, &mine))
     }
+
+    /// Each launch's runs of `closure` (its signals with no writes: every
+    /// signal counts).
+    fn runs(&self, closure: Node<'t>, launches: &[Launch<'t>]) -> Rc<Vec<Vec<Run>>> {
+        if let Some(found) = self.runs.borrow().get(&closure.id()) {
+            return found.clone();
+        }
+        let runs: Vec<Vec<Run>> = launches
+            .iter()
+            .map(|l| {
+                let signals = self.signals(closure, &[], l);
+                self.launch_steps(l)
+                    .into_iter()
+                    .map(|start| Run {
+                        start,
+                        ordered: self.ordered_after(start, &signals).1,
+                        reach: self.flow.reaching(start, &|_| false),
+                    })
+                    .collect()
+            })
+            .collect();
+        let runs = Rc::new(runs);
+        self.runs.borrow_mut().insert(closure.id(), runs.clone());
+        runs
+    }
+}
+
+/// Every run of `first` is ordered before every start of `then`: each
+/// start `first` can reach passes a wait for it.
+fn waited(first: &[Vec<Run>], then: &[Vec<Run>]) -> bool {
+    first.iter().all(|runs| {
+        !runs.is_empty()
+            && runs.iter().all(|run| {
+                then.iter().all(|starts| {
+                    !starts.is_empty()
+                        && starts
+                            .iter()
+                            .all(|s| !run.reach[s.start] || run.ordered[s.start])
+                })
+            })
+    })
 }

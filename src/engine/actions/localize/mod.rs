@@ -17,6 +17,7 @@ use crate::go::syntax::{line_of, text, top_level_declaration};
 use crate::rule::model::FixSpec;
 use analysis::{analyse, judge, Closure, OuterReads, Setting, Verdict};
 use exposure::Launch;
+use std::collections::HashMap;
 use tree_sitter::Node;
 
 pub struct Localize {
@@ -80,15 +81,17 @@ impl Action for Localize {
         let mut plan = Plan::default();
         // One fix per top-level declaration: its closures' edits and the
         // removal of declarations they leave unused must land together.
-        let mut groups: Vec<(usize, Vec<&Closure>)> = Vec::new();
+        let mut groups: Vec<Vec<&Closure>> = Vec::new();
+        let mut group_of: HashMap<usize, usize> = HashMap::new();
         for closure in &closures {
             let top = top_level_declaration(closure.node).id();
-            match groups.iter_mut().find(|(id, _)| *id == top) {
-                Some((_, members)) => members.push(closure),
-                None => groups.push((top, vec![closure])),
-            }
+            let g = *group_of.entry(top).or_insert_with(|| {
+                groups.push(Vec::new());
+                groups.len() - 1
+            });
+            groups[g].push(closure);
         }
-        for (_, members) in groups {
+        for members in groups {
             let edits = edits::plan_edits(&members, source);
             let fix = (!edits.is_empty()).then(|| {
                 plan.fixes.push(edits);
@@ -111,6 +114,7 @@ fn started_closures<'t>(
     source: &str,
 ) -> Vec<(Node<'t>, Vec<Launch<'t>>, usize)> {
     let mut out: Vec<(Node<'t>, Vec<Launch<'t>>, usize)> = Vec::new();
+    let mut seen: HashMap<usize, usize> = HashMap::new();
     for (i, m) in matches.iter().enumerate() {
         let Some(node) = m.get(capture) else { continue };
         let literal = match node.kind() {
@@ -121,9 +125,12 @@ fn started_closures<'t>(
         let (Some(literal), Some(launch)) = (literal, launch_of(node, source)) else {
             continue;
         };
-        match out.iter_mut().find(|(l, ..)| l.id() == literal.id()) {
-            Some((_, launches, _)) => launches.push(launch),
-            None => out.push((literal, vec![launch], i)),
+        match seen.get(&literal.id()) {
+            Some(&at) => out[at].1.push(launch),
+            None => {
+                seen.insert(literal.id(), out.len());
+                out.push((literal, vec![launch], i));
+            }
         }
     }
     out

@@ -5,11 +5,14 @@
 use super::analysis::{key_of, short_store, var_verdict, Closure, OuterReads, SharedVar, Verdict};
 use super::exposure::Exposure;
 use crate::go::refs::{RefKind, Reference};
-use crate::go::scope::{resolve, BindingKind};
+use crate::go::scope::{resolve, Binding, BindingKind};
 use crate::go::sync::held_lock;
 use crate::go::syntax::{
     ancestor_of_kind, contains, descendants, line_of, text, top_level_declaration,
 };
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 use tree_sitter::Node;
 
 /// A write nothing else can interleave with: under a held lock, or inside
@@ -50,6 +53,7 @@ pub(super) fn verdict<'t>(
     var: &SharedVar<'t>,
     exposure: &Exposure,
     policy: OuterReads,
+    late: &LateReads<'t>,
     source: &str,
 ) -> Verdict<'t> {
     let locked = var
@@ -65,7 +69,7 @@ pub(super) fn verdict<'t>(
     if let Some(verdict) = flow_verdict(var, exposure, policy, closure.proven) {
         return verdict;
     }
-    if let Some(reason) = refusal(closure, var, policy, source) {
+    if let Some(reason) = refusal(closure, var, policy, late, source) {
         return Verdict::Refused(reason);
     }
     if !var.refs.iter().any(|r| r.kind == RefKind::Read) {
@@ -160,7 +164,13 @@ fn flow_verdict<'t>(
     .then(|| Verdict::Refused(visibility_refusal(var, policy).unwrap_or_default()))
 }
 
-fn refusal(closure: &Closure, var: &SharedVar, policy: OuterReads, source: &str) -> Option<String> {
+fn refusal<'t>(
+    closure: &Closure<'t>,
+    var: &SharedVar<'t>,
+    policy: OuterReads,
+    late: &LateReads<'t>,
+    source: &str,
+) -> Option<String> {
     if let Some(reason) = visibility_refusal(var, policy) {
         return Some(reason);
     }
@@ -182,7 +192,7 @@ fn refusal(closure: &Closure, var: &SharedVar, policy: OuterReads, source: &str)
         ));
     }
     match policy {
-        OuterReads::AfterParent => outer_read(closure, var, source),
+        OuterReads::AfterParent => outer_read(closure, var, late, source),
         // The flow has judged the goroutine's outer reads already.
         OuterReads::AfterClosure => None,
     }
@@ -205,25 +215,59 @@ fn visibility_refusal(var: &SharedVar, policy: OuterReads) -> Option<String> {
 
 /// A read after the parent test returns (or in its `Cleanup`), which
 /// parallel subtests run before: it may want the value they write.
-fn outer_read(closure: &Closure, var: &SharedVar, source: &str) -> Option<String> {
+fn outer_read<'t>(
+    closure: &Closure<'t>,
+    var: &SharedVar<'t>,
+    late: &LateReads<'t>,
+    source: &str,
+) -> Option<String> {
     let binding = var.binding?;
-    let area = top_level_declaration(closure.node);
     let parent = ancestor_of_kind(
         closure.node,
         &["func_literal", "function_declaration", "method_declaration"],
     )?;
-    let found = crate::go::refs::references_of(&binding, area, source)
-        .into_iter()
-        .filter(|r| r.kind != RefKind::Write && !contains(closure.node, r.ident))
-        .find(|r| {
-            (!contains(parent, r.ident) && r.ident.start_byte() > parent.end_byte())
-                || in_cleanup(r.ident, source)
-        })?;
+    let found = late
+        .of(&binding, parent, source)
+        .iter()
+        .copied()
+        .find(|read| !contains(closure.node, *read))?;
     Some(format!(
         "read at line {} after the subtests finish: the value is meant to flow out; \
          guard it with a mutex or use sync/atomic",
-        line_of(found.ident)
+        line_of(found)
     ))
+}
+
+/// The reads of a variable after its parent function returns or in its
+/// `Cleanup`, per variable and parent: the same for every sibling subtest,
+/// so found once rather than once for each of them.
+#[derive(Default)]
+pub(super) struct LateReads<'t> {
+    found: RefCell<HashMap<(usize, usize), Reads<'t>>>,
+}
+
+type Reads<'t> = Rc<Vec<Node<'t>>>;
+
+impl<'t> LateReads<'t> {
+    fn of(&self, binding: &Binding<'t>, parent: Node<'t>, source: &str) -> Reads<'t> {
+        let key = (binding.name.id(), parent.id());
+        if let Some(found) = self.found.borrow().get(&key) {
+            return found.clone();
+        }
+        let area = top_level_declaration(parent);
+        let reads: Vec<Node<'t>> = crate::go::refs::references_of(binding, area, source)
+            .into_iter()
+            .filter(|r| r.kind != RefKind::Write)
+            .map(|r| r.ident)
+            .filter(|read| {
+                (!contains(parent, *read) && read.start_byte() > parent.end_byte())
+                    || in_cleanup(*read, source)
+            })
+            .collect();
+        let reads = Rc::new(reads);
+        self.found.borrow_mut().insert(key, reads.clone());
+        reads
+    }
 }
 
 /// Inside a function passed to `….Cleanup(…)`, which runs after subtests.

@@ -1,0 +1,102 @@
+//! Bounded cost (issue 18): a large file is fixed whole, and a rule whose
+//! template blows up is a rule error, never a crash. How long the large
+//! files take is measured by scripts/bench-stress.sh, not here.
+
+mod support;
+
+use std::process::Output;
+use support::Sandbox;
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// One test holding `n` parallel subtests that all write its `err`: the
+/// shape scripts/gen-stress.sh writes.
+fn sibling_subtests(n: usize) -> String {
+    let mut text = String::from(
+        "package x\n\nimport \"testing\"\n\nfunc f() error { return nil }\n\nfunc TestMany(t *testing.T) {\n\tvar err error\n",
+    );
+    for i in 0..n {
+        text.push_str(&format!(
+            "\tt.Run(\"case{i}\", func(t *testing.T) {{\n\t\tt.Parallel()\n\t\terr = f()\n\t\tt.Log(err)\n\t}})\n"
+        ));
+    }
+    text.push_str("}\n");
+    text
+}
+
+/// Making the analysis cheaper must not drop a fix: every one of 800
+/// siblings gets its own `err`, and the shared declaration goes.
+#[test]
+fn eight_hundred_sibling_subtests_are_all_fixed() {
+    let sb = Sandbox::new();
+    sb.write("many_test.go", &sibling_subtests(800));
+    let out = sb.fixgen(&["preview", "many_test.go"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let diff = stdout(&out);
+    let added: Vec<&str> = diff
+        .lines()
+        .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
+        .collect();
+    let removed: Vec<&str> = diff
+        .lines()
+        .filter(|l| l.starts_with('-') && !l.starts_with("---"))
+        .collect();
+    assert_eq!(added.len(), 800, "{diff}");
+    assert!(added.iter().all(|l| *l == "+\t\terr := f()"), "{diff}");
+    assert_eq!(removed.len(), 801, "{diff}");
+    assert_eq!(
+        removed.iter().filter(|l| **l == "-\tvar err error").count(),
+        1
+    );
+}
+
+/// A user rule whose fix template is a macro calling itself.
+const RECURSIVE_RULE: &str = r#"id = "errors-new-sprintf"
+title = "errors.New(fmt.Sprintf(...)) is fmt.Errorf(...)"
+rationale = "fmt.Errorf says the same in one call."
+prefilter = ["errors.New(fmt.Sprintf"]
+query = '''
+(call_expression
+  function: (selector_expression operand: (identifier) @_pkg field: (field_identifier) @_new)
+  arguments: (argument_list
+    (call_expression
+      function: (selector_expression operand: (identifier) @_fmt field: (field_identifier) @_sprintf)
+      arguments: (argument_list) @args))
+  (#eq? @_pkg "errors") (#eq? @_new "New") (#eq? @_fmt "fmt") (#eq? @_sprintf "Sprintf")) @call
+'''
+report = "call"
+message = "use fmt.Errorf{{ args }}"
+
+[fix]
+action = "replace"
+capture = "call"
+template = "{% macro r(n) %}{{ self::r(n=n+1) }}{% endmacro r %}fmt.Errorf{{ self::r(n=0) }}"
+"#;
+
+const SPRINTF: &str = "package x\n\nimport (\n\t\"errors\"\n\t\"fmt\"\n)\n\nfunc f(n int) error {\n\treturn errors.New(fmt.Sprintf(\"bad %d\", n))\n}\n";
+
+/// Rendering it would recurse until the stack overflows (the process
+/// aborted with SIGABRT, exit 134): it is a rule error, naming the file
+/// and the template's line, and nothing is touched.
+#[test]
+fn a_recursive_template_is_a_rule_error_not_a_crash() {
+    let sb = Sandbox::new();
+    sb.write("rules/recursive.toml", RECURSIVE_RULE);
+    sb.write("e.go", SPRINTF);
+    for command in ["check", "preview", "apply"] {
+        let out = sb.fixgen(&[command, "--rules", "rules", "e.go"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{command}: {err}");
+        assert!(
+            err.contains("rules/recursive.toml:20: ") && err.contains("recursive"),
+            "{command}: {err}"
+        );
+        assert_eq!(sb.read("e.go"), SPRINTF, "{command}");
+    }
+}
