@@ -56,6 +56,52 @@ fn eight_hundred_sibling_subtests_are_all_fixed() {
     );
 }
 
+/// `n` tests, each with two parallel subtests writing its `err`, with a
+/// package-level variable and a function no rule looks at between them.
+fn repeated_tests(n: usize) -> String {
+    let mut text =
+        String::from("package x\n\nimport \"testing\"\n\nfunc f() error { return nil }\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "\nvar limit{i} = {i}\n\nfunc helper{i}() int {{ return limit{i} }}\n\nfunc TestR{i}(t *testing.T) {{\n\tvar err error\n"
+        ));
+        for name in ["a", "b"] {
+            text.push_str(&format!(
+                "\tt.Run(\"{name}\", func(t *testing.T) {{\n\t\tt.Parallel()\n\t\terr = f()\n\t\tt.Log(err, limit{i})\n\t}})\n"
+            ));
+        }
+        text.push_str("}\n");
+    }
+    text
+}
+
+/// A file of many tests is looked at a window of functions at a time:
+/// every window's fixes and findings must come out, at the right lines.
+#[test]
+fn a_file_of_many_racy_tests_is_fixed_whole() {
+    let n = 100;
+    let sb = Sandbox::new();
+    sb.write("many_test.go", &repeated_tests(n));
+    let out = sb.fixgen(&["check", "many_test.go"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let findings = stdout(&out);
+    assert_eq!(findings.lines().count(), 2 * n, "{findings}");
+    let last = findings.lines().last().unwrap();
+    let last_write = repeated_tests(n).lines().count() - 3;
+    assert!(
+        last.starts_with(&format!(
+            "many_test.go:{last_write}:3: parallel-subtest-shared-var"
+        )),
+        "{last}"
+    );
+    let out = sb.fixgen(&["apply", "--allow-dirty", "many_test.go"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let fixed = sb.read("many_test.go");
+    assert_eq!(fixed.matches("\t\terr := f()\n").count(), 2 * n);
+    assert_eq!(fixed.matches("var err error").count(), 0);
+    assert_eq!(fixed.matches("func helper").count(), n);
+}
+
 /// A user rule whose fix template is a macro calling itself.
 const RECURSIVE_RULE: &str = r#"id = "errors-new-sprintf"
 title = "errors.New(fmt.Sprintf(...)) is fmt.Errorf(...)"

@@ -12,7 +12,7 @@ use crate::go::generated::is_generated;
 use crate::go::narrow::{
     functions_holding, items_unneeded_around, signature_ranges, top_level_functions,
 };
-use crate::go::parse::{parse_go_file, parse_leaving_out, SyntaxError};
+use crate::go::parse::{parse_go_file, parse_leaving_out_indexed, SyntaxError};
 use crate::go::syntax::LineIndex;
 use crate::rule::model::PrefilterScope;
 use crate::rule::Rule;
@@ -186,6 +186,89 @@ struct ParsePlan {
     /// For each candidate, the byte ranges its query runs over (`None`:
     /// the whole file).
     ranges: Vec<Option<Vec<(usize, usize)>>>,
+    /// The top-level functions parsed, when the plan leaves the others out.
+    functions: Vec<(usize, usize)>,
+}
+
+/// What one round of rules finds: findings, fixes, warnings.
+type Found = (Vec<Finding>, Vec<Fix>, Vec<String>);
+
+/// Top-level functions parsed together at most. tree-sitter finds a node's
+/// parent by walking down from the root through its children, so in a tree
+/// of thousands of functions every step up costs as much as the file is
+/// long; a file with more functions to look at is taken a window at a time.
+const FUNCTIONS_PER_TREE: usize = 16;
+
+impl ParsePlan {
+    /// The plan split into windows of at most `FUNCTIONS_PER_TREE`
+    /// functions, each leaving out the others' functions too. Only a plan
+    /// that already leaves out what its rules do not need is split: those
+    /// rules look at one function at a time.
+    fn windows(self) -> Vec<ParsePlan> {
+        if self.functions.len() <= FUNCTIONS_PER_TREE {
+            return vec![self];
+        }
+        // Everything but the package clause, imports and variables.
+        let mut outside: Vec<(usize, usize)> = self
+            .left_out
+            .iter()
+            .chain(&self.functions)
+            .copied()
+            .collect();
+        outside.sort_unstable();
+        let outside = merge_adjacent(outside);
+        self.functions
+            .chunks(FUNCTIONS_PER_TREE)
+            .map(|window| self.window(window, &outside))
+            .collect()
+    }
+
+    /// What the window's span holds is parsed (its functions, and whatever
+    /// lies between them), the rest of `outside` is left out; each rule
+    /// keeps its ranges inside the span.
+    fn window(&self, window: &[(usize, usize)], outside: &[(usize, usize)]) -> ParsePlan {
+        let span = (window[0].0, window[window.len() - 1].1);
+        let left_out = outside
+            .iter()
+            .flat_map(|&(start, end)| {
+                let before = (start < span.0).then(|| (start, end.min(span.0)));
+                let after = (end > span.1).then(|| (start.max(span.1), end));
+                before.into_iter().chain(after)
+            })
+            .collect();
+        let within = |ranges: &[(usize, usize)]| -> Vec<(usize, usize)> {
+            let first = ranges.partition_point(|r| r.0 < span.0);
+            let last = ranges.partition_point(|r| r.0 < span.1);
+            ranges[first..last].to_vec()
+        };
+        let mut candidates = Vec::new();
+        let mut ranges = Vec::new();
+        for (&candidate, rule_ranges) in self.candidates.iter().zip(&self.ranges) {
+            let mine = within(rule_ranges.as_deref().unwrap_or_default());
+            if !mine.is_empty() {
+                candidates.push(candidate);
+                ranges.push(Some(mine));
+            }
+        }
+        ParsePlan {
+            candidates,
+            left_out,
+            ranges,
+            functions: window.to_vec(),
+        }
+    }
+}
+
+/// Sorted ranges with those that touch joined.
+fn merge_adjacent(ranges: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+    for (start, end) in ranges {
+        match merged.last_mut() {
+            Some(last) if last.1 >= start => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
 }
 
 /// Fixes not to make: a rule's fixes in one package (a folder), because
@@ -385,6 +468,7 @@ impl Engine {
                 ranges: vec![None; candidates.len()],
                 candidates,
                 left_out: Vec::new(),
+                functions: Vec::new(),
             };
         }
         let signatures = if candidates
@@ -419,6 +503,7 @@ impl Engine {
             candidates,
             left_out: items_unneeded_around(source, &offsets),
             ranges,
+            functions: functions_holding(source, &offsets),
         }
     }
 
@@ -459,24 +544,23 @@ impl Engine {
                 }
                 result.considered = true;
             }
-            let tree = match parse_leaving_out(&current, &plan.left_out) {
-                Ok(tree) => tree,
-                Err(e) if round == 0 => return Err(e),
-                Err(e) => {
-                    // An error in a function left unparsed is the file's own.
-                    parse_go_file(original)?;
-                    // Never emit code that does not parse: keep the last good round.
-                    result.warnings.push(format!(
-                        "{path}: a fix produced code that does not parse ({e}); not applied"
-                    ));
-                    result.applied.clear();
-                    result.created.clear();
-                    current = original.to_string();
-                    break;
-                }
-            };
             let (findings, fixes, warnings) =
-                self.run_rules(path, &current, &tree, &plan, at.as_deref());
+                match self.run_round(path, &current, plan, at.as_deref()) {
+                    Ok(found) => found,
+                    Err(e) if round == 0 => return Err(e),
+                    Err(e) => {
+                        // An error in a function left unparsed is the file's own.
+                        parse_go_file(original)?;
+                        // Never emit code that does not parse: keep the last good round.
+                        result.warnings.push(format!(
+                            "{path}: a fix produced code that does not parse ({e}); not applied"
+                        ));
+                        result.applied.clear();
+                        result.created.clear();
+                        current = original.to_string();
+                        break;
+                    }
+                };
             if round == 0 {
                 result.findings = findings;
                 result.warnings.extend(warnings);
@@ -531,6 +615,31 @@ impl Engine {
         Ok(result)
     }
 
+    /// One round of every rule the plan names, a window of the file at a
+    /// time.
+    fn run_round(
+        &self,
+        path: &str,
+        source: &str,
+        plan: ParsePlan,
+        at: Option<&[usize]>,
+    ) -> Result<Found, SyntaxError> {
+        let mut found = (Vec::new(), Vec::new(), Vec::new());
+        let lines = LineIndex::new(source);
+        for window in plan.windows() {
+            let tree = parse_leaving_out_indexed(source, &window.left_out, &lines)?;
+            let (findings, fixes, warnings) =
+                self.run_rules(path, source, &tree, &window, at, &lines);
+            found.0.extend(findings);
+            found.1.extend(fixes);
+            found.2.extend(warnings);
+        }
+        found
+            .0
+            .sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
+        Ok(found)
+    }
+
     fn run_rules(
         &self,
         path: &str,
@@ -538,6 +647,7 @@ impl Engine {
         tree: &tree_sitter::Tree,
         plan: &ParsePlan,
         at: Option<&[usize]>,
+        lines: &LineIndex,
     ) -> (Vec<Finding>, Vec<Fix>, Vec<String>) {
         let _names = crate::go::package_names::PackageNames::list(tree.root_node(), source);
         let mut cx = FileContext::new(path, source, tree.root_node());
@@ -553,7 +663,8 @@ impl Engine {
         let mut warnings = Vec::new();
         for (&i, ranges) in plan.candidates.iter().zip(&plan.ranges) {
             let rule = &self.rules[i];
-            self.run_rule(rule, &cx, ranges.as_deref(), at, &mut findings, &mut fixes);
+            let out = (&mut findings, &mut fixes);
+            self.run_rule(rule, &cx, ranges.as_deref(), at, lines, out);
             warnings.extend(
                 cx.take_warnings()
                     .into_iter()
@@ -571,10 +682,10 @@ impl Engine {
         cx: &FileContext<'t>,
         ranges: Option<&[(usize, usize)]>,
         at: Option<&[usize]>,
-        findings: &mut Vec<Finding>,
-        fixes: &mut Vec<Fix>,
+        lines: &LineIndex,
+        (findings, fixes): (&mut Vec<Finding>, &mut Vec<Fix>),
     ) {
-        let (path, source) = (cx.path, cx.source);
+        let path = cx.path;
         if rule.needs_location && at.is_none() {
             return;
         }
@@ -600,7 +711,6 @@ impl Engine {
         if self.held_back.holds(&rule.id, path) {
             hold_back(&mut plan);
         }
-        let lines = LineIndex::new(source);
         let fix_base = fixes.len();
         for edits in plan.fixes {
             fixes.push(Fix::new(rule.id.clone(), edits));

@@ -115,6 +115,35 @@ pub fn ranges_without(source: &str, left_out: &[(usize, usize)]) -> Vec<tree_sit
     ranges
 }
 
+/// Like `ranges_without`, finding rows and columns in `lines`.
+pub fn ranges_without_indexed(
+    len: usize,
+    left_out: &[(usize, usize)],
+    lines: &super::syntax::LineIndex,
+) -> Vec<tree_sitter::Range> {
+    let point = |offset: usize| {
+        let (line, column) = lines.line_column(offset);
+        tree_sitter::Point {
+            row: line - 1,
+            column: column - 1,
+        }
+    };
+    let mut ranges = Vec::new();
+    let mut from = 0;
+    for &(start, end) in left_out.iter().chain([(len, len)].iter()) {
+        if start > from {
+            ranges.push(tree_sitter::Range {
+                start_byte: from,
+                end_byte: start,
+                start_point: point(from),
+                end_point: point(start),
+            });
+        }
+        from = end;
+    }
+    ranges
+}
+
 /// Rows and columns of increasing offsets, counted once through the text.
 struct PointCounter<'s> {
     source: &'s [u8],

@@ -66,8 +66,13 @@ pub fn parse_go_file(source: &str) -> Result<Tree, SyntaxError> {
 /// the same token (tree-sitter's lexer splits `<-` into `<` and `-`
 /// where only those parse), and a semicolon at a line's end only where
 /// the grammar takes one.
+///
+/// The walk keeps the ancestors at hand: tree-sitter's `parent()` walks down
+/// from the root, which in a file of thousands of functions costs as much
+/// as the file is long.
 fn check_leaves(root: Node, source: &str) -> Result<(), SyntaxError> {
     let mut cursor = root.walk();
+    let mut ancestors: Vec<Node> = Vec::new();
     loop {
         let node = cursor.node();
         if let Some(what) = misformed(node) {
@@ -80,20 +85,22 @@ fn check_leaves(root: Node, source: &str) -> Result<(), SyntaxError> {
                     "an operator Go reads as a longer one",
                 ));
             }
-            if gets_a_semicolon(node)
+            if gets_a_semicolon(node, ancestors.last().copied())
                 && newline_follows(source, node.end_byte())
-                && !ends_a_terminable(node)
+                && !ends_a_terminable(node, &ancestors)
             {
                 return Err(SyntaxError::at(node, "a line that Go would end here"));
             }
         }
         if cursor.goto_first_child() {
+            ancestors.push(node);
             continue;
         }
         while !cursor.goto_next_sibling() {
             if !cursor.goto_parent() {
                 return Ok(());
             }
+            ancestors.pop();
         }
     }
 }
@@ -141,7 +148,7 @@ fn splits_an_operator(leaf: Node, source: &str) -> bool {
     })
 }
 
-fn gets_a_semicolon(leaf: Node) -> bool {
+fn gets_a_semicolon(leaf: Node, parent: Option<Node>) -> bool {
     let kind = leaf.kind();
     kind.ends_with("identifier")
         || kind.ends_with("_literal")
@@ -162,7 +169,7 @@ fn gets_a_semicolon(leaf: Node) -> bool {
                 | "]"
                 | "}"
         )
-        || leaf.parent().is_some_and(|p| {
+        || parent.is_some_and(|p| {
             p.kind().ends_with("string_literal") && p.end_byte() == leaf.end_byte()
         })
 }
@@ -189,9 +196,8 @@ fn newline_follows(source: &str, from: usize) -> bool {
 
 /// Where Go's grammar takes a semicolon: the end of a statement, a
 /// declaration, a spec, a struct field or an interface element.
-fn ends_a_terminable(leaf: Node) -> bool {
-    let mut current = leaf;
-    while let Some(parent) = current.parent() {
+fn ends_a_terminable(leaf: Node, ancestors: &[Node]) -> bool {
+    for (i, &parent) in ancestors.iter().enumerate().rev() {
         if parent.end_byte() != leaf.end_byte() {
             return false;
         }
@@ -204,13 +210,14 @@ fn ends_a_terminable(leaf: Node) -> bool {
                 "package_clause" | "type_alias" | "method_elem" | "type_elem" | "source_file"
             )
             || (kind == "block"
-                && parent
-                    .parent()
-                    .is_some_and(|p| matches!(p.kind(), "statement_list" | "labeled_statement")));
+                && i > 0
+                && matches!(
+                    ancestors[i - 1].kind(),
+                    "statement_list" | "labeled_statement"
+                ));
         if terminable {
             return true;
         }
-        current = parent;
     }
     false
 }
@@ -320,6 +327,26 @@ pub fn parse_leaving_out(source: &str, left_out: &[(usize, usize)]) -> Result<Tr
     } else {
         super::narrow::ranges_without(source, left_out)
     };
+    parse_ranges(source, &ranges)
+}
+
+/// Like `parse_leaving_out`, with the file's lines already indexed: a file
+/// parsed a window at a time is not counted through once per window.
+pub fn parse_leaving_out_indexed(
+    source: &str,
+    left_out: &[(usize, usize)],
+    lines: &super::syntax::LineIndex,
+) -> Result<Tree, SyntaxError> {
+    let ranges = if left_out.is_empty() {
+        Vec::new()
+    } else {
+        super::narrow::ranges_without_indexed(source.len(), left_out, lines)
+    };
+    parse_ranges(source, &ranges)
+}
+
+/// Parses the `ranges` of `source` (all of it when there are none).
+fn parse_ranges(source: &str, ranges: &[tree_sitter::Range]) -> Result<Tree, SyntaxError> {
     let tree = PARSER
         .with(|p| {
             let mut parser = p.borrow_mut();
@@ -327,7 +354,7 @@ pub fn parse_leaving_out(source: &str, left_out: &[(usize, usize)]) -> Result<Tr
                 return parser.parse(source, None);
             }
             parser
-                .set_included_ranges(&ranges)
+                .set_included_ranges(ranges)
                 .expect("ranges are sorted and disjoint");
             let tree = parser.parse(source, None);
             // Back to the whole file for the next caller.
