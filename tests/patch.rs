@@ -184,14 +184,20 @@ fn user_templates_replace_the_commit_message() {
     let patch = repo.read("patches-out/0001-parallel-subtest-shared-var.patch");
     assert!(patch.contains("Subject: [PATCH 1/2] fix(parallel-subtest-shared-var): fix 5 findings in 1 file\n\nMarker parallel-subtest-shared-var/"), "{patch}");
 
-    std::fs::write(templates.path().join("commit.tera"), "{{ broken").unwrap();
-    let out = repo.fixgen(&["patch", "--templates", templates.path().to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("commit.tera"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    for broken in [
+        "{{ broken",
+        // A macro that calls itself aborted the process (stack overflow).
+        "{% macro r(n) %}{{ self::r(n=n+1) }}{% endmacro r %}fix {{ self::r(n=0) }}",
+    ] {
+        std::fs::write(templates.path().join("commit.tera"), broken).unwrap();
+        let out = repo.fixgen(&["patch", "--templates", templates.path().to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{broken}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("commit.tera"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }
 
 #[test]

@@ -3,6 +3,7 @@
 //! `--templates DIR` (`commit.tera`, `pr.tera`; either may be left out).
 
 use crate::changeset::RuleChanges;
+use crate::rule::template_bounds;
 use anyhow::{bail, Context as _, Result};
 use serde::Serialize;
 use std::path::Path;
@@ -86,8 +87,11 @@ fn plural(n: usize) -> &'static str {
 }
 
 impl Messages {
+    /// The built-in templates, each replaced by `DIR/NAME` where there is
+    /// one. A user's template gets the bounds a rule's does (no recursion,
+    /// bounded depth and output): a template must never crash a run.
     pub fn load(dir: Option<&Path>) -> Result<Self> {
-        let mut tera = tera::Tera::default();
+        let mut tera = template_bounds::instance();
         for (name, builtin) in BUILTIN {
             let (text, origin) = match dir.map(|d| d.join(name)).filter(|p| p.is_file()) {
                 Some(path) => (
@@ -97,12 +101,8 @@ impl Messages {
                 ),
                 None => (builtin.to_string(), format!("templates/{name} (built in)")),
             };
-            tera.add_raw_template(name, &text).map_err(|e| {
-                let detail = std::error::Error::source(&e)
-                    .map(|s| s.to_string())
-                    .unwrap_or_default();
-                anyhow::anyhow!("{origin}: template does not parse: {detail}")
-            })?;
+            template_bounds::add(&mut tera, name, &text)
+                .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
         }
         Ok(Messages { tera })
     }
@@ -143,12 +143,8 @@ impl Messages {
     }
 
     fn render(&self, name: &str, context: &tera::Context) -> Result<String> {
-        self.tera.render(name, context).map_err(|e| {
-            let detail = std::error::Error::source(&e)
-                .map(|s| s.to_string())
-                .unwrap_or_default();
-            anyhow::anyhow!("{name}: {e} {detail}")
-        })
+        template_bounds::render(&self.tera, name, context)
+            .map_err(|e| anyhow::anyhow!("{name}: {e}"))
     }
 }
 
