@@ -11,7 +11,7 @@ use super::syntax::{contains, descendants, line_of, text, walk_outside_literals}
 use tree_sitter::Node;
 
 /// What a closure does, after its writes, that another goroutine can wait for.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Signals {
     /// Receivers of `X.Done()` (and the group whose `Go` started it).
     pub groups: Vec<String>,

@@ -107,6 +107,9 @@ pub struct Launcher<'a, 't> {
     /// Per closure and launch, its runs, as `overlap` compares them.
     runs: RefCell<HashMap<usize, Rc<Vec<Vec<Run>>>>>,
     relays: OnceCell<Vec<Node<'t>>>,
+    /// Per set of signals, the wait for them each step holds: sibling
+    /// closures mostly signal alike (or not at all).
+    waits: RefCell<HashMap<Signals, Rc<Vec<Option<String>>>>>,
 }
 
 impl<'a, 't> Launcher<'a, 't> {
@@ -118,6 +121,7 @@ impl<'a, 't> Launcher<'a, 't> {
             uses: RefCell::default(),
             runs: RefCell::default(),
             relays: OnceCell::new(),
+            waits: RefCell::default(),
         }
     }
 }
@@ -285,14 +289,29 @@ impl<'t> Launcher<'_, 't> {
     /// The wait each step holds for `signals`, and whether every path from
     /// `start` to a step has passed one (the step is ordered after the
     /// closure).
-    fn ordered_after(&self, start: usize, signals: &Signals) -> (Vec<Option<String>>, Vec<bool>) {
+    fn ordered_after(
+        &self,
+        start: usize,
+        signals: &Signals,
+    ) -> (Rc<Vec<Option<String>>>, Vec<bool>) {
         let waits = self.waits(signals);
         let ordered = self.flow.always_passed(start, &|s| waits[s].is_some());
         (waits, ordered)
     }
 
     /// For each step, the wait for `signals` it holds, if any.
-    fn waits(&self, signals: &Signals) -> Vec<Option<String>> {
+    fn waits(&self, signals: &Signals) -> Rc<Vec<Option<String>>> {
+        if let Some(known) = self.waits.borrow().get(signals) {
+            return known.clone();
+        }
+        let waits: Rc<Vec<Option<String>>> = Rc::new(self.find_waits(signals));
+        self.waits
+            .borrow_mut()
+            .insert(signals.clone(), waits.clone());
+        waits
+    }
+
+    fn find_waits(&self, signals: &Signals) -> Vec<Option<String>> {
         self.flow
             .steps
             .iter()
