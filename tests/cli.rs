@@ -4,53 +4,8 @@
 mod support;
 
 use std::fs;
-use std::process::{Command, Output};
-use support::Sandbox;
-
-const RACY_TEST: &str = r#"package x
-
-import "testing"
-
-func setup() (int, error)     { return 1, nil }
-func update(ws int) error     { return nil }
-
-func TestTools(t *testing.T) {
-	ws, err := setup()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Run("first", func(t *testing.T) {
-		t.Parallel()
-		err = update(ws)
-		if err != nil {
-			t.Fatal(err)
-		}
-	})
-	t.Run("second", func(t *testing.T) {
-		t.Parallel()
-		err = update(ws)
-		if err != nil {
-			t.Fatal(err)
-		}
-	})
-}
-"#;
-
-fn fixed(source: &str) -> String {
-    source.replace("\t\terr = update(ws)", "\t\terr := update(ws)")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or(-1)
-}
+use std::process::Command;
+use support::{code, fixed, stderr, stdout, Sandbox, RACY_TEST};
 
 #[test]
 fn fixgen_test_passes_on_the_shipped_fixtures() {

@@ -4,16 +4,7 @@
 
 mod support;
 
-use std::process::Output;
-use support::Sandbox;
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+use support::{stderr, stdout, Sandbox};
 
 /// One test holding `n` parallel subtests that all write its `err`: the
 /// shape scripts/gen-stress.sh writes.

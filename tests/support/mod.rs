@@ -176,3 +176,54 @@ pub fn gofmt_listed(dir: &Path) -> String {
         .unwrap();
     text(&out.stdout)
 }
+
+/// A test whose parallel subtests share `err`: the seed's race, small.
+#[allow(dead_code)]
+pub const RACY_TEST: &str = r#"package x
+
+import "testing"
+
+func setup() (int, error)     { return 1, nil }
+func update(ws int) error     { return nil }
+
+func TestTools(t *testing.T) {
+	ws, err := setup()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("first", func(t *testing.T) {
+		t.Parallel()
+		err = update(ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("second", func(t *testing.T) {
+		t.Parallel()
+		err = update(ws)
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+"#;
+
+#[allow(dead_code)]
+pub fn fixed(source: &str) -> String {
+    source.replace("\t\terr = update(ws)", "\t\terr := update(ws)")
+}
+
+#[allow(dead_code)]
+pub fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[allow(dead_code)]
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[allow(dead_code)]
+pub fn code(out: &std::process::Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
