@@ -624,12 +624,21 @@ impl Engine {
         plan: ParsePlan,
         at: Option<&[usize]>,
     ) -> Result<Found, SyntaxError> {
-        let mut found = (Vec::new(), Vec::new(), Vec::new());
+        use rayon::prelude::*;
         let lines = LineIndex::new(source);
-        for window in plan.windows() {
-            let tree = parse_leaving_out_indexed(source, &window.left_out, &lines)?;
-            let (findings, fixes, warnings) =
-                self.run_rules(path, source, &tree, &window, at, &lines);
+        // Windows are independent (each its own tree): a large file uses
+        // every core, as many small files do.
+        let per_window: Vec<Result<Found, SyntaxError>> = plan
+            .windows()
+            .into_par_iter()
+            .map(|window| {
+                let tree = parse_leaving_out_indexed(source, &window.left_out, &lines)?;
+                Ok(self.run_rules(path, source, &tree, &window, at, &lines))
+            })
+            .collect();
+        let mut found = (Vec::new(), Vec::new(), Vec::new());
+        for window in per_window {
+            let (findings, fixes, warnings) = window?;
             found.0.extend(findings);
             found.1.extend(fixes);
             found.2.extend(warnings);
