@@ -96,38 +96,13 @@ fn is_func_keyword(bytes: &[u8], i: usize) -> bool {
         && bytes.get(i + 4).is_none_or(|&b| !ident(b))
 }
 
-/// The complement of `left_out` (sorted, disjoint) as parser ranges.
-pub fn ranges_without(source: &str, left_out: &[(usize, usize)]) -> Vec<tree_sitter::Range> {
-    let mut ranges = Vec::new();
-    let mut points = PointCounter::new(source);
-    let mut from = 0;
-    for &(start, end) in left_out.iter().chain([(source.len(), source.len())].iter()) {
-        if start > from {
-            ranges.push(tree_sitter::Range {
-                start_byte: from,
-                end_byte: start,
-                start_point: points.at(from),
-                end_point: points.at(start),
-            });
-        }
-        from = end;
-    }
-    ranges
-}
-
-/// Like `ranges_without`, finding rows and columns in `lines`.
-pub fn ranges_without_indexed(
+/// The complement of `left_out` (sorted, disjoint) in a text of `len`
+/// bytes, as parser ranges, with rows and columns from `lines`.
+pub fn ranges_without(
     len: usize,
     left_out: &[(usize, usize)],
     lines: &super::syntax::LineIndex,
 ) -> Vec<tree_sitter::Range> {
-    let point = |offset: usize| {
-        let (line, column) = lines.line_column(offset);
-        tree_sitter::Point {
-            row: line - 1,
-            column: column - 1,
-        }
-    };
     let mut ranges = Vec::new();
     let mut from = 0;
     for &(start, end) in left_out.iter().chain([(len, len)].iter()) {
@@ -135,43 +110,13 @@ pub fn ranges_without_indexed(
             ranges.push(tree_sitter::Range {
                 start_byte: from,
                 end_byte: start,
-                start_point: point(from),
-                end_point: point(start),
+                start_point: lines.point(from),
+                end_point: lines.point(start),
             });
         }
         from = end;
     }
     ranges
-}
-
-/// Rows and columns of increasing offsets, counted once through the text.
-struct PointCounter<'s> {
-    source: &'s [u8],
-    offset: usize,
-    row: usize,
-    line_start: usize,
-}
-
-impl<'s> PointCounter<'s> {
-    fn new(source: &'s str) -> Self {
-        PointCounter {
-            source: source.as_bytes(),
-            offset: 0,
-            row: 0,
-            line_start: 0,
-        }
-    }
-
-    fn at(&mut self, offset: usize) -> tree_sitter::Point {
-        for (i, &b) in self.source[self.offset..offset].iter().enumerate() {
-            if b == b'\n' {
-                self.row += 1;
-                self.line_start = self.offset + i + 1;
-            }
-        }
-        self.offset = offset;
-        tree_sitter::Point::new(self.row, offset - self.line_start)
-    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -56,7 +56,6 @@ pub fn parse_go_file(source: &str) -> Result<Tree, SyntaxError> {
     check_characters(tree.root_node(), source)?;
     check_comment_starts(tree.root_node(), source)?;
     check_file_layout(tree.root_node())?;
-    check_depth(tree.root_node())?;
     check_leaves(tree.root_node(), source)?;
     Ok(tree)
 }
@@ -65,16 +64,19 @@ pub fn parse_go_file(source: &str) -> Result<Tree, SyntaxError> {
 /// there, and forms go/parser refuses that tree-sitter's grammar allows:
 /// the same token (tree-sitter's lexer splits `<-` into `<` and `-`
 /// where only those parse), and a semicolon at a line's end only where
-/// the grammar takes one.
+/// the grammar takes one; and nesting no deeper than `MAX_DEPTH`.
 ///
-/// The walk keeps the ancestors at hand: tree-sitter's `parent()` walks down
-/// from the root, which in a file of thousands of functions costs as much
-/// as the file is long.
+/// The walk keeps the ancestors at hand, without recursion (the depth is
+/// in question): tree-sitter's `parent()` walks down from the root, which
+/// in a file of thousands of functions costs as much as the file is long.
 fn check_leaves(root: Node, source: &str) -> Result<(), SyntaxError> {
     let mut cursor = root.walk();
     let mut ancestors: Vec<Node> = Vec::new();
     loop {
         let node = cursor.node();
+        if ancestors.len() > MAX_DEPTH {
+            return Err(SyntaxError::at(node, "nesting too deep"));
+        }
         if let Some(what) = misformed(node) {
             return Err(SyntaxError::at(node, what));
         }
@@ -291,27 +293,6 @@ fn check_file_layout(root: Node) -> Result<(), SyntaxError> {
     Ok(())
 }
 
-/// Walks the tree without recursion (the depth is what is in question).
-fn check_depth(root: Node) -> Result<(), SyntaxError> {
-    let mut cursor = root.walk();
-    let mut depth = 0;
-    loop {
-        if depth > MAX_DEPTH {
-            return Err(SyntaxError::at(cursor.node(), "nesting too deep"));
-        }
-        if cursor.goto_first_child() {
-            depth += 1;
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                return Ok(());
-            }
-            depth -= 1;
-        }
-    }
-}
-
 /// Parses `source`; a tree with any ERROR or MISSING node is a syntax error,
 /// because rewriting code we misunderstood is how tools corrupt files.
 pub fn parse(source: &str) -> Result<Tree, SyntaxError> {
@@ -322,12 +303,10 @@ pub fn parse(source: &str) -> Result<Tree, SyntaxError> {
 /// each a run of whole top-level items or a body's inside) unparsed; the
 /// tree keeps the file's offsets and positions. See `go::narrow`.
 pub fn parse_leaving_out(source: &str, left_out: &[(usize, usize)]) -> Result<Tree, SyntaxError> {
-    let ranges = if left_out.is_empty() {
-        Vec::new()
-    } else {
-        super::narrow::ranges_without(source, left_out)
-    };
-    parse_ranges(source, &ranges)
+    if left_out.is_empty() {
+        return parse_ranges(source, &[]);
+    }
+    parse_leaving_out_indexed(source, left_out, &super::syntax::LineIndex::new(source))
 }
 
 /// Like `parse_leaving_out`, with the file's lines already indexed: a file
@@ -337,11 +316,7 @@ pub fn parse_leaving_out_indexed(
     left_out: &[(usize, usize)],
     lines: &super::syntax::LineIndex,
 ) -> Result<Tree, SyntaxError> {
-    let ranges = if left_out.is_empty() {
-        Vec::new()
-    } else {
-        super::narrow::ranges_without_indexed(source.len(), left_out, lines)
-    };
+    let ranges = super::narrow::ranges_without(source.len(), left_out, lines);
     parse_ranges(source, &ranges)
 }
 
@@ -405,7 +380,11 @@ mod go_file_tests {
             what("package p\nvar x = 1\nimport \"fmt\"\n"),
             Some("an import after a declaration")
         );
-        let deep = format!("package p\nvar x = {}1{}\n", "-".repeat(MAX_DEPTH), "");
+        let deep = format!(
+            "package p\nvar x = {}1{}\n",
+            "(".repeat(MAX_DEPTH),
+            ")".repeat(MAX_DEPTH)
+        );
         assert_eq!(what(&deep), Some("nesting too deep"));
         let shallow = format!(
             "package p\nvar x = {}1{}\n",

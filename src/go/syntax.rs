@@ -139,6 +139,12 @@ impl LineIndex {
         let line = self.starts.partition_point(|&start| start <= offset);
         (line, offset - self.starts[line - 1] + 1)
     }
+
+    /// The same place as tree-sitter counts it: 0-based row and column.
+    pub fn point(&self, offset: usize) -> tree_sitter::Point {
+        let (line, column) = self.line_column(offset);
+        tree_sitter::Point::new(line - 1, column - 1)
+    }
 }
 
 /// The statements of a `block` (tree-sitter-go wraps them in a
