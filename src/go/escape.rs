@@ -13,7 +13,7 @@
 
 use super::imports::Import;
 use super::scope::{resolve, Binding, BindingKind};
-use super::syntax::{contains, descendants, enclosing_body, named_children, text};
+use super::syntax::{ancestors, contains, descendants, enclosing_body, named_children, text};
 use super::typeindex::TypeIndex;
 use std::path::Path;
 use std::sync::Arc;
@@ -164,7 +164,8 @@ impl<'a> Escape<'a> {
             .root_node()
             .descendant_for_byte_range(callee.start, callee.start)
             .and_then(|n| {
-                std::iter::successors(Some(n), |n| n.parent())
+                std::iter::once(n)
+                    .chain(ancestors(n))
                     .find(|n| matches!(n.kind(), "function_declaration" | "method_declaration"))
             })?;
         let param = parameter_at(decl, position, &callee.source)?;
@@ -355,7 +356,7 @@ fn root_variable(target: Node) -> Option<Node> {
 /// write into the variable, not a use of its value.
 fn written_not_read(ident: Node) -> bool {
     let mut child = ident;
-    while let Some(parent) = child.parent() {
+    for parent in ancestors(ident) {
         match parent.kind() {
             "expression_list" => {
                 let statement = parent.parent();
@@ -379,7 +380,7 @@ fn written_not_read(ident: Node) -> bool {
 /// A function literal started with `go` that holds `ident` but not the
 /// variable's declaration: the goroutine captures the variable.
 fn launched_literal_around<'t>(ident: Node<'t>, declared: Node) -> Option<Node<'t>> {
-    std::iter::successors(ident.parent(), |n| n.parent())
+    ancestors(ident)
         .filter(|n| n.kind() == "func_literal" && !contains(*n, declared))
         .find(|literal| {
             literal

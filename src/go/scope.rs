@@ -3,7 +3,7 @@
 //! range clauses, type-switch aliases, select receive cases, function
 //! parameters and results, and package-level declarations of the file.
 
-use super::syntax::{contains, named_children, operator, text};
+use super::syntax::{ancestors, contains, named_children, operator, text};
 use tree_sitter::Node;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +57,7 @@ pub fn resolve<'t>(ident: Node<'t>, source: &str) -> Option<Binding<'t>> {
     let name = text(ident, source);
     let use_at = ident.start_byte();
     let mut child = ident;
-    while let Some(node) = child.parent() {
+    for node in ancestors(ident) {
         let found = match node.kind() {
             "statement_list" => in_statement_list(node, name, use_at, source),
             "if_statement" | "expression_switch_statement" | "for_clause" => {
@@ -163,15 +163,9 @@ fn signature_role(param: Node) -> BindingKind {
 }
 
 fn is_package_level(spec: Node) -> bool {
-    let mut node = spec;
-    while let Some(parent) = node.parent() {
-        match parent.kind() {
-            "source_file" => return true,
-            "block" | "statement_list" => return false,
-            _ => node = parent,
-        }
-    }
-    false
+    ancestors(spec)
+        .find(|a| matches!(a.kind(), "source_file" | "block" | "statement_list"))
+        .is_some_and(|a| a.kind() == "source_file")
 }
 
 /// Declarations among the statements that end before the use. The first

@@ -7,7 +7,7 @@
 
 use super::flow::Flow;
 use super::scope::function_literal_of;
-use super::syntax::{contains, descendants, line_of, text, walk_outside_literals};
+use super::syntax::{ancestors, contains, descendants, line_of, text, walk_outside_literals};
 use tree_sitter::Node;
 
 /// What a closure does, after its writes, that another goroutine can wait for.
@@ -160,7 +160,7 @@ impl Signals {
     /// first receives from the closure's channel.
     pub fn waited_before(&self, node: Node, within: Node, source: &str) -> Option<String> {
         let mut child = node;
-        while let Some(parent) = child.parent() {
+        for parent in ancestors(node) {
             if parent.kind() == "statement_list" {
                 let mut cursor = parent.walk();
                 let earlier: Vec<Node> = parent
@@ -371,17 +371,9 @@ fn call_shape<'s>(call: Node, source: &'s str) -> Option<Call<'s>> {
 
 /// Inside a `defer` statement of `closure` (which runs when it returns).
 fn in_defer(node: Node, closure: Node) -> bool {
-    let mut current = node;
-    while let Some(parent) = current.parent() {
-        if parent.id() == closure.id() {
-            return false;
-        }
-        if parent.kind() == "defer_statement" {
-            return true;
-        }
-        current = parent;
-    }
-    false
+    ancestors(node)
+        .find(|a| a.id() == closure.id() || a.kind() == "defer_statement")
+        .is_some_and(|a| a.id() != closure.id())
 }
 
 /// The mutex held at `stmt`: an earlier `m.Lock()` (or `RLock`) in an
@@ -390,7 +382,7 @@ fn in_defer(node: Node, closure: Node) -> bool {
 pub fn held_lock(stmt: Node, within: Node, source: &str) -> Option<String> {
     let mut chain: Vec<(Node, Node)> = Vec::new();
     let mut child = stmt;
-    while let Some(parent) = child.parent() {
+    for parent in ancestors(stmt) {
         if parent.kind() == "statement_list" {
             chain.push((parent, child));
         }

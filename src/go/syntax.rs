@@ -39,28 +39,48 @@ pub fn named_children(node: Node) -> Vec<Node> {
     node.named_children(&mut cursor).collect()
 }
 
+/// The root of the tree `node` belongs to.
+fn root_of<'t>(node: Node<'t>) -> Node<'t> {
+    let raw = node.into_raw();
+    // SAFETY: `raw.tree` is the live tree that `node` borrows for 't (a
+    // node never outlives its tree), and the root node of that tree is
+    // valid for as long as the tree is: the same lifetime 't.
+    unsafe { Node::from_raw(tree_sitter::ffi::ts_tree_root_node(raw.tree)) }
+}
+
+/// `node`'s ancestors, nearest first, `node` itself left out.
+///
+/// tree-sitter keeps no parent links: `Node::parent` walks down from the
+/// root, so climbing one `parent()` at a time costs depth² steps, and
+/// in a large tree every step as much as the file is wide. This walks
+/// down once, for the price of a single `parent()`.
+pub fn ancestors<'t>(node: Node<'t>) -> std::iter::Rev<std::vec::IntoIter<Node<'t>>> {
+    let mut path = Vec::new();
+    let mut current = root_of(node);
+    while current.id() != node.id() {
+        path.push(current);
+        match current.child_with_descendant(node) {
+            Some(next) => current = next,
+            // Not below the root: a node of another tree cannot get here.
+            None => break,
+        }
+    }
+    path.into_iter().rev()
+}
+
 /// The nearest ancestor (not `node` itself) of one of `kinds`.
 pub fn ancestor_of_kind<'t>(node: Node<'t>, kinds: &[&str]) -> Option<Node<'t>> {
-    let mut current = node.parent();
-    while let Some(n) = current {
-        if kinds.contains(&n.kind()) {
-            return Some(n);
-        }
-        current = n.parent();
-    }
-    None
+    ancestors(node).find(|n| kinds.contains(&n.kind()))
 }
 
 /// The declaration at the top of the file (a child of `source_file`) holding `node`.
 pub fn top_level_declaration(node: Node) -> Node {
-    let mut current = node;
-    while let Some(parent) = current.parent() {
-        if parent.kind() == "source_file" {
-            return current;
-        }
-        current = parent;
+    let mut path = ancestors(node).rev();
+    match path.next() {
+        Some(root) if root.kind() == "source_file" => path.next().unwrap_or(node),
+        Some(root) => root,
+        None => node,
     }
-    current
 }
 
 /// The anonymous operator token of an assignment-like node (`=`, `:=`, `+=`).
@@ -177,7 +197,7 @@ pub fn walk_outside_literals<'t>(node: Node<'t>, visit: &mut dyn FnMut(Node<'t>)
 /// The body of the innermost function declaration, method or function
 /// literal around `node`.
 pub fn enclosing_body(node: Node) -> Option<Node> {
-    std::iter::successors(node.parent(), |n| n.parent())
+    ancestors(node)
         .find(|n| {
             matches!(
                 n.kind(),
@@ -185,4 +205,60 @@ pub fn enclosing_body(node: Node) -> Option<Node> {
             )
         })
         .and_then(|f| f.child_by_field_name("body"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The walk down from the root finds exactly the chain `parent()` climbs,
+    /// for every node: named or not, empty, nested in literals.
+    #[test]
+    fn ancestors_are_the_parent_chain_of_every_node() {
+        let source = "package p\n\nimport \"testing\"\n\nvar x, y = 1, 2\n\n\
+            func TestA(t *testing.T) {\n\tfor i := range 3 {\n\t\tt.Run(\"a\", func(t *testing.T) {\n\
+            \t\t\tt.Parallel()\n\t\t\tx = i + y // c\n\t\t\tgo func() { defer func() {}() }()\n\
+            \t\t})\n\t}\n}\n\nfunc f() (err error) { return }\n";
+        let tree = crate::go::parse::parse(source).unwrap();
+        let all = descendants(tree.root_node());
+        assert!(
+            all.len() > 100,
+            "the sample is large enough to mean something"
+        );
+        for node in all {
+            let climbed: Vec<usize> = std::iter::successors(node.parent(), |n| n.parent())
+                .map(|n| n.id())
+                .collect();
+            let walked: Vec<usize> = ancestors(node).map(|n| n.id()).collect();
+            assert_eq!(
+                walked,
+                climbed,
+                "ancestors of {} at {}",
+                node.kind(),
+                node.start_byte()
+            );
+        }
+        let x = all_named(&tree, "identifier", "x", source)[1];
+        assert_eq!(top_level_declaration(x).kind(), "function_declaration");
+        assert_eq!(
+            ancestor_of_kind(x, &["func_literal"]).map(|f| f.start_position().row),
+            Some(8)
+        );
+        assert_eq!(
+            top_level_declaration(tree.root_node()).kind(),
+            "source_file"
+        );
+    }
+
+    fn all_named<'t>(
+        tree: &'t tree_sitter::Tree,
+        kind: &str,
+        name: &str,
+        source: &str,
+    ) -> Vec<Node<'t>> {
+        descendants(tree.root_node())
+            .into_iter()
+            .filter(|n| n.kind() == kind && text(*n, source) == name)
+            .collect()
+    }
 }

@@ -15,7 +15,8 @@ use crate::go::imports::Import;
 use crate::go::imports::{default_package_name, imports_change};
 use crate::go::scope::resolve;
 use crate::go::syntax::{
-    block_statements, descendants, indentation, line_of, line_start, named_children, text,
+    ancestors, block_statements, descendants, indentation, line_of, line_start, named_children,
+    text,
 };
 use crate::go::testify::{
     apply_within, assertion, asserts_no_error, collect_edits, collect_name, collect_parameter,
@@ -633,10 +634,8 @@ fn reassigned_then_used<'t>(
 ) -> Option<(Node<'t>, Node<'t>)> {
     let first = *run.first()?;
     let block = first.parent()?;
-    let in_block_before = |n: Node| {
-        n.start_byte() < first.start_byte()
-            && std::iter::successors(Some(n), |x| x.parent()).any(|x| x.parent() == Some(block))
-    };
+    let in_block_before =
+        |n: Node| n.start_byte() < first.start_byte() && ancestors(n).any(|a| a.id() == block.id());
     let names: Vec<&str> = run
         .iter()
         .filter(|s| s.kind() == "short_var_declaration")

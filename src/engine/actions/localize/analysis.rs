@@ -8,7 +8,8 @@ use crate::go::flow::Flow;
 use crate::go::refs::{classify, RefKind, Reference};
 use crate::go::scope::{declared_by_statement, resolve, Binding, BindingKind};
 use crate::go::syntax::{
-    ancestor_of_kind, contains, descendants, line_of, named_children, next_line_start, text,
+    ancestor_of_kind, ancestors, contains, descendants, line_of, named_children, next_line_start,
+    text,
 };
 use crate::go::types::{declared_type, short_declaration_keeps_type, value_type_of, ValueType};
 use std::collections::HashMap;
@@ -771,12 +772,7 @@ fn declared_in_same_list(ident: Node, store: Node, source: &str) -> bool {
     let Some(binding) = resolve(ident, source) else {
         return false;
     };
-    let mut stmt = binding.declaration;
-    while let Some(parent) = stmt.parent() {
-        if parent.kind() == "statement_list" {
-            return store.parent().is_some_and(|l| l.id() == parent.id());
-        }
-        stmt = parent;
-    }
-    false
+    ancestors(binding.declaration)
+        .find(|a| a.kind() == "statement_list")
+        .is_some_and(|list| store.parent().is_some_and(|l| l.id() == list.id()))
 }
