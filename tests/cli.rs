@@ -500,6 +500,50 @@ template = '''{template}'''
     )
 }
 
+/// A file of many functions is parsed a part at a time, and the parts of
+/// its fixed text are checked as the next round parses them: an invalid
+/// result in a late part is refused all the same.
+#[test]
+fn a_fix_that_leaves_invalid_go_late_in_a_large_file_is_refused() {
+    let sb = Sandbox::new();
+    let rule = replacing_rule(
+        "statement-at-top",
+        "(function_declaration name: (identifier) @_n (#eq? @_n \"use\")) @target",
+        "x := work()",
+    )
+    .replace(
+        "\n[fix]",
+        "prefilter = [\"work()\"]\nprefilter_scope = \"function\"\n\n[fix]",
+    );
+    sb.write("rules/r.toml", &rule);
+    let mut source = String::from("package x\n\nfunc work() int { return 1 }\n");
+    for i in 0..60 {
+        source.push_str(&format!(
+            "\n// F{i} calls work.\nfunc F{i}() int {{\n\treturn work()\n}}\n"
+        ));
+        if i == 45 {
+            source.push_str("\nfunc use() int {\n\treturn work()\n}\n");
+        }
+    }
+    sb.write("x.go", &source);
+    sb.commit_all();
+    let out = sb.fixgen(&[
+        "apply",
+        "--rules",
+        "rules",
+        "--rule",
+        "statement-at-top",
+        "x.go",
+    ]);
+    assert_eq!(sb.read("x.go"), source, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: x.go: a fix produced code that is not valid Go"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
 const WORK_GO: &str =
     "package x\n\nfunc work() int { return 1 }\n\nfunc use() int {\n\treturn work()\n}\n";
 

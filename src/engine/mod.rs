@@ -10,9 +10,11 @@ pub mod predicate;
 
 use crate::go::generated::is_generated;
 use crate::go::narrow::{
-    functions_holding, items_unneeded_around, signature_ranges, top_level_functions,
+    file_parts, functions_holding, items_unneeded_around, signature_ranges, top_level_functions,
 };
-use crate::go::parse::{parse_go_file, parse_leaving_out_indexed, SyntaxError};
+use crate::go::parse::{
+    check_go_file, check_parsed, no_bad_characters, parse_leaving_out_indexed, SyntaxError,
+};
 use crate::go::syntax::LineIndex;
 use crate::rule::model::PrefilterScope;
 use crate::rule::Rule;
@@ -258,6 +260,50 @@ impl ParsePlan {
         }
     }
 }
+
+impl ParsePlan {
+    /// The plan over parts that together hold the whole file, so that the
+    /// trees a round parses also check the text it was given as
+    /// `check_go_file` would (see `Engine::run_round`). Each part's tree
+    /// holds the header, the package variables and the part; each rule
+    /// keeps its ranges inside the part. `None` when the plan's rules need
+    /// more than one function at a time, or the file cannot be cut.
+    fn covering(&self, source: &str) -> Option<(Vec<ParsePlan>, usize)> {
+        if self.ranges.iter().any(|r| r.is_none()) {
+            return None;
+        }
+        let cut = file_parts(source, PART_BYTES, FUNCTIONS_PER_TREE)?;
+        let windows = cut
+            .parts
+            .iter()
+            .map(|&part| {
+                let mut candidates = Vec::new();
+                let mut ranges = Vec::new();
+                for (&candidate, rule_ranges) in self.candidates.iter().zip(&self.ranges) {
+                    let rule_ranges = rule_ranges.as_deref().unwrap_or_default();
+                    let first = rule_ranges.partition_point(|r| r.0 < part.0);
+                    let last = rule_ranges.partition_point(|r| r.0 < part.1);
+                    if first < last {
+                        candidates.push(candidate);
+                        ranges.push(Some(rule_ranges[first..last].to_vec()));
+                    }
+                }
+                ParsePlan {
+                    candidates,
+                    left_out: cut.left_out(part, &cut.variables, source.len()),
+                    ranges,
+                    functions: Vec::new(),
+                }
+            })
+            .collect();
+        Some((windows, cut.header_end))
+    }
+}
+
+/// A part of a file parsed on its own, when a round checks the whole
+/// text, holds about this many bytes (and at most `FUNCTIONS_PER_TREE`
+/// top-level items).
+const PART_BYTES: usize = 128 * 1024;
 
 /// Sorted ranges with those that touch joined.
 fn merge_adjacent(ranges: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
@@ -530,6 +576,8 @@ impl Engine {
         let mut current = original.to_string();
         // `--at` lines, moved along as earlier rounds insert or remove lines.
         let mut at = self.lines_selected_in(path);
+        // Whether the last round's trees found `current` valid Go.
+        let mut checked_valid = false;
         // One round more than the limit: to learn whether fixes settle.
         for round in 0..=MAX_ROUNDS {
             let plan = self.parse_plan(path, &current);
@@ -544,13 +592,16 @@ impl Engine {
                 }
                 result.considered = true;
             }
-            let (findings, fixes, warnings) =
-                match self.run_round(path, &current, plan, at.as_deref()) {
+            // After a round that changed it, the text is checked as a
+            // whole Go file by the trees the next round parses anyway.
+            let check_text = round > 0;
+            let ((findings, fixes, warnings), checked) =
+                match self.run_round(path, &current, plan, at.as_deref(), check_text) {
                     Ok(found) => found,
                     Err(e) if round == 0 => return Err(e),
                     Err(e) => {
                         // An error in a function left unparsed is the file's own.
-                        parse_go_file(original)?;
+                        check_go_file(original)?;
                         // Never emit code that does not parse: keep the last good round.
                         result.warnings.push(format!(
                             "{path}: a fix produced code that does not parse ({e}); not applied"
@@ -568,6 +619,7 @@ impl Engine {
             let (next, applied) = apply_fixes(&current, &fixes);
             // Edits that change nothing (a file already as the fix wants it).
             if applied.is_empty() || next == current {
+                checked_valid = checked;
                 break;
             }
             if round == MAX_ROUNDS {
@@ -601,8 +653,12 @@ impl Engine {
         if current != original {
             // Whole now: the rounds may have parsed only part of the file,
             // and tree-sitter accepts files go/parser does not.
-            if let Err(e) = parse_go_file(&current) {
-                parse_go_file(original)?;
+            let valid = match checked_valid {
+                true => Ok(()),
+                false => check_go_file(&current),
+            };
+            if let Err(e) = valid {
+                check_go_file(original)?;
                 result.warnings.push(format!(
                     "{path}: a fix produced code that is not valid Go ({e}); not applied"
                 ));
@@ -616,29 +672,47 @@ impl Engine {
     }
 
     /// One round of every rule the plan names, a window of the file at a
-    /// time.
+    /// time. With `check_text`, the windows cover the whole file where the
+    /// plan allows, each tree is checked as `check_go_file` checks a
+    /// part, and the second value says whether `source` passed whole.
     fn run_round(
         &self,
         path: &str,
         source: &str,
         plan: ParsePlan,
         at: Option<&[usize]>,
-    ) -> Result<Found, SyntaxError> {
+        check_text: bool,
+    ) -> Result<(Found, bool), SyntaxError> {
         use rayon::prelude::*;
         let lines = LineIndex::new(source);
+        let whole_file = plan.left_out.is_empty() && plan.ranges.iter().all(|r| r.is_none());
+        let (windows, decls_from) = match check_text.then(|| plan.covering(source)).flatten() {
+            Some(covering) => covering,
+            // One tree of the whole file checks it as it stands.
+            None if check_text && whole_file => (vec![plan], source.len()),
+            None => (plan.windows(), usize::MAX),
+        };
+        let checking = decls_from != usize::MAX;
         // Windows are independent (each its own tree): a large file uses
         // every core, as many small files do.
-        let per_window: Vec<Result<Found, SyntaxError>> = plan
-            .windows()
+        let per_window: Vec<Result<(Found, bool), SyntaxError>> = windows
             .into_par_iter()
             .map(|window| {
                 let tree = parse_leaving_out_indexed(source, &window.left_out, &lines)?;
-                Ok(self.run_rules(path, source, &tree, &window, at, &lines))
+                let valid = checking
+                    && check_parsed(tree.root_node(), source, &window.left_out, decls_from).is_ok();
+                if window.candidates.is_empty() {
+                    return Ok(((Vec::new(), Vec::new(), Vec::new()), valid));
+                }
+                let found = self.run_rules(path, source, &tree, &window, at, &lines);
+                Ok((found, valid))
             })
             .collect();
         let mut found = (Vec::new(), Vec::new(), Vec::new());
+        let mut valid = checking && no_bad_characters(source);
         for window in per_window {
-            let (findings, fixes, warnings) = window?;
+            let ((findings, fixes, warnings), window_valid) = window?;
+            valid &= window_valid;
             found.0.extend(findings);
             found.1.extend(fixes);
             found.2.extend(warnings);
@@ -646,7 +720,7 @@ impl Engine {
         found
             .0
             .sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
-        Ok(found)
+        Ok((found, valid))
     }
 
     fn run_rules(

@@ -47,6 +47,83 @@ fn top_level_items(source: &str) -> Vec<(usize, usize)> {
     starts.iter().copied().zip(ends).collect()
 }
 
+/// A file cut into parts that can be parsed one at a time: the header
+/// (package clause, imports, and the comments among them), then runs of
+/// whole top-level items that together hold the rest of the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileParts {
+    pub header_end: usize,
+    pub parts: Vec<(usize, usize)>,
+    /// The package-level `var` items (see `items_unneeded_around`).
+    pub variables: Vec<(usize, usize)>,
+}
+
+impl FileParts {
+    /// What to leave out to parse `part` with the header and `kept`
+    /// (sorted items), in a file of `len` bytes.
+    pub fn left_out(
+        &self,
+        part: (usize, usize),
+        kept: &[(usize, usize)],
+        len: usize,
+    ) -> Vec<(usize, usize)> {
+        let mut kept_ranges: Vec<(usize, usize)> = kept
+            .iter()
+            .copied()
+            .filter(|k| k.1 <= part.0 || k.0 >= part.1)
+            .chain([part])
+            .collect();
+        kept_ranges.sort_unstable();
+        let mut left_out = Vec::new();
+        let mut from = self.header_end;
+        for (start, end) in kept_ranges.into_iter().chain([(len, len)]) {
+            if start > from {
+                left_out.push((from, start));
+            }
+            from = from.max(end);
+        }
+        left_out
+    }
+}
+
+/// `source` cut into parts of at most `max_items` top-level items and
+/// about `part_bytes` bytes. `None` for a file with no header the lexer
+/// can find.
+pub fn file_parts(source: &str, part_bytes: usize, max_items: usize) -> Option<FileParts> {
+    let items = top_level_items(source);
+    let starts_with =
+        |&(start, _): &(usize, usize), word: &[u8]| source.as_bytes()[start..].starts_with(word);
+    let header_end = items
+        .iter()
+        .rev()
+        .find(|i| starts_with(i, b"package") || starts_with(i, b"import"))?
+        .1;
+    let mut parts: Vec<(usize, usize)> = Vec::new();
+    let mut count = 0;
+    for &(start, end) in items.iter().filter(|i| i.0 >= header_end) {
+        match parts.last_mut() {
+            Some(part) if part.1 - part.0 < part_bytes && count < max_items => {
+                part.1 = end;
+                count += 1;
+            }
+            _ => {
+                parts.push((start, end));
+                count = 1;
+            }
+        }
+    }
+    let variables = items
+        .iter()
+        .filter(|i| i.0 >= header_end && starts_with(i, b"var"))
+        .copied()
+        .collect();
+    Some(FileParts {
+        header_end,
+        parts,
+        variables,
+    })
+}
+
 /// The insides of the bodies of the top-level functions: what the type
 /// index never needs, since declarations and signatures are all it reads,
 /// and bodies are most of the bytes.

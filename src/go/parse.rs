@@ -54,10 +54,80 @@ const MAX_DEPTH: usize = 100_000;
 pub fn parse_go_file(source: &str) -> Result<Tree, SyntaxError> {
     let tree = parse(source)?;
     check_characters(tree.root_node(), source)?;
-    check_comment_starts(tree.root_node(), source)?;
-    check_file_layout(tree.root_node())?;
+    check_comment_starts(tree.root_node(), source, &[(0, source.len())])?;
+    check_file_layout(tree.root_node(), source.len())?;
     check_leaves(tree.root_node(), source)?;
     Ok(tree)
+}
+
+/// A part of a file checked on its own holds about this many bytes.
+const PART_BYTES: usize = 128 * 1024;
+
+/// Whether `source` passes `parse_go_file`, a large file a part at a time
+/// and the parts in parallel: one tree-sitter parse of a large file is
+/// slow and would use one core.
+///
+/// Each part is a run of whole top-level items (they start lines in
+/// column one, outside any bracket, string or comment), parsed together
+/// with the package clause and imports and checked as a file. Parts that
+/// each pass make a file that passes: Go's top level is a list of
+/// declarations, each ended by its line. Where a part fails (a real
+/// error, or items the small lexer split wrongly) the whole file is
+/// parsed and decides, and names the error.
+pub fn check_go_file(source: &str) -> Result<(), SyntaxError> {
+    check_in_parts(source, PART_BYTES)
+}
+
+fn check_in_parts(source: &str, part_bytes: usize) -> Result<(), SyntaxError> {
+    match parts_pass(source, part_bytes) {
+        Some(true) => Ok(()),
+        _ => parse_go_file(source).map(drop),
+    }
+}
+
+/// Whether every part of `source` passes on its own; `None` when the file
+/// makes one part or has no header to parse each part with.
+fn parts_pass(source: &str, part_bytes: usize) -> Option<bool> {
+    use rayon::prelude::*;
+    let cut = super::narrow::file_parts(source, part_bytes, usize::MAX)?;
+    if cut.parts.len() < 2 {
+        return None;
+    }
+    let lines = super::syntax::LineIndex::new(source);
+    let pass = cut.parts.par_iter().all(|&part| {
+        let left_out = cut.left_out(part, &[], source.len());
+        parse_leaving_out_indexed(source, &left_out, &lines)
+            .and_then(|tree| check_parsed(tree.root_node(), source, &left_out, cut.header_end))
+            .is_ok()
+    });
+    Some(pass && no_bad_characters(source))
+}
+
+/// `parse_go_file`'s checks, but for characters (see `no_bad_characters`),
+/// on a tree of `source` parsed leaving out `left_out`; nothing but
+/// declarations may start from `decls_from` on (where a part begins).
+pub fn check_parsed(
+    root: Node,
+    source: &str,
+    left_out: &[(usize, usize)],
+    decls_from: usize,
+) -> Result<(), SyntaxError> {
+    let mut parsed = Vec::new();
+    let mut from = 0;
+    for &(start, end) in left_out.iter().chain([(source.len(), source.len())].iter()) {
+        parsed.push((from, start.max(from)));
+        from = end;
+    }
+    check_comment_starts(root, source, &parsed)?;
+    check_file_layout(root, decls_from)?;
+    check_leaves(root, source)
+}
+
+/// go/scanner refuses a NUL and a byte order mark anywhere but first.
+pub fn no_bad_characters(source: &str) -> bool {
+    !source
+        .char_indices()
+        .any(|(i, c)| c == '\0' || (c == '\u{feff}' && i > 0))
 }
 
 /// Checks each token tree-sitter read against what go/scanner would read
@@ -246,8 +316,17 @@ fn check_characters(root: Node, source: &str) -> Result<(), SyntaxError> {
 
 /// To go/scanner, `/*` outside a string always opens a comment; tree-sitter
 /// reads an unterminated one as `/` and `*` and parses on.
-fn check_comment_starts(root: Node, source: &str) -> Result<(), SyntaxError> {
-    for (at, _) in source.match_indices("/*") {
+fn check_comment_starts(
+    root: Node,
+    source: &str,
+    within: &[(usize, usize)],
+) -> Result<(), SyntaxError> {
+    let starts = within.iter().flat_map(|&(from, to)| {
+        source[from..to]
+            .match_indices("/*")
+            .map(move |(at, _)| from + at)
+    });
+    for at in starts {
         let node = root.descendant_for_byte_range(at, at + 2).unwrap_or(root);
         let quoted = [node, node.parent().unwrap_or(node)].iter().any(|n| {
             matches!(
@@ -262,7 +341,9 @@ fn check_comment_starts(root: Node, source: &str) -> Result<(), SyntaxError> {
     Ok(())
 }
 
-fn check_file_layout(root: Node) -> Result<(), SyntaxError> {
+/// Package clause first, then imports, then declarations; and nothing
+/// but declarations from `decls_from` on (a part checked on its own).
+fn check_file_layout(root: Node, decls_from: usize) -> Result<(), SyntaxError> {
     let mut cursor = root.walk();
     let items: Vec<Node> = root
         .named_children(&mut cursor)
@@ -276,6 +357,9 @@ fn check_file_layout(root: Node) -> Result<(), SyntaxError> {
     }
     let mut imports_allowed = true;
     for item in &items[1..] {
+        if item.start_byte() >= decls_from {
+            imports_allowed = false;
+        }
         match item.kind() {
             "import_declaration" if imports_allowed => {}
             "import_declaration" => {
@@ -358,6 +442,61 @@ fn first_error(node: Node) -> Option<Node> {
 #[cfg(test)]
 mod go_file_tests {
     use super::*;
+
+    /// A file of a header and 40 functions; with parts of one byte, each
+    /// top-level item is a part.
+    fn many_functions(body: impl Fn(usize) -> String) -> String {
+        let mut source = String::from("// License.\n\npackage p\n\nimport \"fmt\"\n\n");
+        for i in 0..40 {
+            source.push_str(&format!(
+                "// F{i} is one.\nfunc F{i}() {{\n{}}}\n\n",
+                body(i)
+            ));
+        }
+        source
+    }
+
+    #[test]
+    fn a_file_checked_in_parts_passes_where_it_is_go_and_only_there() {
+        let valid = many_functions(|i| format!("\tfmt.Println({i}, `x\nfunc g() {{`)\n"));
+        assert_eq!(
+            parts_pass(&valid, 1),
+            Some(true),
+            "the parts of valid Go pass"
+        );
+        assert_eq!(check_in_parts(&valid, 1), Ok(()));
+        let broken_at_30 = |code: &str| {
+            many_functions(|i| {
+                if i == 30 {
+                    code.to_string()
+                } else {
+                    "\t_ = fmt.Sprint()\n".to_string()
+                }
+            })
+        };
+        let wrong = [
+            "\tx := \n",
+            "\t_ = 1 /* open\n",
+            "\tgo fmt.Sprint\n",
+            "\tch <- \n",
+            "\t_ = \"\0\"\n",
+            "}\nimport \"os\"\nfunc h() {\n",
+            // Not an item the lexer takes for part of the header.
+            "}\n/* c */ import \"os\"\nfunc h() {\n",
+            "}\npackage q\nfunc h() {\n",
+            "}\nx := 1\nfunc h() {\n",
+        ];
+        for code in wrong {
+            let source = broken_at_30(code);
+            let whole = parse_go_file(&source).err();
+            assert!(whole.is_some(), "the sample {code:?} is not Go");
+            assert_eq!(parts_pass(&source, 1), Some(false), "{code:?}");
+            assert_eq!(check_in_parts(&source, 1).err(), whole, "{code:?}");
+        }
+        // No header to parse the parts with: the whole file decides.
+        assert_eq!(parts_pass("func f() {}\nfunc g() {}\n", 4), None);
+        assert!(check_in_parts("func f() {}\nfunc g() {}\n", 4).is_err());
+    }
 
     fn what(source: &str) -> Option<&'static str> {
         parse_go_file(source).err().map(|e| e.what)
