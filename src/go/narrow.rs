@@ -10,6 +10,7 @@
 /// variables (a write to one is not a local's) and the functions holding
 /// one of `offsets`. Types and constants come from the package index.
 pub fn items_unneeded_around(source: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
+    let holds = holding(offsets);
     top_level_items(source)
         .into_iter()
         .filter(|&(start, end)| {
@@ -17,7 +18,7 @@ pub fn items_unneeded_around(source: &str, offsets: &[usize]) -> Vec<(usize, usi
             let kept = item.starts_with(b"package")
                 || item.starts_with(b"import")
                 || item.starts_with(b"var")
-                || (starts_function(item) && offsets.iter().any(|&o| start <= o && o < end));
+                || (starts_function(item) && holds(start, end));
             !kept
         })
         .collect()
@@ -26,10 +27,22 @@ pub fn items_unneeded_around(source: &str, offsets: &[usize]) -> Vec<(usize, usi
 /// The top-level functions holding one of `offsets`: where a rule whose
 /// literals vouch for their function can match.
 pub fn functions_holding(source: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
+    let holds = holding(offsets);
     top_level_functions(source)
         .into_iter()
-        .filter(|&(start, end)| offsets.iter().any(|&o| start <= o && o < end))
+        .filter(|&(start, end)| holds(start, end))
         .collect()
+}
+
+/// Whether `start..end` holds one of `offsets`, by binary search: a file
+/// of thousands of functions and as many hits is not compared pair by pair.
+fn holding(offsets: &[usize]) -> impl Fn(usize, usize) -> bool {
+    let mut sorted = offsets.to_vec();
+    sorted.sort_unstable();
+    move |start, end| {
+        let first = sorted.partition_point(|&o| o < start);
+        sorted.get(first).is_some_and(|&o| o < end)
+    }
 }
 
 /// Byte ranges of every top-level item: from a line starting one (in
