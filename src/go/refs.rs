@@ -3,6 +3,9 @@
 
 use super::scope::{resolve, Binding};
 use super::syntax::{descendants, operator, text};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
 use tree_sitter::Node;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +67,34 @@ pub fn classify<'t>(ident: Node<'t>) -> Reference<'t> {
         ident,
         kind,
         store: Some(store),
+    }
+}
+
+/// `references_of`, each variable and area found once: the questions
+/// asked of one variable (who reads it later, whether it is still used)
+/// walk and resolve the same function.
+#[derive(Default)]
+pub struct References<'t> {
+    /// By (declaring identifier, area) node ids.
+    found: RefCell<HashMap<(usize, usize), Uses<'t>>>,
+}
+
+type Uses<'t> = Rc<Vec<Reference<'t>>>;
+
+impl<'t> References<'t> {
+    pub fn of(
+        &self,
+        binding: &Binding<'t>,
+        within: Node<'t>,
+        source: &str,
+    ) -> Rc<Vec<Reference<'t>>> {
+        let key = (binding.name.id(), within.id());
+        if let Some(found) = self.found.borrow().get(&key) {
+            return found.clone();
+        }
+        let found = Rc::new(references_of(binding, within, source));
+        self.found.borrow_mut().insert(key, found.clone());
+        found
     }
 }
 

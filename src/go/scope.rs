@@ -51,13 +51,15 @@ impl<'t> Binding<'t> {
 /// `None` means declared elsewhere: another file of the package, a builtin,
 /// or an imported package name.
 pub fn resolve<'t>(ident: Node<'t>, source: &str) -> Option<Binding<'t>> {
-    if let Some(binding) = declared_here(ident, source) {
+    // Found once: each `parent()` would walk down from the root again.
+    let chain: Vec<Node<'t>> = ancestors(ident).collect();
+    if let Some(binding) = declared_here(ident, &chain, source) {
         return Some(binding);
     }
     let name = text(ident, source);
     let use_at = ident.start_byte();
     let mut child = ident;
-    for node in ancestors(ident) {
+    for &node in &chain {
         let found = match node.kind() {
             "statement_list" => in_statement_list(node, name, use_at, source),
             "if_statement" | "expression_switch_statement" | "for_clause" => {
@@ -82,9 +84,10 @@ pub fn resolve<'t>(ident: Node<'t>, source: &str) -> Option<Binding<'t>> {
 
 /// An identifier that itself declares a name resolves to that declaration;
 /// on the left of `:=` only if its scope has not declared it already (then
-/// `:=` redeclares, which is a plain write).
-fn declared_here<'t>(ident: Node<'t>, source: &str) -> Option<Binding<'t>> {
-    let parent = ident.parent()?;
+/// `:=` redeclares, which is a plain write). `chain` holds its ancestors,
+/// nearest first.
+fn declared_here<'t>(ident: Node<'t>, chain: &[Node<'t>], source: &str) -> Option<Binding<'t>> {
+    let parent = *chain.first()?;
     let this = |kind, declaration| {
         Some(Binding {
             name: ident,
@@ -103,24 +106,24 @@ fn declared_here<'t>(ident: Node<'t>, source: &str) -> Option<Binding<'t>> {
             }
             let kind = match parent.kind() {
                 "const_spec" => BindingKind::Const,
-                "var_spec" if is_package_level(parent) => BindingKind::Package,
+                "var_spec" if is_package_level(&chain[1..]) => BindingKind::Package,
                 "var_spec" => BindingKind::Var,
-                _ => signature_role(parent),
+                _ => signature_role(&chain[1..]),
             };
             this(kind, parent)
         }
         "expression_list" => {
-            let owner = parent.parent()?;
+            let owner = *chain.get(1)?;
             let on_left = owner
                 .child_by_field_name("left")
                 .is_some_and(|l| l.id() == parent.id());
             let declares = operator(owner).is_some_and(|op| op.kind() == ":=");
             match owner.kind() {
                 "short_var_declaration" if on_left => {
-                    let earlier = owner
-                        .parent()
+                    let earlier = chain
+                        .get(2)
                         .filter(|list| list.kind() == "statement_list")
-                        .and_then(|list| {
+                        .and_then(|&list| {
                             in_statement_list(list, text(ident, source), owner.start_byte(), source)
                         });
                     earlier.or(this(BindingKind::ShortVar, owner)?.into())
@@ -141,12 +144,10 @@ fn declared_here<'t>(ident: Node<'t>, source: &str) -> Option<Binding<'t>> {
     }
 }
 
-/// A parameter declaration's role: which list of its function holds it.
-fn signature_role(param: Node) -> BindingKind {
-    let Some(list) = param.parent() else {
-        return BindingKind::Param;
-    };
-    let Some(func) = list.parent() else {
+/// A parameter declaration's role: which list of its function holds it
+/// (`above`: the declaration's ancestors, nearest first).
+fn signature_role(above: &[Node]) -> BindingKind {
+    let (Some(&list), Some(&func)) = (above.first(), above.get(1)) else {
         return BindingKind::Param;
     };
     let is = |field: &str| {
@@ -162,8 +163,10 @@ fn signature_role(param: Node) -> BindingKind {
     }
 }
 
-fn is_package_level(spec: Node) -> bool {
-    ancestors(spec)
+/// Whether a spec with these ancestors (nearest first) is at the top of the file.
+fn is_package_level(above: &[Node]) -> bool {
+    above
+        .iter()
         .find(|a| matches!(a.kind(), "source_file" | "block" | "statement_list"))
         .is_some_and(|a| a.kind() == "source_file")
 }

@@ -5,7 +5,7 @@
 use super::exposure::{Exposure, Launch, Launcher};
 use super::verdict::{guarded, verdict, LateReads};
 use crate::go::flow::Flow;
-use crate::go::refs::{classify, RefKind, Reference};
+use crate::go::refs::{classify, RefKind, Reference, References};
 use crate::go::scope::{declared_by_statement, resolve, Binding, BindingKind};
 use crate::go::syntax::{
     ancestor_of_kind, ancestors, contains, descendants, line_of, named_children, next_line_start,
@@ -165,17 +165,23 @@ pub fn analyse<'t>(
 /// Gives every shared variable of every closure its verdict, and drops
 /// field writes nothing races with. Closures started by one function are
 /// judged together: each may be the other's sibling.
-pub fn judge(
-    closures: &mut [Closure],
+pub fn judge<'t>(
+    closures: &mut [Closure<'t>],
     policy: OuterReads,
     source: &str,
+    references: &References<'t>,
     is_interface: &dyn Fn(&str) -> Option<bool>,
 ) {
     leave_nested_to_their_own(closures);
     // Flows of the functions that start closures and of those that declare
     // their shared variables (an outer function when launches nest).
     let mut bodies: Vec<Node> = Vec::new();
-    for c in closures.iter() {
+    // A closure that writes nothing shared needs no flow of its own (it
+    // is still a sibling where another closure of its function does).
+    for c in closures
+        .iter()
+        .filter(|c| !c.vars.is_empty() || !c.field_writes.is_empty())
+    {
         bodies.extend(c.function);
         bodies.extend(
             c.vars
@@ -213,7 +219,7 @@ pub fn judge(
             .or_default()
             .push(i);
     }
-    let late = LateReads::default();
+    let late = LateReads::new(references);
     for i in 0..closures.len() {
         let Some(launcher) = closures[i].function.and_then(launcher_of) else {
             for var in &mut closures[i].vars {

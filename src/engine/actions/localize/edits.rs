@@ -3,7 +3,7 @@
 
 use super::analysis::{Closure, Verdict};
 use crate::engine::edit::Edit;
-use crate::go::refs::{references_of, RefKind};
+use crate::go::refs::{RefKind, References};
 use crate::go::scope::{Binding, BindingKind};
 use crate::go::syntax::{
     is_blank_line_at, line_start, named_children, next_line_start, operator, owns_its_lines, text,
@@ -11,9 +11,13 @@ use crate::go::syntax::{
 };
 use tree_sitter::Node;
 
-pub fn plan_edits(closures: &[&Closure], source: &str) -> Vec<Edit> {
+pub fn plan_edits<'t>(
+    closures: &[&Closure<'t>],
+    source: &str,
+    references: &References<'t>,
+) -> Vec<Edit> {
     let mut edits: Vec<Edit> = closures.iter().flat_map(|c| closure_edits(c)).collect();
-    edits.extend(unused_declaration_edits(closures, source));
+    edits.extend(unused_declaration_edits(closures, source, references));
     edits
 }
 
@@ -46,7 +50,11 @@ fn closure_edits(closure: &Closure) -> Vec<Edit> {
 }
 
 /// Outer declarations that only the fixed closures read.
-fn unused_declaration_edits(closures: &[&Closure], source: &str) -> Vec<Edit> {
+fn unused_declaration_edits<'t>(
+    closures: &[&Closure<'t>],
+    source: &str,
+    references: &References<'t>,
+) -> Vec<Edit> {
     let mut fixed: Vec<(Binding, Vec<&Closure>)> = Vec::new();
     for closure in closures {
         for var in &closure.vars {
@@ -67,8 +75,10 @@ fn unused_declaration_edits(closures: &[&Closure], source: &str) -> Vec<Edit> {
     let mut blanked: Vec<Node> = Vec::new();
     for (binding, fixed_in) in fixed {
         let area = top_level_declaration(binding.name);
-        let remaining: Vec<_> = references_of(&binding, area, source)
-            .into_iter()
+        let remaining: Vec<_> = references
+            .of(&binding, area, source)
+            .iter()
+            .copied()
             .filter(|r| !fixed_in.iter().any(|c| c.in_region(r.ident)))
             .collect();
         if remaining.iter().any(|r| r.kind != RefKind::Write) {

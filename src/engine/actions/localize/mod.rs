@@ -12,6 +12,7 @@ mod verdict;
 use super::{reject_options, required, Action, CaptureLookup, Plan, PlanEnv, PlannedFinding};
 use crate::engine::matcher::Match;
 use crate::engine::Severity;
+use crate::go::refs::References;
 use crate::go::scope::function_literal_of;
 use crate::go::syntax::{line_of, text, top_level_declaration};
 use crate::rule::model::FixSpec;
@@ -74,9 +75,14 @@ impl Action for Localize {
             };
             closures.extend(analyse(index, literal, after, setting, source));
         }
-        judge(&mut closures, self.outer_reads, source, &|ty| {
-            env.cx.is_interface(ty)
-        });
+        let references = References::default();
+        judge(
+            &mut closures,
+            self.outer_reads,
+            source,
+            &references,
+            &|ty| env.cx.is_interface(ty),
+        );
         closures.retain(|c| c.match_index < matches.len());
         let mut plan = Plan::default();
         // One fix per top-level declaration: its closures' edits and the
@@ -92,7 +98,7 @@ impl Action for Localize {
             groups[g].push(closure);
         }
         for members in groups {
-            let edits = edits::plan_edits(&members, source);
+            let edits = edits::plan_edits(&members, source, &references);
             let fix = (!edits.is_empty()).then(|| {
                 plan.fixes.push(edits);
                 plan.fixes.len() - 1

@@ -4,7 +4,7 @@
 
 use super::analysis::{key_of, short_store, var_verdict, Closure, OuterReads, SharedVar, Verdict};
 use super::exposure::Exposure;
-use crate::go::refs::{RefKind, Reference};
+use crate::go::refs::{RefKind, Reference, References};
 use crate::go::scope::{resolve, Binding, BindingKind};
 use crate::go::sync::held_lock;
 use crate::go::syntax::{
@@ -53,7 +53,7 @@ pub(super) fn verdict<'t>(
     var: &SharedVar<'t>,
     exposure: &Exposure,
     policy: OuterReads,
-    late: &LateReads<'t>,
+    late: &LateReads<'_, 't>,
     source: &str,
 ) -> Verdict<'t> {
     let locked = var
@@ -168,7 +168,7 @@ fn refusal<'t>(
     closure: &Closure<'t>,
     var: &SharedVar<'t>,
     policy: OuterReads,
-    late: &LateReads<'t>,
+    late: &LateReads<'_, 't>,
     source: &str,
 ) -> Option<String> {
     if let Some(reason) = visibility_refusal(var, policy) {
@@ -218,7 +218,7 @@ fn visibility_refusal(var: &SharedVar, policy: OuterReads) -> Option<String> {
 fn outer_read<'t>(
     closure: &Closure<'t>,
     var: &SharedVar<'t>,
-    late: &LateReads<'t>,
+    late: &LateReads<'_, 't>,
     source: &str,
 ) -> Option<String> {
     let binding = var.binding?;
@@ -241,22 +241,31 @@ fn outer_read<'t>(
 /// The reads of a variable after its parent function returns or in its
 /// `Cleanup`, per variable and parent: the same for every sibling subtest,
 /// so found once rather than once for each of them.
-#[derive(Default)]
-pub(super) struct LateReads<'t> {
+pub(super) struct LateReads<'a, 't> {
+    references: &'a References<'t>,
     found: RefCell<HashMap<(usize, usize), Reads<'t>>>,
 }
 
 type Reads<'t> = Rc<Vec<Node<'t>>>;
 
-impl<'t> LateReads<'t> {
+impl<'a, 't> LateReads<'a, 't> {
+    pub(super) fn new(references: &'a References<'t>) -> Self {
+        LateReads {
+            references,
+            found: RefCell::default(),
+        }
+    }
+
     fn of(&self, binding: &Binding<'t>, parent: Node<'t>, source: &str) -> Reads<'t> {
         let key = (binding.name.id(), parent.id());
         if let Some(found) = self.found.borrow().get(&key) {
             return found.clone();
         }
         let area = top_level_declaration(parent);
-        let reads: Vec<Node<'t>> = crate::go::refs::references_of(binding, area, source)
-            .into_iter()
+        let reads: Vec<Node<'t>> = self
+            .references
+            .of(binding, area, source)
+            .iter()
             .filter(|r| r.kind != RefKind::Write)
             .map(|r| r.ident)
             .filter(|read| {
