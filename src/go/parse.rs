@@ -213,10 +213,14 @@ fn splits_an_operator(leaf: Node, source: &str) -> bool {
         return false;
     }
     let after = &source[leaf.end_byte()..];
+    // Whether `text` and the next `n` bytes make an operator; no
+    // allocation, since every operator leaf of the file is asked.
     (1..=2).any(|n| {
-        after.is_char_boundary(n.min(after.len()))
-            && after.len() >= n
-            && OPERATORS.contains(&format!("{text}{}", &after[..n]).as_str())
+        after.len() >= n
+            && after.is_char_boundary(n)
+            && OPERATORS.iter().any(|op| {
+                op.len() == text.len() + n && op.starts_with(text) && op.ends_with(&after[..n])
+            })
     })
 }
 
