@@ -12,7 +12,7 @@ pub mod report;
 pub mod throttle;
 
 use crate::changeset::{by_rule, ChangeSet, Stacking};
-use crate::engine::HeldBack;
+use crate::engine::{Engine, HeldBack};
 use crate::forge::{self, Kind};
 use crate::git::remote::fetch_checkout;
 use crate::output::messages::{verification, Messages};
@@ -184,11 +184,14 @@ impl Batch<'_> {
     fn scan(&self, dir: &Path, stacking: Stacking, held_back: &HeldBack) -> Result<ChangeSet> {
         let workspace = Workspace::discover(dir)?;
         let selection = workspace.select(std::slice::from_ref(&workspace.root))?;
+        let engine_for = |rule| {
+            Engine::new(vec![rule], Vec::new())
+                .with_root(workspace.root.clone())
+                .with_held_back(held_back.clone())
+        };
         let mut changes = by_rule(
             (self.rules)()?,
-            &[],
-            held_back,
-            &workspace.root,
+            &engine_for,
             &selection.files,
             stacking,
             None,

@@ -139,11 +139,14 @@ fn by_rule_holding(
         .collect::<Result<Vec<_>>>()?;
     let selection = workspace.select(&paths)?;
     let progress = ScanProgress::new(selection.files.len() * rules.len());
+    let engine_for = |rule| {
+        Engine::new(vec![rule], locations.clone())
+            .with_root(workspace.root.clone())
+            .with_held_back(held_back.clone())
+    };
     let mut changes = fixgen::changeset::by_rule(
         rules,
-        &locations,
-        held_back,
-        &workspace.root,
+        &engine_for,
         &selection.files,
         stacking,
         Some(&progress),
