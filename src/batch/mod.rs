@@ -58,6 +58,8 @@ pub struct Batch<'a> {
     pub prs: Option<PrOptions>,
     /// `--verify`: the fixes are proven in each clone before patches are written.
     pub verify: Option<crate::verify::Options>,
+    /// `--max-filesize`: larger files of the clones are skipped.
+    pub max_filesize: crate::filesize::MaxFilesize,
     pub resume: bool,
     pub progress: &'a dyn Progress,
     pub manifest: Mutex<Manifest>,
@@ -183,11 +185,13 @@ impl Batch<'_> {
     /// The fixes in the clone at `dir`, grouped by rule.
     fn scan(&self, dir: &Path, stacking: Stacking, held_back: &HeldBack) -> Result<ChangeSet> {
         let workspace = Workspace::discover(dir)?;
-        let selection = workspace.select(std::slice::from_ref(&workspace.root))?;
+        let selection =
+            workspace.select(std::slice::from_ref(&workspace.root), self.max_filesize)?;
         let engine_for = |rule| {
             Engine::new(vec![rule], Vec::new())
                 .with_root(workspace.root.clone())
                 .with_held_back(held_back.clone())
+                .with_max_filesize(self.max_filesize)
         };
         let mut changes = by_rule(
             (self.rules)()?,

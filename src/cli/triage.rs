@@ -43,7 +43,7 @@ pub enum TriageFormat {
 pub fn run(global: &GlobalArgs, args: &TriageArgs) -> Result<u8> {
     let log = read_log(&args.log)?;
     let workspace = Workspace::discover(&args.repo)?;
-    let selection = workspace.select(std::slice::from_ref(&args.repo))?;
+    let selection = workspace.select(std::slice::from_ref(&args.repo), global.max_filesize)?;
     for warning in &selection.warnings {
         eprintln!("warning: {warning}");
     }
