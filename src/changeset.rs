@@ -2,13 +2,12 @@
 //! one after another, each on the result of those before it, so that each
 //! rule's changes stand alone and apply in order (`git am`).
 
-use crate::engine::{Engine, Finding, HeldBack, Location};
+use crate::engine::{Engine, Finding};
 use crate::output::progress::ScanProgress;
 use crate::rule::Rule;
 use crate::scan::scan_with;
 use crate::workspace::SourceFile;
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// One file's change; `old` is `None` for a file the fix adds.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,13 +46,12 @@ pub enum Stacking {
     Independent,
 }
 
-/// Runs `rules` one at a time over `files` under `root`, without the fixes
-/// `held_back` names.
+/// Runs `rules` one at a time over `files`, each in the engine `engine_for`
+/// makes for it (its root, places, held-back fixes and size limit are the
+/// caller's to choose).
 pub fn by_rule(
     rules: Vec<Rule>,
-    locations: &[Location],
-    held_back: &HeldBack,
-    root: &Path,
+    engine_for: &dyn Fn(Rule) -> Engine,
     files: &[SourceFile],
     stacking: Stacking,
     progress: Option<&ScanProgress>,
@@ -67,9 +65,7 @@ pub fn by_rule(
     for rule in rules {
         let (rule_id, title, rationale) =
             (rule.id.clone(), rule.title.clone(), rule.rationale.clone());
-        let engine = Engine::new(vec![rule], locations.to_vec())
-            .with_root(root.to_path_buf())
-            .with_held_back(held_back.clone());
+        let engine = engine_for(rule);
         let report = scan_with(
             &engine,
             files.to_vec(),

@@ -134,7 +134,10 @@ fn scan_tree(engine: &Engine, root: &Path) -> Result<ScanReport> {
         root: root.canonicalize()?,
         in_git: false,
     };
-    let selection = workspace.select(std::slice::from_ref(&workspace.root))?;
+    let selection = workspace.select(
+        std::slice::from_ref(&workspace.root),
+        crate::filesize::MaxFilesize::default(),
+    )?;
     let report = scan(engine, selection.files);
     if let Some(w) = report.warnings.first() {
         bail!("warning: {w}");

@@ -45,6 +45,33 @@ pub fn read_fingerprinted(path: &Path) -> std::io::Result<(Vec<u8>, Fingerprint)
     Ok((bytes, fingerprint))
 }
 
+/// What `read_fingerprinted_within` found.
+pub enum Bounded {
+    Read(Vec<u8>, Fingerprint),
+    /// Larger than allowed: the size, and nothing read (or, for a file
+    /// that grew while read, no more than one byte past the limit).
+    TooLarge(u64),
+}
+
+/// Like `read_fingerprinted`, for a file of at most `max` bytes: the
+/// size is asked first, so a huge file costs no memory.
+pub fn read_fingerprinted_within(path: &Path, max: u64) -> std::io::Result<Bounded> {
+    let file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    if len > max {
+        return Ok(Bounded::TooLarge(len));
+    }
+    let mut bytes = Vec::new();
+    (&file)
+        .take(max.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Ok(Bounded::TooLarge(bytes.len() as u64));
+    }
+    let fingerprint = Fingerprint::of(&file.metadata()?, &bytes);
+    Ok(Bounded::Read(bytes, fingerprint))
+}
+
 /// Replaces `path` with `contents`, unless it is no longer what was read
 /// (`read`): an edit made meanwhile is the user's, and is kept.
 pub fn replace_unchanged(path: &Path, contents: &str, read: &Fingerprint) -> Result<()> {

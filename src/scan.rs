@@ -3,7 +3,7 @@
 
 use crate::engine::edit::NewFile;
 use crate::engine::{Engine, FileResult};
-use crate::fsio::{read_fingerprinted, Fingerprint};
+use crate::fsio::{read_fingerprinted_within, Bounded, Fingerprint};
 use crate::output::progress::ScanProgress;
 use crate::workspace::SourceFile;
 use rayon::prelude::*;
@@ -144,8 +144,10 @@ fn collect_created(engine: &Engine, report: &mut ScanReport) {
 }
 
 fn scan_one(engine: &Engine, file: SourceFile) -> Outcome {
-    let (bytes, read) = match read_fingerprinted(&file.abs) {
-        Ok(read) => read,
+    let limit = engine.max_filesize();
+    let (bytes, read) = match read_fingerprinted_within(&file.abs, limit.bytes()) {
+        Ok(Bounded::Read(bytes, read)) => (bytes, read),
+        Ok(Bounded::TooLarge(len)) => return Outcome::Skipped(limit.skipped(&file.rel, len)),
         Err(e) => return Outcome::Skipped(format!("{}: cannot read ({e}); skipped", file.rel)),
     };
     let Ok(original) = String::from_utf8(bytes) else {

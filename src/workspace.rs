@@ -2,6 +2,7 @@
 //! walked in parallel with `.gitignore` honoured, never in `vendor/` or
 //! `testdata/`, never outside the repository root.
 
+use crate::filesize::MaxFilesize;
 use anyhow::{bail, Context as _, Result};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
@@ -48,8 +49,9 @@ impl Workspace {
         })
     }
 
-    /// Go files under `paths`, sorted by relative path.
-    pub fn select(&self, paths: &[PathBuf]) -> Result<Selection> {
+    /// Go files under `paths`, sorted by relative path; those larger than
+    /// `max_filesize` are left out with a warning, unread.
+    pub fn select(&self, paths: &[PathBuf], max_filesize: MaxFilesize) -> Result<Selection> {
         let found = Mutex::new(Vec::new());
         let warnings = Mutex::new(Vec::new());
         let warn = |message: String| warnings.lock().unwrap().push(message);
@@ -60,9 +62,9 @@ impl Workspace {
             if let Err(reason) = self.owns(path) {
                 warn(format!("{}: {reason}", path.display()));
             } else if metadata.is_file() {
-                self.consider(path, true, &found, &warnings);
+                self.consider(path, true, max_filesize, &found, &warnings);
             } else if metadata.is_dir() {
-                self.walk(path, &found, &warnings);
+                self.walk(path, max_filesize, &found, &warnings);
             } else {
                 warn(format!(
                     "{}: not a regular file or folder; skipped",
@@ -130,7 +132,13 @@ impl Workspace {
             .find(|folder| folder.join(".git").symlink_metadata().is_ok())
     }
 
-    fn walk(&self, path: &Path, found: &Mutex<Vec<SourceFile>>, warnings: &Mutex<Vec<String>>) {
+    fn walk(
+        &self,
+        path: &Path,
+        max_filesize: MaxFilesize,
+        found: &Mutex<Vec<SourceFile>>,
+        warnings: &Mutex<Vec<String>>,
+    ) {
         // Ignore files above the repository are not the repository's (git
         // never reads them): a clone inside an ignored folder, such as a
         // batch's OUT/.work/, must still be scanned.
@@ -147,7 +155,7 @@ impl Workspace {
                         Ok(entry) => {
                             let regular = entry.file_type().is_some_and(|t| t.is_file());
                             if regular && entry.path().extension().is_some_and(|e| e == "go") {
-                                self.consider(entry.path(), false, found, warnings);
+                                self.consider(entry.path(), false, max_filesize, found, warnings);
                             }
                         }
                         Err(error) => warnings.lock().unwrap().push(unreadable(&error)),
@@ -161,6 +169,7 @@ impl Workspace {
         &self,
         path: &Path,
         explicit: bool,
+        max_filesize: MaxFilesize,
         found: &Mutex<Vec<SourceFile>>,
         warnings: &Mutex<Vec<String>>,
     ) {
@@ -198,6 +207,13 @@ impl Workspace {
         if explicit && path.extension().is_none_or(|e| e != "go") {
             warn(format!("{rel}: not a Go file; skipped"));
             return;
+        }
+        // Only the size is asked here: the file is read once, by the scan.
+        if let Ok(metadata) = std::fs::metadata(&abs) {
+            if !max_filesize.admits(metadata.len()) {
+                warn(max_filesize.skipped(&rel, metadata.len()));
+                return;
+            }
         }
         found.lock().unwrap().push(SourceFile { rel, abs });
     }

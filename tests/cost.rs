@@ -1,10 +1,11 @@
-//! Bounded cost (issue 18): a large file is fixed whole, and a rule whose
-//! template blows up is a rule error, never a crash. How long the large
-//! files take is measured by scripts/bench-stress.sh, not here.
+//! Bounded cost (issues 18 and 19): a large file is fixed whole, a file
+//! over --max-filesize is skipped unread, and a rule whose template blows
+//! up is a rule error, never a crash. How long the large files take is
+//! measured by scripts/bench-stress.sh, not here.
 
 mod support;
 
-use support::{stderr, stdout, Sandbox};
+use support::{code, fixed, stderr, stdout, Sandbox, RACY_TEST};
 
 /// One test holding `n` parallel subtests that all write its `err`: the
 /// shape scripts/gen-stress.sh writes.
@@ -135,5 +136,84 @@ fn a_recursive_template_is_a_rule_error_not_a_crash() {
             "{command}: {err}"
         );
         assert_eq!(sb.read("e.go"), SPRINTF, "{command}");
+    }
+}
+
+/// RACY_TEST under other names, then comment lines (which the rule's
+/// literals are in too) up to 5 MiB: a candidate the rule would fix, cheap
+/// enough to scan once the limit lets it in.
+fn five_mebibytes_of_racy_test() -> String {
+    let mut text = RACY_TEST
+        .replace("setup", "setupBig")
+        .replace("update", "updateBig")
+        .replace("TestTools", "TestBig");
+    let padding = "// padding: t.Run(\"case\", func(t *testing.T) { t.Parallel() })\n";
+    while text.len() < 5 * 1024 * 1024 {
+        text.push_str(padding);
+    }
+    text
+}
+
+/// Issue 19: a 20 MB file took `check` past 11 minutes and 1.5 GB. Over
+/// the limit (4 MiB by default) it is skipped with one warning, and the
+/// other files are checked and fixed as usual; a higher limit takes it in.
+#[test]
+fn a_file_over_max_filesize_is_skipped_and_the_rest_is_fixed() {
+    let sb = Sandbox::new();
+    sb.write("pkg/x_test.go", RACY_TEST);
+    let big = five_mebibytes_of_racy_test();
+    sb.write("pkg/big_test.go", &big);
+    sb.commit_all();
+    let warning =
+        "warning: pkg/big_test.go: 5.0 MiB, larger than --max-filesize (4.0 MiB); skipped\n";
+
+    let out = sb.fixgen(&["check"]);
+    assert_eq!(
+        code(&out),
+        1,
+        "findings in the small file: {}",
+        stderr(&out)
+    );
+    assert_eq!(stderr(&out).matches(warning).count(), 1, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("pkg/x_test.go:15:3: "),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!stdout(&out).contains("big_test.go"), "{}", stdout(&out));
+
+    let out = sb.fixgen(&["apply"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stderr(&out).matches(warning).count(), 1, "{}", stderr(&out));
+    assert_eq!(sb.read("pkg/x_test.go"), fixed(RACY_TEST));
+    assert!(
+        sb.read("pkg/big_test.go") == big,
+        "the large file is untouched"
+    );
+
+    let out = sb.fixgen(&["check", "--max-filesize", "10M"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("max-filesize"), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("pkg/big_test.go:15:3: "),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_bad_max_filesize_is_an_error_naming_the_option() {
+    let sb = Sandbox::new();
+    sb.write("x_test.go", RACY_TEST);
+    for bad in ["4MB", "lots", "1.5M"] {
+        let out = sb.fixgen(&["check", "--max-filesize", bad]);
+        let err = stderr(&out);
+        assert_eq!(code(&out), 2, "{bad}: {err}");
+        assert!(
+            err.contains(&format!(
+                "invalid value '{bad}' for '--max-filesize <SIZE>'"
+            )),
+            "{bad}: {err}"
+        );
     }
 }

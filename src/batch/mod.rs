@@ -12,7 +12,7 @@ pub mod report;
 pub mod throttle;
 
 use crate::changeset::{by_rule, ChangeSet, Stacking};
-use crate::engine::HeldBack;
+use crate::engine::{Engine, HeldBack};
 use crate::forge::{self, Kind};
 use crate::git::remote::fetch_checkout;
 use crate::output::messages::{verification, Messages};
@@ -58,6 +58,8 @@ pub struct Batch<'a> {
     pub prs: Option<PrOptions>,
     /// `--verify`: the fixes are proven in each clone before patches are written.
     pub verify: Option<crate::verify::Options>,
+    /// `--max-filesize`: larger files of the clones are skipped.
+    pub max_filesize: crate::filesize::MaxFilesize,
     pub resume: bool,
     pub progress: &'a dyn Progress,
     pub manifest: Mutex<Manifest>,
@@ -183,12 +185,17 @@ impl Batch<'_> {
     /// The fixes in the clone at `dir`, grouped by rule.
     fn scan(&self, dir: &Path, stacking: Stacking, held_back: &HeldBack) -> Result<ChangeSet> {
         let workspace = Workspace::discover(dir)?;
-        let selection = workspace.select(std::slice::from_ref(&workspace.root))?;
+        let selection =
+            workspace.select(std::slice::from_ref(&workspace.root), self.max_filesize)?;
+        let engine_for = |rule| {
+            Engine::new(vec![rule], Vec::new())
+                .with_root(workspace.root.clone())
+                .with_held_back(held_back.clone())
+                .with_max_filesize(self.max_filesize)
+        };
         let mut changes = by_rule(
             (self.rules)()?,
-            &[],
-            held_back,
-            &workspace.root,
+            &engine_for,
             &selection.files,
             stacking,
             None,

@@ -8,6 +8,7 @@ use fixgen::batch::lock::OutLock;
 use fixgen::batch::manifest::{Manifest, RepoState, Status};
 use fixgen::batch::throttle::WriteLimiter;
 use fixgen::batch::{report, Batch, PrOptions, Progress};
+use fixgen::filesize::MaxFilesize;
 use fixgen::forge::Kind;
 use fixgen::fsio::create_or_replace;
 use fixgen::output::messages::Messages;
@@ -104,7 +105,7 @@ pub fn run(global: &GlobalArgs, args: &BatchArgs) -> Result<u8> {
             },
         )
     };
-    let rule_set = rule_set_id(&rules_for()?, &args.verify);
+    let rule_set = rule_set_id(&rules_for()?, &args.verify, global.max_filesize);
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     // Held until the summary is written.
@@ -135,6 +136,7 @@ pub fn run(global: &GlobalArgs, args: &BatchArgs) -> Result<u8> {
             ),
         }),
         verify: args.verify.options(),
+        max_filesize: global.max_filesize,
         resume: args.resume,
         progress: &progress,
         manifest: Mutex::new(manifest),
@@ -175,7 +177,11 @@ fn select(repos: &[RepoSpec], args: &BatchArgs, manifest: &Manifest) -> Result<V
 }
 
 /// The selected rules and their parameters, and this fixgen's version.
-fn rule_set_id(rules: &[Rule], verify: &super::session::VerifyArgs) -> String {
+fn rule_set_id(
+    rules: &[Rule],
+    verify: &super::session::VerifyArgs,
+    max_filesize: MaxFilesize,
+) -> String {
     let described: Vec<String> = rules
         .iter()
         .map(|r| {
@@ -190,6 +196,11 @@ fn rule_set_id(rules: &[Rule], verify: &super::session::VerifyArgs) -> String {
     let mut text = format!("{}\n{}", env!("CARGO_PKG_VERSION"), described.join("\n"));
     if let Some(o) = verify.options() {
         text.push_str(&format!("\nverify={:?}/{}", o.level, o.race_count));
+    }
+    // Another limit may take in (or leave out) files; the default leaves
+    // the ids of earlier runs as they were.
+    if max_filesize != MaxFilesize::default() {
+        text.push_str(&format!("\nmax-filesize={}", max_filesize.bytes()));
     }
     let hash = fixgen::changeset::fnv1a(text.as_bytes());
     format!("{hash:016x}")

@@ -13,6 +13,7 @@ mod test;
 mod triage;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use fixgen::filesize::MaxFilesize;
 use fixgen::output::ColorChoice;
 use std::path::PathBuf;
 
@@ -46,6 +47,9 @@ pub struct GlobalArgs {
     /// Colour: auto (on a terminal), always or never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
+    /// Skip Go files larger than SIZE (bytes, or with K, M or G: 512K, 4M).
+    #[arg(long, value_name = "SIZE", default_value = "4M", global = true)]
+    pub max_filesize: MaxFilesize,
 }
 
 #[derive(Subcommand)]

@@ -32,7 +32,7 @@ pub fn engine(global: &GlobalArgs, workspace: Option<&Workspace>) -> Result<Engi
         .iter()
         .map(|a| relative_location(a, workspace))
         .collect::<Result<Vec<_>>>()?;
-    let engine = Engine::new(rules, locations);
+    let engine = Engine::new(rules, locations).with_max_filesize(global.max_filesize);
     Ok(match workspace {
         Some(ws) => engine.with_root(ws.root.clone()),
         None => engine,
@@ -62,7 +62,7 @@ fn open_holding(global: &GlobalArgs, paths: &[PathBuf], held_back: &HeldBack) ->
     let paths = or_here(paths);
     let workspace = Workspace::discover(&paths[0])?;
     let engine = engine(global, Some(&workspace))?.with_held_back(held_back.clone());
-    let selection = workspace.select(&paths)?;
+    let selection = workspace.select(&paths, global.max_filesize)?;
     let progress = ScanProgress::new(selection.files.len());
     let mut report = scan_with(&engine, selection.files, &|_| None, Some(&progress));
     progress.finish();
@@ -137,13 +137,17 @@ fn by_rule_holding(
         .iter()
         .map(|a| relative_location(a, Some(&workspace)))
         .collect::<Result<Vec<_>>>()?;
-    let selection = workspace.select(&paths)?;
+    let selection = workspace.select(&paths, global.max_filesize)?;
     let progress = ScanProgress::new(selection.files.len() * rules.len());
+    let engine_for = |rule| {
+        Engine::new(vec![rule], locations.clone())
+            .with_root(workspace.root.clone())
+            .with_held_back(held_back.clone())
+            .with_max_filesize(global.max_filesize)
+    };
     let mut changes = fixgen::changeset::by_rule(
         rules,
-        &locations,
-        held_back,
-        &workspace.root,
+        &engine_for,
         &selection.files,
         stacking,
         Some(&progress),

@@ -43,10 +43,8 @@ pub enum TriageFormat {
 pub fn run(global: &GlobalArgs, args: &TriageArgs) -> Result<u8> {
     let log = read_log(&args.log)?;
     let workspace = Workspace::discover(&args.repo)?;
-    let selection = workspace.select(std::slice::from_ref(&args.repo))?;
-    for warning in &selection.warnings {
-        eprintln!("warning: {warning}");
-    }
+    let selection = workspace.select(std::slice::from_ref(&args.repo), global.max_filesize)?;
+    let selection_warnings = selection.warnings;
     let repo = Repo::new(&workspace.root, selection.files);
     let rules = catalog(global)?;
     let engine_for = |only: &[String], sets: &[String], at: &[fixgen::engine::Location]| {
@@ -63,6 +61,14 @@ pub fn run(global: &GlobalArgs, args: &TriageArgs) -> Result<u8> {
         session::engine(&g, Some(&workspace))
     };
     let result = triage(&log, &repo, &rules, &engine_for)?;
+    // A `--preview` or `--apply` run selects the same files again, and
+    // says this itself.
+    let fixes_follow = (args.preview || args.apply) && !result.fix_sites().is_empty();
+    if !fixes_follow {
+        for warning in &selection_warnings {
+            eprintln!("warning: {warning}");
+        }
+    }
     for warning in &result.warnings {
         eprintln!("warning: {warning}");
     }

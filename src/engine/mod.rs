@@ -121,6 +121,8 @@ pub struct Engine {
     unfiltered: Vec<bool>,
     locations: Vec<Location>,
     held_back: HeldBack,
+    /// Files larger than this are neither scanned nor read for types.
+    max_filesize: crate::filesize::MaxFilesize,
 }
 
 /// A rule, and which of its literal lists a literal is in (`None`:
@@ -393,7 +395,20 @@ impl Engine {
             unfiltered,
             locations,
             held_back: HeldBack::default(),
+            max_filesize: Default::default(),
         }
+    }
+
+    /// Leaves files larger than `limit` unread, by the scan and by the
+    /// type index alike.
+    pub fn with_max_filesize(mut self, limit: crate::filesize::MaxFilesize) -> Self {
+        self.max_filesize = limit;
+        self.types = crate::go::typeindex::TypeIndex::with_max_filesize(limit);
+        self
+    }
+
+    pub fn max_filesize(&self) -> crate::filesize::MaxFilesize {
+        self.max_filesize
     }
 
     /// Leaves these fixes out; their findings stay, marked not fixed.

@@ -10,6 +10,7 @@ use super::module::Module;
 use super::narrow::function_bodies;
 use super::parse::parse_leaving_out;
 use super::syntax::{named_children, text};
+use crate::filesize::MaxFilesize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use tree_sitter::Node;
@@ -52,8 +53,9 @@ pub struct UseSite<'a> {
 
 impl ModuleConstants {
     /// Reads every package of `module` (not vendor/, testdata/ or nested
-    /// modules) for its constant declarations.
-    pub fn load(module: &Module) -> Self {
+    /// modules; no file larger than `max_filesize`) for its constant
+    /// declarations.
+    pub fn load(module: &Module, max_filesize: MaxFilesize) -> Self {
         let mut found = ModuleConstants {
             module_path: module.path.clone(),
             root: module.root.clone(),
@@ -63,7 +65,7 @@ impl ModuleConstants {
             let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
                 continue;
             };
-            if let Ok(source) = std::fs::read_to_string(&path) {
+            if let Some(source) = max_filesize.read_text(&path) {
                 found.read_file(dir, &name.to_string_lossy(), &source);
             }
         }
@@ -313,7 +315,7 @@ mod tests {
             ("internal/testutil/wait.go", TESTUTIL),
             ("calls/calls.go", "package calls\n"),
         ]);
-        let found = ModuleConstants::load(&m);
+        let found = ModuleConstants::load(&m, MaxFilesize::default());
         let names: Vec<&str> = found.constants.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(names, ["pollEvery", "WaitShort", "WaitLong", "TimeoutMax"]);
         let calls = dir.path().join("calls");
@@ -354,7 +356,7 @@ mod tests {
             ),
             ("other/o.go", "package other\n"),
         ]);
-        let found = ModuleConstants::load(&m);
+        let found = ModuleConstants::load(&m, MaxFilesize::default());
         let calls = dir.path().join("calls");
         let test_file = Constraint::of_file("ready_test.go", "package calls\n");
         let site = UseSite {
@@ -401,7 +403,7 @@ mod tests {
             ("cmd/main.go", "package main\n\nimport \"time\"\n\nconst WaitLong = time.Minute\n"),
             ("svc/svc.go", "package svc\n\nconst X = 1\n"),
         ]);
-        let found = ModuleConstants::load(&m);
+        let found = ModuleConstants::load(&m, MaxFilesize::default());
         let svc = dir.path().join("svc");
         let words = ["wait"];
         // helpers imports svc: a cycle for svc's own tests, fine for svc_test.
@@ -452,7 +454,7 @@ mod tests {
             ),
             ("calls/calls.go", "package calls\n"),
         ]);
-        let found = ModuleConstants::load(&m);
+        let found = ModuleConstants::load(&m, MaxFilesize::default());
         let calls = dir.path().join("calls");
         let words = ["wait", "timeout"];
         let chosen = |constraint: &Constraint| {

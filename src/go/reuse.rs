@@ -52,16 +52,18 @@ pub fn written_after<'t>(
 /// Where some code of `files` hands a variable over in a field of a
 /// `type_name` literal (`&pb.UpdateThreadRequest{AddTags: tags}`) and then
 /// writes it (`tags = append(tags[:0], …)` on the next iteration): the
-/// file, line and write. Paths are shown relative to `base`.
+/// file, line and write. Paths are shown relative to `base`; files larger
+/// than `max_filesize` are not read.
 pub fn handed_over_and_reused(
     files: &[std::path::PathBuf],
     base: &std::path::Path,
     type_name: &str,
     writers: &[&str],
+    max_filesize: crate::filesize::MaxFilesize,
 ) -> Option<String> {
     let needle = format!("{type_name}{{");
     for path in files {
-        let Ok(source) = std::fs::read_to_string(path) else {
+        let Some(source) = max_filesize.read_text(path) else {
             continue;
         };
         if !source.contains(&needle) {

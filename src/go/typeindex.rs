@@ -12,6 +12,7 @@ use super::parse::{parse, parse_leaving_out};
 use super::scope::{declared_value, resolve};
 use super::syntax::{descendants, named_children, text};
 use super::types::declared_type;
+use crate::filesize::MaxFilesize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -61,6 +62,7 @@ pub struct Package {
     /// costs most, and only some rules need them.
     dir: PathBuf,
     functions: OnceLock<Vec<Function>>,
+    max_filesize: MaxFilesize,
 }
 
 impl Package {
@@ -69,7 +71,7 @@ impl Package {
     pub fn functions(&self) -> &[Function] {
         self.functions.get_or_init(|| {
             let mut all = Vec::new();
-            for (name, source) in package_files(&self.dir) {
+            for (name, source) in package_files(&self.dir, self.max_filesize) {
                 if let Ok(tree) = parse(&source) {
                     all.extend(functions(tree.root_node(), &source, &name));
                 }
@@ -94,9 +96,19 @@ pub struct TypeIndex {
     /// (module root, type) → where code of the module reuses a slice
     /// after handing it over in a literal of that type, if anywhere.
     reused_fields: Mutex<HashMap<(PathBuf, String), Option<String>>>,
+    /// Larger files are not read: a generated giant would cost more than
+    /// the types it declares are worth.
+    max_filesize: MaxFilesize,
 }
 
 impl TypeIndex {
+    pub fn with_max_filesize(max_filesize: MaxFilesize) -> Self {
+        TypeIndex {
+            max_filesize,
+            ..TypeIndex::default()
+        }
+    }
+
     pub fn module_for(&self, dir: &Path) -> Option<Arc<Module>> {
         let mut modules = self.modules.lock().unwrap();
         modules
@@ -110,7 +122,10 @@ impl TypeIndex {
         if let Some(found) = self.constants.lock().unwrap().get(&module.root) {
             return found.clone();
         }
-        let loaded = Arc::new(super::constants::ModuleConstants::load(module));
+        let loaded = Arc::new(super::constants::ModuleConstants::load(
+            module,
+            self.max_filesize,
+        ));
         self.constants
             .lock()
             .unwrap()
@@ -133,7 +148,13 @@ impl TypeIndex {
             return found.clone();
         }
         let files = super::module::go_files(&module.root);
-        let found = super::reuse::handed_over_and_reused(&files, &module.root, type_name, writers);
+        let found = super::reuse::handed_over_and_reused(
+            &files,
+            &module.root,
+            type_name,
+            writers,
+            self.max_filesize,
+        );
         self.reused_fields
             .lock()
             .unwrap()
@@ -175,7 +196,7 @@ impl TypeIndex {
         if let Some(p) = self.packages.lock().unwrap().get(dir) {
             return p.clone();
         }
-        let loaded = Arc::new(load_package(dir));
+        let loaded = Arc::new(load_package(dir, self.max_filesize));
         self.packages
             .lock()
             .unwrap()
@@ -245,7 +266,8 @@ impl TypeIndex {
         if let Some(found) = self.declarations.lock().unwrap().get(&key) {
             return found.clone();
         }
-        let found = find_declaration(&key.0, key.1.as_deref(), name).map(Arc::new);
+        let found =
+            find_declaration(&key.0, key.1.as_deref(), name, self.max_filesize).map(Arc::new);
         self.declarations.lock().unwrap().insert(key, found.clone());
         found
     }
@@ -444,13 +466,18 @@ impl TypeIndex {
 /// among the package's files in `dir`. Only files whose text names it are
 /// parsed, and only their declarations: a callee is found without reading
 /// the package's bodies.
-fn find_declaration(dir: &Path, receiver: Option<&str>, name: &str) -> Option<Callee> {
+fn find_declaration(
+    dir: &Path,
+    receiver: Option<&str>,
+    name: &str,
+    max_filesize: MaxFilesize,
+) -> Option<Callee> {
     // gofmt writes `func Name(` and `) Name(` (after a receiver).
     let needle = match receiver {
         Some(_) => format!(") {name}("),
         None => format!("func {name}("),
     };
-    for (file, source) in package_files(dir) {
+    for (file, source) in package_files(dir, max_filesize) {
         if !source.contains(&needle) {
             continue;
         }
@@ -500,19 +527,21 @@ fn strip_type_args(text: &str) -> &str {
     text.split('[').next().unwrap_or(text).trim()
 }
 
-fn load_package(dir: &Path) -> Package {
+fn load_package(dir: &Path, max_filesize: MaxFilesize) -> Package {
     let mut package = Package {
         dir: dir.to_path_buf(),
+        max_filesize,
         ..Package::default()
     };
-    for (_, source) in package_files(dir) {
+    for (_, source) in package_files(dir, max_filesize) {
         index_file(&mut package, &source, dir);
     }
     package
 }
 
-/// The package's Go files other than tests: (file name, text).
-fn package_files(dir: &Path) -> Vec<(String, String)> {
+/// The package's Go files other than tests, up to `max_filesize` each:
+/// (file name, text).
+fn package_files(dir: &Path, max_filesize: MaxFilesize) -> Vec<(String, String)> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -523,7 +552,7 @@ fn package_files(dir: &Path) -> Vec<(String, String)> {
             if !name.ends_with(".go") || name.ends_with("_test.go") {
                 return None;
             }
-            let source = std::fs::read_to_string(entry.path()).ok()?;
+            let source = max_filesize.read_text(&entry.path())?;
             Some((name, source))
         })
         .collect()

@@ -231,7 +231,8 @@ impl Verifier {
     /// The Go files (base name, text), as the fixes leave them, of the
     /// package and of the packages of this repository it imports, tests
     /// included: their constraints decide what the package's builds see
-    /// too. Only the package's own files when `go list` fails.
+    /// too. Only the package's own files when `go list` fails. Files the
+    /// fixes leave alone are read no further than their header.
     fn package_files(
         &self,
         package: &Package,
@@ -271,8 +272,8 @@ impl Verifier {
                     if ignored || !entry.file_type().is_ok_and(|t| t.is_file()) {
                         continue;
                     }
-                    if let Ok(text) = std::fs::read_to_string(entry.path()) {
-                        texts.insert(name, text);
+                    if let Some(header) = read_header(&entry.path()) {
+                        texts.insert(name, header);
                     }
                 }
             }
@@ -436,6 +437,25 @@ impl Report {
     }
 }
 
+/// Build constraints stand before the package clause: no more of a file
+/// is read for them, however large it is (a generated giant is not read
+/// whole just to learn it has no constraint).
+const HEADER_BYTES: u64 = 64 * 1024;
+
+/// The start of the file at `path`, as text: its build constraints.
+fn read_header(path: &Path) -> Option<String> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(HEADER_BYTES)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    // A cut through a character mars only text after the header.
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[cfg(test)]
 #[cfg(test)]
 mod tests {
     use super::*;
