@@ -5,6 +5,7 @@ pub mod error;
 pub mod load;
 pub mod model;
 pub mod template_bounds;
+pub mod template_growth;
 
 pub use error::RuleError;
 pub use load::{load_rules, select_rules, Selection};

@@ -6,7 +6,8 @@
 //! before anything renders: the source is short, parsed on a thread with a
 //! stack that its worst nesting fits in, no macro reaches itself, nothing
 //! is included from elsewhere, and the nesting that rendering follows
-//! (macro calls included) is shallow. Output is capped while it is written.
+//! (macro calls included) is shallow. Output is capped while it is written;
+//! values built whole in memory are bounded by `template_growth`.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -30,6 +31,7 @@ pub const MAX_RANGE: i64 = 100_000;
 pub fn instance() -> tera::Tera {
     let mut tera = tera::Tera::default();
     tera.register_function("range", bounded_range);
+    super::template_growth::bound_filters(&mut tera);
     tera
 }
 
@@ -163,7 +165,8 @@ fn check(template: &tera::Template) -> Result<(), String> {
             "template nests {depth} levels deep (macro calls included); at most {MAX_DEPTH}"
         ));
     }
-    Ok(())
+    // With no recursion, what rendering builds in memory can be bounded.
+    super::template_growth::check(template)
 }
 
 /// How deep rendering goes, through macro calls, remembering each macro.
