@@ -4,7 +4,7 @@
 mod support;
 
 use std::fs;
-use std::process::Command;
+use std::process::{Command, Output};
 use support::{code, fixed, stderr, stdout, Sandbox, RACY_TEST};
 
 #[test]
@@ -535,13 +535,19 @@ fn a_fix_that_leaves_invalid_go_late_in_a_large_file_is_refused() {
         "statement-at-top",
         "x.go",
     ]);
-    assert_eq!(sb.read("x.go"), source, "{}", stderr(&out));
+    assert_invalid_fix_refused(&sb, &out, &source, "late");
+}
+
+/// `apply` left x.go as `original`, warned that the fix is not valid Go,
+/// and succeeded.
+fn assert_invalid_fix_refused(sb: &Sandbox, out: &Output, original: &str, case: &str) {
+    assert_eq!(sb.read("x.go"), original, "{case}: {}", stderr(out));
     assert!(
-        stderr(&out).contains("warning: x.go: a fix produced code that is not valid Go"),
-        "{}",
-        stderr(&out)
+        stderr(out).contains("warning: x.go: a fix produced code that is not valid Go"),
+        "{case}: {}",
+        stderr(out)
     );
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(code(out), 0, "{case}: {}", stderr(out));
 }
 
 const WORK_GO: &str =
@@ -615,12 +621,6 @@ fn a_fix_that_leaves_invalid_go_is_refused_with_a_warning() {
         sb.write("x.go", WORK_GO);
         sb.commit_all();
         let out = sb.fixgen(&["apply", "--rules", "rules", "--rule", id, "x.go"]);
-        assert_eq!(sb.read("x.go"), WORK_GO, "{id}: {}", stderr(&out));
-        assert!(
-            stderr(&out).contains("warning: x.go: a fix produced code that is not valid Go"),
-            "{id}: {}",
-            stderr(&out)
-        );
-        assert_eq!(code(&out), 0, "{id}: {}", stderr(&out));
+        assert_invalid_fix_refused(&sb, &out, WORK_GO, id);
     }
 }
