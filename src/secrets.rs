@@ -175,6 +175,13 @@ fn base64_cores(secret: &[u8]) -> Vec<String> {
     cores
 }
 
+/// The user and password a URL carries (`scheme://user:password@host/…`),
+/// percent-decoded: to hand to git in memory rather than store the URL.
+pub fn url_login(url: &str) -> Option<(String, String)> {
+    let (_, user, password) = userinfo(url)?;
+    Some((percent_decode(user), percent_decode(password?)))
+}
+
 /// (scheme, user, password) of `scheme://user[:password]@host/…`.
 fn userinfo(url: &str) -> Option<(&str, &str, Option<&str>)> {
     let (scheme, rest) = url.split_once("://")?;

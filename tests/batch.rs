@@ -465,6 +465,24 @@ fn credentials_in_a_repository_url_are_neither_shown_nor_stored() {
     let repo = &manifest(&tmp.path().join("out"))["repos"][0];
     assert_eq!(repo["url"], "http://127.0.0.1:1/acme/api.git");
     assert_eq!(repo["status"], "failed");
+    // Nor in any file the batch leaves, the clone's git config included.
+    for file in files_under(&tmp.path().join("out")) {
+        let text = String::from_utf8_lossy(&fs::read(&file).unwrap()).to_string();
+        assert!(!text.contains(secret), "{} holds the token", file.display());
+    }
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir).unwrap().map(Result::unwrap) {
+        let path = entry.path();
+        if entry.file_type().unwrap().is_dir() {
+            files.extend(files_under(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }
 
 /// A list of one clean repository, and its batch output folder.

@@ -9,10 +9,22 @@ use git2::{Cred, FetchOptions, Oid, PushOptions, RemoteCallbacks, Repository};
 /// Credentials: the ssh agent for ssh remotes; for https remotes the forge
 /// token as the password.
 fn callbacks(token: Option<&str>) -> RemoteCallbacks<'_> {
+    callbacks_with(token, None)
+}
+
+/// `callbacks`, with the user and password a repository URL carried
+/// (taken first): the URL git stores is one without them.
+fn callbacks_with<'a>(
+    token: Option<&'a str>,
+    login: Option<&'a (String, String)>,
+) -> RemoteCallbacks<'a> {
     let mut callbacks = RemoteCallbacks::new();
     callbacks.credentials(move |_url, username, allowed| {
         if allowed.contains(git2::CredentialType::SSH_KEY) {
             return Cred::ssh_key_from_agent(username.unwrap_or("git"));
+        }
+        if let Some((user, password)) = login {
+            return Cred::userpass_plaintext(user, password);
         }
         match token {
             Some(token) => Cred::userpass_plaintext(username.unwrap_or("x-access-token"), token),
@@ -135,19 +147,25 @@ fn fetch_checkout_into(
             Repository::init(dir)?
         }
     };
+    // The clone's config holds the URL without credentials (it is a file
+    // on disk, in the batch's output); git gets them from memory.
+    let shown = strip_userinfo(url);
+    let login = crate::secrets::url_login(url);
     if repo.find_remote("origin").is_err() {
-        repo.remote("origin", url)?;
+        repo.remote("origin", &shown)?;
     } else {
-        repo.remote_set_url("origin", url)?;
+        repo.remote_set_url("origin", &shown)?;
     }
     let mut remote = repo.find_remote("origin")?;
-    // The clone uses the URL's credentials; messages never show them.
-    let shown = strip_userinfo(url);
     let base = match base {
         Some(b) => b.to_string(),
         None => {
             let connection = remote
-                .connect_auth(git2::Direction::Fetch, Some(callbacks(token)), None)
+                .connect_auth(
+                    git2::Direction::Fetch,
+                    Some(callbacks_with(token, login.as_ref())),
+                    None,
+                )
                 .map_err(|e| anyhow!("cannot reach {shown}: {}", e.message()))?;
             let head = connection
                 .default_branch()
@@ -159,7 +177,7 @@ fn fetch_checkout_into(
     };
     let tracking = format!("refs/remotes/origin/{base}");
     let mut options = FetchOptions::new();
-    options.remote_callbacks(callbacks(token));
+    options.remote_callbacks(callbacks_with(token, login.as_ref()));
     if is_network_url(url) {
         options.depth(1);
     }
