@@ -3,7 +3,6 @@
 //! that time and memory stay bounded whatever the repository holds.
 
 use std::fmt;
-use std::io::Read as _;
 use std::path::Path;
 use std::str::FromStr;
 
@@ -50,17 +49,7 @@ impl MaxFilesize {
     /// (the scan has said it already, or the file is not the user's).
     pub fn read_text(self, path: &Path) -> Option<String> {
         let file = std::fs::File::open(path).ok()?;
-        if !self.admits(file.metadata().ok()?.len()) {
-            return None;
-        }
-        // A file growing meanwhile is cut off one byte past the limit.
-        let mut bytes = Vec::new();
-        file.take(self.0.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .ok()?;
-        if !self.admits(bytes.len() as u64) {
-            return None;
-        }
+        let bytes = crate::fsio::read_within(&file, self.0).ok()?.ok()?;
         String::from_utf8(bytes).ok()
     }
 }

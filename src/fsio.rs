@@ -57,19 +57,29 @@ pub enum Bounded {
 /// size is asked first, so a huge file costs no memory.
 pub fn read_fingerprinted_within(path: &Path, max: u64) -> std::io::Result<Bounded> {
     let file = std::fs::File::open(path)?;
+    match read_within(&file, max)? {
+        Ok(bytes) => {
+            let fingerprint = Fingerprint::of(&file.metadata()?, &bytes);
+            Ok(Bounded::Read(bytes, fingerprint))
+        }
+        Err(len) => Ok(Bounded::TooLarge(len)),
+    }
+}
+
+/// The bytes of `file` if it holds at most `max`, else (`Err`) its size.
+/// The size is asked first, so a huge file costs no memory; one that
+/// grows while read is cut off a byte past the limit.
+pub fn read_within(file: &std::fs::File, max: u64) -> std::io::Result<Result<Vec<u8>, u64>> {
     let len = file.metadata()?.len();
     if len > max {
-        return Ok(Bounded::TooLarge(len));
+        return Ok(Err(len));
     }
     let mut bytes = Vec::new();
-    (&file)
-        .take(max.saturating_add(1))
-        .read_to_end(&mut bytes)?;
+    file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max {
-        return Ok(Bounded::TooLarge(bytes.len() as u64));
+        return Ok(Err(bytes.len() as u64));
     }
-    let fingerprint = Fingerprint::of(&file.metadata()?, &bytes);
-    Ok(Bounded::Read(bytes, fingerprint))
+    Ok(Ok(bytes))
 }
 
 /// Replaces `path` with `contents`, unless it is no longer what was read

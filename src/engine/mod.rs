@@ -14,6 +14,7 @@ use crate::go::narrow::{
 };
 use crate::go::parse::{
     check_go_file, check_parsed, no_bad_characters, parse_leaving_out_indexed, SyntaxError,
+    PART_BYTES,
 };
 use crate::go::syntax::LineIndex;
 use crate::rule::model::PrefilterScope;
@@ -240,30 +241,34 @@ impl ParsePlan {
                 before.into_iter().chain(after)
             })
             .collect();
-        let within = |ranges: &[(usize, usize)]| -> Vec<(usize, usize)> {
-            let first = ranges.partition_point(|r| r.0 < span.0);
-            let last = ranges.partition_point(|r| r.0 < span.1);
-            ranges[first..last].to_vec()
-        };
-        let mut candidates = Vec::new();
-        let mut ranges = Vec::new();
-        for (&candidate, rule_ranges) in self.candidates.iter().zip(&self.ranges) {
-            let mine = within(rule_ranges.as_deref().unwrap_or_default());
-            if !mine.is_empty() {
-                candidates.push(candidate);
-                ranges.push(Some(mine));
-            }
-        }
         ParsePlan {
-            candidates,
             left_out,
-            ranges,
             functions: window.to_vec(),
+            ..self.within(span)
         }
     }
-}
 
-impl ParsePlan {
+    /// The plan's candidates with ranges starting in `span`, with those
+    /// ranges; nothing left out yet.
+    fn within(&self, span: (usize, usize)) -> ParsePlan {
+        let mut within = ParsePlan {
+            candidates: Vec::new(),
+            left_out: Vec::new(),
+            ranges: Vec::new(),
+            functions: Vec::new(),
+        };
+        for (&candidate, rule_ranges) in self.candidates.iter().zip(&self.ranges) {
+            let rule_ranges = rule_ranges.as_deref().unwrap_or_default();
+            let first = rule_ranges.partition_point(|r| r.0 < span.0);
+            let last = rule_ranges.partition_point(|r| r.0 < span.1);
+            if first < last {
+                within.candidates.push(candidate);
+                within.ranges.push(Some(rule_ranges[first..last].to_vec()));
+            }
+        }
+        within
+    }
+
     /// The plan over parts that together hold the whole file, so that the
     /// trees a round parses also check the text it was given as
     /// `check_go_file` would (see `Engine::run_round`). Each part's tree
@@ -274,38 +279,19 @@ impl ParsePlan {
         if self.ranges.iter().any(|r| r.is_none()) {
             return None;
         }
+        // At most `FUNCTIONS_PER_TREE` items a part, as for the windows.
         let cut = file_parts(source, PART_BYTES, FUNCTIONS_PER_TREE)?;
         let windows = cut
             .parts
             .iter()
-            .map(|&part| {
-                let mut candidates = Vec::new();
-                let mut ranges = Vec::new();
-                for (&candidate, rule_ranges) in self.candidates.iter().zip(&self.ranges) {
-                    let rule_ranges = rule_ranges.as_deref().unwrap_or_default();
-                    let first = rule_ranges.partition_point(|r| r.0 < part.0);
-                    let last = rule_ranges.partition_point(|r| r.0 < part.1);
-                    if first < last {
-                        candidates.push(candidate);
-                        ranges.push(Some(rule_ranges[first..last].to_vec()));
-                    }
-                }
-                ParsePlan {
-                    candidates,
-                    left_out: cut.left_out(part, &cut.variables, source.len()),
-                    ranges,
-                    functions: Vec::new(),
-                }
+            .map(|&part| ParsePlan {
+                left_out: cut.left_out(part, &cut.variables, source.len()),
+                ..self.within(part)
             })
             .collect();
         Some((windows, cut.header_end))
     }
 }
-
-/// A part of a file parsed on its own, when a round checks the whole
-/// text, holds about this many bytes (and at most `FUNCTIONS_PER_TREE`
-/// top-level items).
-const PART_BYTES: usize = 128 * 1024;
 
 /// Sorted ranges with those that touch joined.
 fn merge_adjacent(ranges: Vec<(usize, usize)>) -> Vec<(usize, usize)> {

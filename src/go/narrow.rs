@@ -193,20 +193,29 @@ pub fn ranges_without(
     left_out: &[(usize, usize)],
     lines: &super::syntax::LineIndex,
 ) -> Vec<tree_sitter::Range> {
-    let mut ranges = Vec::new();
+    kept(len, left_out)
+        .into_iter()
+        .map(|(start, end)| tree_sitter::Range {
+            start_byte: start,
+            end_byte: end,
+            start_point: lines.point(start),
+            end_point: lines.point(end),
+        })
+        .collect()
+}
+
+/// The complement of `left_out` (sorted, disjoint) in `0..len`: the byte
+/// ranges that are parsed.
+pub fn kept(len: usize, left_out: &[(usize, usize)]) -> Vec<(usize, usize)> {
+    let mut kept = Vec::new();
     let mut from = 0;
     for &(start, end) in left_out.iter().chain([(len, len)].iter()) {
         if start > from {
-            ranges.push(tree_sitter::Range {
-                start_byte: from,
-                end_byte: start,
-                start_point: lines.point(from),
-                end_point: lines.point(start),
-            });
+            kept.push((from, start));
         }
         from = end;
     }
-    ranges
+    kept
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -60,8 +60,9 @@ pub fn parse_go_file(source: &str) -> Result<Tree, SyntaxError> {
     Ok(tree)
 }
 
-/// A part of a file checked on its own holds about this many bytes.
-const PART_BYTES: usize = 128 * 1024;
+/// A part of a file parsed and checked on its own holds about this many
+/// bytes (here, and in the engine's check rounds).
+pub const PART_BYTES: usize = 128 * 1024;
 
 /// Whether `source` passes `parse_go_file`, a large file a part at a time
 /// and the parts in parallel: one tree-sitter parse of a large file is
@@ -112,12 +113,7 @@ pub fn check_parsed(
     left_out: &[(usize, usize)],
     decls_from: usize,
 ) -> Result<(), SyntaxError> {
-    let mut parsed = Vec::new();
-    let mut from = 0;
-    for &(start, end) in left_out.iter().chain([(source.len(), source.len())].iter()) {
-        parsed.push((from, start.max(from)));
-        from = end;
-    }
+    let parsed = super::narrow::kept(source.len(), left_out);
     check_comment_starts(root, source, &parsed)?;
     check_file_layout(root, decls_from)?;
     check_leaves(root, source)

@@ -12,7 +12,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use tera::ast::{Expr, ExprVal, MacroDefinition, Node};
+use tera::ast::{Expr, ExprVal, Node};
 use tera::Value;
 
 /// Largest value a filter may make, in bytes: a rule's whole output.
@@ -45,7 +45,7 @@ pub fn check(template: &tera::Template) -> Result<(), String> {
             return Err(gathered_loop(&format!("macro `{name}`")));
         }
     }
-    let expansions = Expansions::new(&template.macros, &macros).of_calls(&main.calls);
+    let expansions = Expansions::new(&macros).of_calls(&main.calls);
     if expansions > MAX_EXPANSIONS {
         return Err(format!(
             "template expands macros {expansions} times; at most {MAX_EXPANSIONS}"
@@ -175,19 +175,14 @@ fn root_name(name: &str) -> &str {
 /// How many macro bodies rendering expands: each call site once, plus
 /// what the called macro's own calls expand.
 struct Expansions<'a, 'm> {
-    defined: &'a HashMap<String, MacroDefinition>,
-    inventories: &'m HashMap<&'a str, Inventory<'a>>,
+    macros: &'m HashMap<&'a str, Inventory<'a>>,
     known: HashMap<&'a str, usize>,
 }
 
 impl<'a, 'm> Expansions<'a, 'm> {
-    fn new(
-        defined: &'a HashMap<String, MacroDefinition>,
-        inventories: &'m HashMap<&'a str, Inventory<'a>>,
-    ) -> Self {
+    fn new(macros: &'m HashMap<&'a str, Inventory<'a>>) -> Self {
         Expansions {
-            defined,
-            inventories,
+            macros,
             known: HashMap::new(),
         }
     }
@@ -204,12 +199,7 @@ impl<'a, 'm> Expansions<'a, 'm> {
             return n;
         }
         // A call to a macro not defined here fails when it renders.
-        let Some(inventory) = self
-            .defined
-            .contains_key(name)
-            .then(|| self.inventories.get(name))
-            .flatten()
-        else {
+        let Some(inventory) = self.macros.get(name) else {
             return 1;
         };
         let n = 1usize.saturating_add(self.of_calls(&inventory.calls));
