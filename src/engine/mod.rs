@@ -9,9 +9,7 @@ pub mod matcher;
 pub mod predicate;
 
 use crate::go::generated::is_generated;
-use crate::go::narrow::{
-    file_parts, functions_holding, items_unneeded_around, signature_ranges, top_level_functions,
-};
+use crate::go::narrow::{file_parts, signature_ranges, TopLevel};
 use crate::go::parse::{
     check_go_file, check_parsed, no_bad_characters, parse_leaving_out_indexed, SyntaxError,
     PART_BYTES,
@@ -420,11 +418,12 @@ impl Engine {
     /// Rules that may match `source`: those whose prefilter literal occurs
     /// in it, and those without a prefilter. One pass over the text.
     pub fn candidate_rules(&self, path: &str, source: &str) -> Vec<usize> {
-        self.prefilter_hits(path, source).0
+        self.prefilter_hits(path, &TopLevel::of(source)).0
     }
 
     /// The candidate rules for file `path`, and where their literals occur.
-    fn prefilter_hits(&self, path: &str, source: &str) -> (Vec<usize>, Vec<(usize, usize)>) {
+    fn prefilter_hits(&self, path: &str, top: &TopLevel) -> (Vec<usize>, Vec<(usize, usize)>) {
+        let source = top.source();
         let test_file = path.ends_with("_test.go");
         let mut wanted = self.unfiltered.clone();
         // (offset, rule) of `prefilter` literals; (offset, rule, k) of `prefilter_all`.
@@ -448,7 +447,7 @@ impl Engine {
         }
         let needs_more = |&(_, rule): &(usize, usize)| !self.rules[rule].prefilter_all.is_empty();
         if hits.iter().any(needs_more) {
-            hits = self.with_required(source, hits, &required);
+            hits = self.with_required(top, hits, &required);
             wanted = self.unfiltered.clone();
             for &(_, rule) in &hits {
                 wanted[rule] = true;
@@ -465,11 +464,11 @@ impl Engine {
     /// rule whose literals vouch for their function.
     fn with_required(
         &self,
-        source: &str,
+        top: &TopLevel,
         hits: Vec<(usize, usize)>,
         required: &[(usize, usize, usize)],
     ) -> Vec<(usize, usize)> {
-        let functions = top_level_functions(source);
+        let functions = top.functions();
         let function_of = |offset: usize| {
             let i = functions.partition_point(|&(start, _)| start <= offset);
             i.checked_sub(1).filter(|&i| offset < functions[i].1)
@@ -504,7 +503,8 @@ impl Engine {
     /// imports and package variables, and each rule's query runs only over
     /// the functions holding its own literals.
     fn parse_plan(&self, path: &str, source: &str) -> ParsePlan {
-        let (candidates, hits) = self.prefilter_hits(path, source);
+        let top = TopLevel::of(source);
+        let (candidates, hits) = self.prefilter_hits(path, &top);
         let scope = |i: usize| self.rules[i].prefilter_scope;
         let narrow = !candidates.is_empty()
             && candidates
@@ -543,14 +543,14 @@ impl Engine {
             .collect();
         let ranges = candidates
             .iter()
-            .map(|&i| Some(functions_holding(source, &offsets_of(i))))
+            .map(|&i| Some(top.functions_holding(&offsets_of(i))))
             .collect();
         let offsets: Vec<usize> = hits.iter().map(|&(offset, _)| offset).collect();
         ParsePlan {
             candidates,
-            left_out: items_unneeded_around(source, &offsets),
+            left_out: top.unneeded_around(&offsets),
             ranges,
-            functions: functions_holding(source, &offsets),
+            functions: top.functions_holding(&offsets),
         }
     }
 

@@ -5,33 +5,88 @@
 //! The package clause, imports and package-level variables are always
 //! kept, so names still resolve in the functions that are parsed.
 
-/// What a rule whose literals vouch for their function never needs: every
-/// top-level item but the package clause, the imports, the package-level
-/// variables (a write to one is not a local's) and the functions holding
-/// one of `offsets`. Types and constants come from the package index.
-pub fn items_unneeded_around(source: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
-    let holds = holding(offsets);
-    top_level_items(source)
-        .into_iter()
-        .filter(|&(start, end)| {
-            let item = &source.as_bytes()[start..];
-            let kept = item.starts_with(b"package")
-                || item.starts_with(b"import")
-                || item.starts_with(b"var")
-                || (starts_function(item) && holds(start, end));
-            !kept
-        })
-        .collect()
+/// A text's top-level items, lexed once when first asked for: a round
+/// plans its parse from them several times (each candidate rule's
+/// functions, what all of them leave out), and each lexing reads the
+/// whole text.
+pub struct TopLevel<'s> {
+    source: &'s str,
+    items: std::cell::OnceCell<Vec<(usize, usize)>>,
+    functions: std::cell::OnceCell<Vec<(usize, usize)>>,
 }
 
-/// The top-level functions holding one of `offsets`: where a rule whose
-/// literals vouch for their function can match.
+impl<'s> TopLevel<'s> {
+    pub fn of(source: &'s str) -> TopLevel<'s> {
+        TopLevel {
+            source,
+            items: std::cell::OnceCell::new(),
+            functions: std::cell::OnceCell::new(),
+        }
+    }
+
+    pub fn source(&self) -> &'s str {
+        self.source
+    }
+
+    fn items(&self) -> &[(usize, usize)] {
+        self.items.get_or_init(|| top_level_items(self.source))
+    }
+
+    /// Byte ranges of the top-level `func` declarations (see
+    /// [`top_level_functions`]).
+    pub fn functions(&self) -> &[(usize, usize)] {
+        self.functions.get_or_init(|| {
+            let bytes = self.source.as_bytes();
+            self.items()
+                .iter()
+                .copied()
+                .filter(|&(start, _)| starts_function(&bytes[start..]))
+                .collect()
+        })
+    }
+
+    /// What a rule whose literals vouch for their function never needs:
+    /// every top-level item but the package clause, the imports, the
+    /// package-level variables (a write to one is not a local's) and the
+    /// functions holding one of `offsets`. Types and constants come from
+    /// the package index.
+    pub fn unneeded_around(&self, offsets: &[usize]) -> Vec<(usize, usize)> {
+        let holds = holding(offsets);
+        let bytes = self.source.as_bytes();
+        self.items()
+            .iter()
+            .copied()
+            .filter(|&(start, end)| {
+                let item = &bytes[start..];
+                let kept = item.starts_with(b"package")
+                    || item.starts_with(b"import")
+                    || item.starts_with(b"var")
+                    || (starts_function(item) && holds(start, end));
+                !kept
+            })
+            .collect()
+    }
+
+    /// The top-level functions holding one of `offsets`: where a rule
+    /// whose literals vouch for their function can match.
+    pub fn functions_holding(&self, offsets: &[usize]) -> Vec<(usize, usize)> {
+        let holds = holding(offsets);
+        self.functions()
+            .iter()
+            .copied()
+            .filter(|&(start, end)| holds(start, end))
+            .collect()
+    }
+}
+
+/// See [`TopLevel::unneeded_around`].
+pub fn items_unneeded_around(source: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
+    TopLevel::of(source).unneeded_around(offsets)
+}
+
+/// See [`TopLevel::functions_holding`].
 pub fn functions_holding(source: &str, offsets: &[usize]) -> Vec<(usize, usize)> {
-    let holds = holding(offsets);
-    top_level_functions(source)
-        .into_iter()
-        .filter(|&(start, end)| holds(start, end))
-        .collect()
+    TopLevel::of(source).functions_holding(offsets)
 }
 
 /// Whether `start..end` holds one of `offsets`, by binary search: a file
@@ -295,25 +350,7 @@ fn walk_code(source: &str, from: usize, to: usize, mut visit: impl FnMut(usize, 
 /// the next line that starts a top-level item (a declaration or a comment
 /// in column one, outside any bracket, string or comment), or the end.
 pub fn top_level_functions(source: &str) -> Vec<(usize, usize)> {
-    let bytes = source.as_bytes();
-    let mut ranges = Vec::new();
-    let mut open: Option<usize> = None;
-    walk_code(source, 0, bytes.len(), |i, b, depth| {
-        let at_line_start = i == 0 || bytes[i - 1] == b'\n';
-        if at_line_start && depth == 0 && !b.is_ascii_whitespace() {
-            if let Some(start) = open.take() {
-                ranges.push((start, i));
-            }
-            if starts_function(&bytes[i..]) {
-                open = Some(i);
-            }
-        }
-        true
-    });
-    if let Some(start) = open {
-        ranges.push((start, bytes.len()));
-    }
-    ranges
+    TopLevel::of(source).functions().to_vec()
 }
 
 /// The braces of the body of the function declared in `source[start..end]`:
