@@ -7,7 +7,7 @@
 use super::functions::{functions, string_constants, Function};
 use super::imports::{imports, Import};
 use super::module::{find_module, Module};
-use super::narrow::function_bodies;
+use super::narrow::{function_bodies, TopLevel};
 use super::parse::{parse, parse_leaving_out};
 use super::scope::{declared_value, resolve};
 use super::syntax::{descendants, named_children, text};
@@ -478,10 +478,14 @@ fn find_declaration(
         None => format!("func {name}("),
     };
     for (file, source) in package_files(dir, max_filesize) {
-        if !source.contains(&needle) {
+        let at: Vec<usize> = source.match_indices(&needle).map(|(i, _)| i).collect();
+        if at.is_empty() {
             continue;
         }
-        let Ok(tree) = parse_leaving_out(&source, &function_bodies(&source)) else {
+        // Only the functions the needle is in: a package's other
+        // declarations are most of what a large generated file holds.
+        let Ok(tree) = parse_leaving_out(&source, &TopLevel::of(&source).unneeded_around(&at))
+        else {
             continue;
         };
         let decl = named_children(tree.root_node()).into_iter().find(|d| {
