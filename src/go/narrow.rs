@@ -203,6 +203,41 @@ pub fn function_bodies(source: &str) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// What the type index never reads: the package variables, the functions
+/// without a receiver, and the bodies of methods. Types, constants,
+/// imports and method signatures stay; in a large generated file the
+/// rest (descriptor tables, marshalling code) is most of the bytes.
+pub fn unneeded_for_declarations(source: &str) -> Vec<(usize, usize)> {
+    let bytes = source.as_bytes();
+    let mut left_out = Vec::new();
+    for (start, end) in top_level_items(source) {
+        let item = &bytes[start..];
+        let method = item.starts_with(b"func") && starts_receiver(&item[4..]);
+        if method {
+            left_out.extend(body_braces(source, start, end).map(|(open, close)| (open + 1, close)));
+        } else if starts_function(item) || starts_keyword(item, b"var") {
+            left_out.push((start, end));
+        }
+    }
+    left_out
+}
+
+/// `(` after `func` and blanks: a receiver.
+fn starts_receiver(after_func: &[u8]) -> bool {
+    after_func
+        .iter()
+        .find(|b| !matches!(b, b' ' | b'\t'))
+        .is_some_and(|&b| b == b'(')
+}
+
+/// `keyword` as a whole word at the start of `item`.
+fn starts_keyword(item: &[u8], keyword: &[u8]) -> bool {
+    item.starts_with(keyword)
+        && item
+            .get(keyword.len())
+            .is_none_or(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
+}
+
 /// Byte ranges of the signatures in the file: from each `func` keyword
 /// (a declaration, a function literal or a function type) to the `{` of
 /// its body, or to where its bracket closes or its line ends.
@@ -404,6 +439,25 @@ mod tests {
             )
         });
         kinds.collect()
+    }
+
+    #[test]
+    fn the_type_index_parses_types_constants_and_method_signatures_only() {
+        let source = "package p\n\nimport \"fmt\"\n\ntype T struct{ A []int }\n\nconst (\n\tK = \"k\"\n)\n\nvar (\n\tv = []byte{1, 2}\n)\n\nfunc F() { fmt.Println() }\n\nfunc (t *T) M() string {\n\treturn `}`\n}\n\nfunc\t(T) N() {}\n";
+        let left_out = unneeded_for_declarations(source);
+        assert_eq!(
+            kept_declarations(source, &left_out),
+            [
+                "package_clause@1: package p",
+                "import_declaration@3: import \"fmt\"",
+                "type_declaration@5: type T struct{ A []int }",
+                "const_declaration@7: const (",
+                "method_declaration@17: func (t *T) M() string {",
+                "method_declaration@21: func\t(T) N() {}",
+            ]
+        );
+        let bodies: Vec<&str> = left_out.iter().map(|&(s, e)| &source[s..e]).collect();
+        assert!(bodies.contains(&"\n\treturn `}`\n"), "{bodies:?}");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use super::functions::{functions, string_constants, Function};
 use super::imports::{imports, Import};
 use super::module::{find_module, Module};
-use super::narrow::{function_bodies, TopLevel};
+use super::narrow::{unneeded_for_declarations, TopLevel};
 use super::parse::{parse, parse_leaving_out};
 use super::scope::{declared_value, resolve};
 use super::syntax::{descendants, named_children, text};
@@ -564,7 +564,7 @@ fn package_files(dir: &Path, max_filesize: MaxFilesize) -> Vec<(String, String)>
 
 /// Declarations only: function bodies are not even parsed.
 fn index_file(package: &mut Package, source: &str, dir: &Path) {
-    let Ok(tree) = parse_leaving_out(source, &function_bodies(source)) else {
+    let Ok(tree) = parse_leaving_out(source, &unneeded_for_declarations(source)) else {
         return;
     };
     let root = tree.root_node();
