@@ -49,27 +49,83 @@ pub fn written_after<'t>(
     None
 }
 
-/// Where some code of `files` hands a variable over in a field of a
-/// `type_name` literal (`&pb.UpdateThreadRequest{AddTags: tags}`) and then
-/// writes it (`tags = append(tags[:0], …)` on the next iteration): the
-/// file, line and write. Paths are shown relative to `base`; files larger
-/// than `max_filesize` are not read.
+/// Which files of a module may hold a composite literal of each type
+/// name: the identifier just before a `{` (`&pb.PutRequest{` →
+/// `PutRequest`), found by scanning the text once per module, strings and
+/// comments included (the parse after it decides). Asking about each
+/// request type used to read the whole module again.
+pub struct LiteralSites {
+    files: Vec<std::path::PathBuf>,
+    by_name: std::collections::HashMap<String, Vec<u32>>,
+}
+
+impl LiteralSites {
+    /// The sites in `files` (in that order); files larger than
+    /// `max_filesize` are not read.
+    pub fn of(files: Vec<std::path::PathBuf>, max_filesize: crate::filesize::MaxFilesize) -> Self {
+        let mut by_name: std::collections::HashMap<String, Vec<u32>> = Default::default();
+        for (i, path) in files.iter().enumerate() {
+            let Some(source) = max_filesize.read_text(path) else {
+                continue;
+            };
+            let mut names: Vec<&str> = literal_type_names(&source).map(|(_, n)| n).collect();
+            names.sort_unstable();
+            names.dedup();
+            for name in names {
+                by_name.entry(name.to_string()).or_default().push(i as u32);
+            }
+        }
+        LiteralSites { files, by_name }
+    }
+
+    fn files_naming<'a>(&'a self, type_name: &str) -> impl Iterator<Item = &'a std::path::PathBuf> {
+        let found = self
+            .by_name
+            .get(type_name)
+            .map_or(&[][..], |v| v.as_slice());
+        found.iter().map(|&i| &self.files[i as usize])
+    }
+}
+
+/// (offset of `{`, the identifier just before it) for each `{` of the
+/// text that follows an identifier.
+fn literal_type_names(source: &str) -> impl Iterator<Item = (usize, &str)> {
+    let bytes = source.as_bytes();
+    // Non-ASCII bytes may be letters of a name: Go allows them.
+    let in_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    source.match_indices('{').filter_map(move |(brace, _)| {
+        let start = bytes[..brace]
+            .iter()
+            .rposition(|&b| !in_name(b))
+            .map_or(0, |i| i + 1);
+        (start < brace && source.is_char_boundary(start)).then(|| (brace, &source[start..brace]))
+    })
+}
+
+/// Where some code of a module (its `sites`) hands a variable over in a
+/// field of a `type_name` literal (`&pb.UpdateThreadRequest{AddTags:
+/// tags}`) and then writes it (`tags = append(tags[:0], …)` on the next
+/// iteration): the file, line and write. Paths are shown relative to
+/// `base`; files larger than `max_filesize` are not read.
 pub fn handed_over_and_reused(
-    files: &[std::path::PathBuf],
+    sites: &LiteralSites,
     base: &std::path::Path,
     type_name: &str,
     writers: &[&str],
     max_filesize: crate::filesize::MaxFilesize,
 ) -> Option<String> {
-    let needle = format!("{type_name}{{");
-    for path in files {
+    for path in sites.files_naming(type_name) {
         let Some(source) = max_filesize.read_text(path) else {
             continue;
         };
-        if !source.contains(&needle) {
-            continue;
-        }
-        let Ok(tree) = super::parse::parse(&source) else {
+        // Only the functions holding such a literal: one outside any
+        // function has no later write to look for.
+        let at: Vec<usize> = literal_type_names(&source)
+            .filter(|(_, name)| *name == type_name)
+            .map(|(brace, _)| brace)
+            .collect();
+        let left_out = super::narrow::TopLevel::of(&source).unneeded_around(&at);
+        let Ok(tree) = super::parse::parse_leaving_out(&source, &left_out) else {
             continue;
         };
         for literal in descendants(tree.root_node()) {
@@ -402,6 +458,27 @@ mod tests {
 
     fn func(body: &str) -> String {
         format!("package p\n\nfunc f(conn Conn, ch chan Packet) {{\n{body}\n}}\n")
+    }
+
+    #[test]
+    fn a_module_reusing_what_it_put_in_a_literal_is_found_by_the_literal_type() {
+        let dir = tempfile::tempdir().unwrap();
+        let caller = "package c\n\nvar table = pb.PutRequest{}\n\nfunc send(c Client, items []string) {\n\ttags := make([]string, 0, 8)\n\tfor _, it := range items {\n\t\ttags = append(tags[:0], it)\n\t\tc.Put(&pb.PutRequest{Tags: tags})\n\t}\n}\n";
+        let other = "package c\n\n// Request{ in a comment, and a Put{} literal.\nfunc g() { _ = Put{} }\n";
+        std::fs::write(dir.path().join("a.go"), caller).unwrap();
+        std::fs::write(dir.path().join("b.go"), other).unwrap();
+        let files = vec![dir.path().join("a.go"), dir.path().join("b.go")];
+        let limit = crate::filesize::MaxFilesize::default();
+        let sites = LiteralSites::of(files, limit);
+        let found = |name: &str| handed_over_and_reused(&sites, dir.path(), name, WRITERS, limit);
+        assert_eq!(
+            found("PutRequest").as_deref(),
+            Some("a.go:8 writes it with `append(tags[:0], it)` after handing it over")
+        );
+        assert_eq!(found("Request"), None);
+        assert_eq!(found("Put"), None);
+        let names: Vec<&str> = literal_type_names(caller).map(|(_, n)| n).collect();
+        assert_eq!(names, ["PutRequest", "PutRequest"]);
     }
 
     /// The sieve's walk down from the writes finds exactly the identifiers

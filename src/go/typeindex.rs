@@ -96,6 +96,8 @@ pub struct TypeIndex {
     /// (module root, type) → where code of the module reuses a slice
     /// after handing it over in a literal of that type, if anywhere.
     reused_fields: Mutex<HashMap<(PathBuf, String), Option<String>>>,
+    /// Module root → which of its files name each type before a `{`.
+    literal_sites: Mutex<HashMap<PathBuf, Arc<super::reuse::LiteralSites>>>,
     /// Larger files are not read: a generated giant would cost more than
     /// the types it declares are worth.
     max_filesize: MaxFilesize,
@@ -147,9 +149,9 @@ impl TypeIndex {
         if let Some(found) = self.reused_fields.lock().unwrap().get(&key) {
             return found.clone();
         }
-        let files = super::module::go_files(&module.root);
+        let sites = self.literal_sites(module);
         let found = super::reuse::handed_over_and_reused(
-            &files,
+            &sites,
             &module.root,
             type_name,
             writers,
@@ -160,6 +162,21 @@ impl TypeIndex {
             .unwrap()
             .insert(key, found.clone());
         found
+    }
+
+    /// The literal sites of `module`'s files, scanned on first use.
+    fn literal_sites(&self, module: &Module) -> Arc<super::reuse::LiteralSites> {
+        if let Some(found) = self.literal_sites.lock().unwrap().get(&module.root) {
+            return found.clone();
+        }
+        let files = super::module::go_files(&module.root);
+        let scanned = Arc::new(super::reuse::LiteralSites::of(files, self.max_filesize));
+        self.literal_sites
+            .lock()
+            .unwrap()
+            .entry(module.root.clone())
+            .or_insert(scanned)
+            .clone()
     }
 
     /// `compute`'s answer for a callee's parameter, worked out once per
