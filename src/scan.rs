@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 pub struct Scanned {
     pub file: SourceFile,
+    /// The text read, when a fix changed it (empty otherwise).
     pub original: String,
     /// What the file on disk was when `original` was read from it (`None`
     /// for text from an overlay): a write replaces only that.
@@ -164,12 +165,21 @@ fn scan_text(
 ) -> Outcome {
     match engine.process(&file.rel, &original) {
         Ok(result) if !result.considered => Outcome::Quiet,
-        Ok(result) => Outcome::Done(Box::new(Scanned {
-            file,
-            original,
-            read,
-            result,
-        })),
+        Ok(result) => {
+            // Only a changed file's text is read again (its diff, its
+            // write): a scan of a large tree must not hold every file.
+            let original = if result.fixed.is_some() {
+                original
+            } else {
+                String::new()
+            };
+            Outcome::Done(Box::new(Scanned {
+                file,
+                original,
+                read,
+                result,
+            }))
+        }
         Err(e) => Outcome::Skipped(format!("{}: {e}; not parsed, not changed", file.rel)),
     }
 }
