@@ -150,16 +150,11 @@ impl<'a> Escape<'a> {
         position: usize,
         depth: usize,
     ) -> Option<String> {
-        // Only the callee's own body is parsed: its file may be large.
-        let bodies = super::narrow::function_bodies(&callee.source);
-        let own = bodies.iter().position(|&(start, _)| start > callee.start);
-        let others: Vec<(usize, usize)> = bodies
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| Some(*i) != own)
-            .map(|(_, b)| *b)
-            .collect();
-        let tree = super::parse::parse_leaving_out(&callee.source, &others).ok()?;
+        let source = self.index?.callee_text(callee)?;
+        // Only the callee itself, the imports and package variables are
+        // parsed: its file may be large.
+        let others = super::narrow::TopLevel::of(&source).unneeded_around(&[callee.start]);
+        let tree = super::parse::parse_leaving_out(&source, &others).ok()?;
         let decl = tree
             .root_node()
             .descendant_for_byte_range(callee.start, callee.start)
@@ -168,15 +163,15 @@ impl<'a> Escape<'a> {
                     .chain(ancestors(n))
                     .find(|n| matches!(n.kind(), "function_declaration" | "method_declaration"))
             })?;
-        let param = parameter_at(decl, position, &callee.source)?;
+        let param = parameter_at(decl, position, &source)?;
         let body = decl.child_by_field_name("body")?;
-        let imports = Arc::new(super::imports::imports(tree.root_node(), &callee.source));
+        let imports = Arc::new(super::imports::imports(tree.root_node(), &source));
         let inner = Site {
-            source: &callee.source,
+            source: &source,
             imports: &imports,
             dir: &callee.dir,
         };
-        let binding = resolve(param, &callee.source)?;
+        let binding = resolve(param, &source)?;
         self.local_kept(&binding, body, inner, depth + 1)
             .map(|kept| kept.how)
     }

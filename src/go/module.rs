@@ -18,6 +18,8 @@ pub struct Module {
     /// `replace` lines as (module path, target): a folder (`./x`, `../x`,
     /// `/abs`) or `path version`.
     pub replaces: Vec<(String, String)>,
+    /// The modules of its `go.work`, read when an import first asks.
+    pub workspace: std::sync::OnceLock<Vec<(PathBuf, String)>>,
 }
 
 impl Module {
@@ -50,8 +52,9 @@ impl Module {
         if vendored.is_dir() {
             return Some(vendored);
         }
-        for (root, path) in workspace_modules(&self.root) {
-            if let Some(dir) = package_in(&root, &path, import_path).filter(|d| d.is_dir()) {
+        let workspace = self.workspace.get_or_init(|| workspace_modules(&self.root));
+        for (root, path) in workspace {
+            if let Some(dir) = package_in(root, path, import_path).filter(|d| d.is_dir()) {
                 return Some(dir);
             }
         }
@@ -256,6 +259,7 @@ pub fn find_module(dir: &Path) -> Option<Module> {
                 requires: parsed.requires,
                 versions: parsed.versions,
                 replaces: parsed.replaces,
+                workspace: Default::default(),
             });
         }
         current = d.parent();
@@ -349,6 +353,7 @@ mod tests {
             requires: Vec::new(),
             versions: Vec::new(),
             replaces: Vec::new(),
+            workspace: Default::default(),
         };
         assert!(!m.go_at_least(1, 21));
         assert_eq!(

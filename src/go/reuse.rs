@@ -464,7 +464,8 @@ mod tests {
     fn a_module_reusing_what_it_put_in_a_literal_is_found_by_the_literal_type() {
         let dir = tempfile::tempdir().unwrap();
         let caller = "package c\n\nvar table = pb.PutRequest{}\n\nfunc send(c Client, items []string) {\n\ttags := make([]string, 0, 8)\n\tfor _, it := range items {\n\t\ttags = append(tags[:0], it)\n\t\tc.Put(&pb.PutRequest{Tags: tags})\n\t}\n}\n";
-        let other = "package c\n\n// Request{ in a comment, and a Put{} literal.\nfunc g() { _ = Put{} }\n";
+        let other =
+            "package c\n\n// Request{ in a comment, and a Put{} literal.\nfunc g() { _ = Put{} }\n";
         std::fs::write(dir.path().join("a.go"), caller).unwrap();
         std::fs::write(dir.path().join("b.go"), other).unwrap();
         let files = vec![dir.path().join("a.go"), dir.path().join("b.go")];

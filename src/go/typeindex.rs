@@ -27,11 +27,11 @@ pub struct TypeExpr {
     pub dir: PathBuf,
 }
 
-/// A called function's file: its text, where the declaration starts, and
-/// its package folder.
+/// A called function's file, where the declaration starts, and its package
+/// folder. Not its text: a run asks about hundreds of callees, and the
+/// text is read again only when one's body is analysed (once, memoised).
 #[derive(Clone)]
 pub struct Callee {
-    pub source: String,
     pub start: usize,
     pub dir: PathBuf,
     /// The file's name in `dir`.
@@ -84,7 +84,9 @@ impl Package {
 #[derive(Default)]
 pub struct TypeIndex {
     packages: Mutex<HashMap<PathBuf, Arc<Package>>>,
+    /// Folder → its module; module root → the module, parsed once.
     modules: Mutex<HashMap<PathBuf, Option<Arc<Module>>>>,
+    module_roots: Mutex<HashMap<PathBuf, Option<Arc<Module>>>>,
     /// Module root → its duration constants, read when a fix first asks.
     constants: Mutex<HashMap<PathBuf, Arc<super::constants::ModuleConstants>>>,
     /// (package folder, receiver type, name) → the function's declaration.
@@ -112,11 +114,25 @@ impl TypeIndex {
     }
 
     pub fn module_for(&self, dir: &Path) -> Option<Arc<Module>> {
-        let mut modules = self.modules.lock().unwrap();
-        modules
-            .entry(dir.to_path_buf())
-            .or_insert_with(|| find_module(dir).map(Arc::new))
-            .clone()
+        if let Some(found) = self.modules.lock().unwrap().get(dir) {
+            return found.clone();
+        }
+        // One module per go.mod, shared by all its folders: a large
+        // go.mod is parsed once, not once per package.
+        let root = dir.ancestors().find(|d| d.join("go.mod").is_file());
+        let found = root.and_then(|root| {
+            self.module_roots
+                .lock()
+                .unwrap()
+                .entry(root.to_path_buf())
+                .or_insert_with(|| find_module(root).map(Arc::new))
+                .clone()
+        });
+        self.modules
+            .lock()
+            .unwrap()
+            .insert(dir.to_path_buf(), found.clone());
+        found
     }
 
     /// The duration constants of `module`'s packages, read on first use.
@@ -162,6 +178,12 @@ impl TypeIndex {
             .unwrap()
             .insert(key, found.clone());
         found
+    }
+
+    /// The text of the file declaring `callee`, unless larger than the
+    /// limit or gone.
+    pub fn callee_text(&self, callee: &Callee) -> Option<String> {
+        self.max_filesize.read_text(&callee.dir.join(&callee.file))
     }
 
     /// The literal sites of `module`'s files, scanned on first use.
@@ -518,7 +540,6 @@ fn find_declaration(
         if let Some(decl) = decl {
             let start = decl.start_byte();
             return Some(Callee {
-                source,
                 start,
                 dir: dir.to_path_buf(),
                 file,
@@ -561,25 +582,25 @@ fn load_package(dir: &Path, max_filesize: MaxFilesize) -> Package {
 }
 
 /// The package's Go files other than tests, up to `max_filesize` each:
-/// (file name, text).
-fn package_files(dir: &Path, max_filesize: MaxFilesize) -> Vec<(String, String)> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    entries
+/// (file name, text), each read when the iteration reaches it, so that a
+/// large package is never held in memory whole.
+fn package_files(
+    dir: &Path,
+    max_filesize: MaxFilesize,
+) -> impl Iterator<Item = (String, String)> + '_ {
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
         .flatten()
-        .filter_map(|entry| {
-            let name = entry.file_name().to_str()?.to_string();
-            if !name.ends_with(".go") || name.ends_with("_test.go") {
-                return None;
-            }
-            let source = max_filesize.read_text(&entry.path())?;
-            Some((name, source))
-        })
-        .collect()
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str().map(str::to_string))
+        .filter(|name| name.ends_with(".go") && !name.ends_with("_test.go"))
+        .collect();
+    names.into_iter().filter_map(move |name| {
+        let source = max_filesize.read_text(&dir.join(&name))?;
+        Some((name, source))
+    })
 }
 
-/// Declarations only: function bodies are not even parsed.
 fn index_file(package: &mut Package, source: &str, dir: &Path) {
     let Ok(tree) = parse_leaving_out(source, &unneeded_for_declarations(source)) else {
         return;
