@@ -7,7 +7,7 @@ use super::buildtags::Constraint;
 use super::duration::constant_nanos;
 use super::imports::imports;
 use super::module::Module;
-use super::narrow::function_bodies;
+use super::narrow::TopLevel;
 use super::parse::parse_leaving_out;
 use super::syntax::{named_children, text};
 use crate::filesize::MaxFilesize;
@@ -78,8 +78,14 @@ impl ModuleConstants {
     fn read_file(&mut self, dir: &Path, name: &str, source: &str) {
         let constraint = Constraint::of_file(name, source);
         let in_test = constraint.test;
-        // Only declarations matter: bodies are not parsed.
-        let Ok(tree) = parse_leaving_out(source, &function_bodies(source)) else {
+        // Only the package clause, imports and constants matter; a file
+        // that cannot declare a duration gives its imports alone.
+        let kept: &[&str] = match source.contains("\"time\"") {
+            true => &["package", "import", "const"],
+            false => &["package", "import"],
+        };
+        let left_out = TopLevel::of(source).all_but(kept);
+        let Ok(tree) = parse_leaving_out(source, &left_out) else {
             return;
         };
         let root = tree.root_node();

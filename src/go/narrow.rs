@@ -67,6 +67,22 @@ impl<'s> TopLevel<'s> {
             .collect()
     }
 
+    /// Every top-level item but those starting with one of `keywords`
+    /// (`package`, `import`, `const`…): what a reader of only those
+    /// declarations leaves out.
+    pub fn all_but(&self, keywords: &[&str]) -> Vec<(usize, usize)> {
+        let bytes = self.source.as_bytes();
+        self.items()
+            .iter()
+            .copied()
+            .filter(|&(start, _)| {
+                !keywords
+                    .iter()
+                    .any(|k| starts_keyword(&bytes[start..], k.as_bytes()))
+            })
+            .collect()
+    }
+
     /// The top-level functions holding one of `offsets`: where a rule
     /// whose literals vouch for their function can match.
     pub fn functions_holding(&self, offsets: &[usize]) -> Vec<(usize, usize)> {
@@ -439,6 +455,20 @@ mod tests {
             )
         });
         kinds.collect()
+    }
+
+    #[test]
+    fn all_but_some_keywords_keeps_those_declarations_only() {
+        let source = "package p\n\nimport \"time\"\n\nconst Wait = time.Second\n\nconstant := 1\n\nvar v = 1\n\nfunc F() {}\n";
+        let left_out = TopLevel::of(source).all_but(&["package", "import", "const"]);
+        let kept: Vec<&str> = kept(source.len(), &left_out)
+            .into_iter()
+            .map(|(s, e)| source[s..e].trim_end())
+            .collect();
+        assert_eq!(
+            kept,
+            ["package p\n\nimport \"time\"\n\nconst Wait = time.Second"]
+        );
     }
 
     #[test]
