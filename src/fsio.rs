@@ -74,7 +74,9 @@ pub fn read_within(file: &std::fs::File, max: u64) -> std::io::Result<Result<Vec
     if len > max {
         return Ok(Err(len));
     }
-    let mut bytes = Vec::new();
+    // Sized from the metadata: `take` hides the length from read_to_end,
+    // which would then grow the buffer a read at a time.
+    let mut bytes = Vec::with_capacity(len as usize + 1);
     file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max {
         return Ok(Err(bytes.len() as u64));
