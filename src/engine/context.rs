@@ -81,7 +81,7 @@ impl<'t> FileContext<'t> {
             index.is_interface(&TypeExpr {
                 text: ty.to_string(),
                 imports: self.imports().clone(),
-                dir: dir.clone(),
+                dir: std::sync::Arc::from(dir.as_path()),
             })
         })
     }

@@ -24,7 +24,8 @@ use tree_sitter::Node;
 pub struct TypeExpr {
     pub text: String,
     pub imports: Arc<Vec<Import>>,
-    pub dir: PathBuf,
+    /// Shared: a package's index holds one per type, field and method.
+    pub dir: Arc<Path>,
 }
 
 /// A called function's file, where the declaration starts, and its package
@@ -247,7 +248,7 @@ impl TypeIndex {
     /// Where a type name written as `T` or `pkg.T` in `ty`'s file is declared.
     fn declaring_package(&self, ty: &TypeExpr, name: &str) -> Option<(PathBuf, String)> {
         match name.split_once('.') {
-            None => Some((ty.dir.clone(), name.to_string())),
+            None => Some((ty.dir.to_path_buf(), name.to_string())),
             Some((qualifier, type_name)) => {
                 let import = ty.imports.iter().find(|i| i.local_name == qualifier)?;
                 Some((
@@ -453,7 +454,7 @@ impl TypeIndex {
                     Some(text) => Some(TypeExpr {
                         text,
                         imports: file_imports.clone(),
-                        dir: dir.to_path_buf(),
+                        dir: Arc::from(dir),
                     }),
                     // `tasks := pending`: the type of what it was declared with.
                     None => {
@@ -610,10 +611,11 @@ fn index_file(package: &mut Package, source: &str, dir: &Path) {
         .string_constants
         .extend(string_constants(root, source));
     let file_imports = Arc::new(imports(root, source));
+    let dir: Arc<Path> = Arc::from(dir);
     let expr = |node: Node| TypeExpr {
         text: text(node, source).to_string(),
         imports: file_imports.clone(),
-        dir: dir.to_path_buf(),
+        dir: dir.clone(),
     };
     for decl in named_children(root) {
         match decl.kind() {
