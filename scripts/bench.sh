@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # Benchmark: fixgen (every built-in rule) against ast-grep (one pattern rule,
-# scripts/bench/parallel-subtest.yml) on the Go standard library, then how
-# fixgen's time grows with candidate files versus the size of the tree.
+# scripts/bench/parallel-subtest.yml) on the Go standard library and, with
+# CORPUS=DIR, on a corpus of your own (say, a folder of cloned repositories)
+# in the same run; each rule's time alone; and how fixgen's time grows with
+# candidate files versus the size of the tree.
 #
-# Usage: scripts/bench.sh [CORPUS]      (default: $(go env GOROOT)/src)
+# Usage: scripts/bench.sh                  GOROOT/src
+#        CORPUS=DIR scripts/bench.sh       GOROOT/src, then DIR
 # Environment:
+#   CORPUS=DIR          a second corpus, measured after GOROOT/src
 #   FIXGEN=path         fixgen binary (default: cargo build --release)
 #   AST_GREP=path       ast-grep binary (default: ast-grep on PATH, else one
 #                       installed into ${XDG_CACHE_HOME:-~/.cache}/fixgen-bench)
-#   RUNS=n              timed runs of each command (default 5)
+#   RUNS=n              timed runs of each command (default 5; each rule
+#                       alone gets min(n, 3))
 #   BENCH_NO_FAIL=1     report only; exit 0 even when a target fails
-# Targets: fixgen's median time <= 10% of ast-grep's; fixgen's peak RSS < 64 MiB.
+# Targets, on every corpus: fixgen's median time <= 10% of ast-grep's;
+# fixgen's peak RSS < 64 MiB.
 # Exit: 0 targets met, 1 a target failed, 2 error.
 set -euo pipefail
 
@@ -18,8 +24,11 @@ AST_GREP_VERSION=0.51.1
 RATIO_TARGET=0.10
 MEM_TARGET_MIB=64
 # fixgen's prefilter literals (rules/*.toml; request-slice-alias's are its
-# request_suffixes, "Req" covering "Request"): a file with none is never parsed.
-LITERALS=(-e 'go func' -e $'\tgo ' -e 'Go(func' -e 'Submit(func' -e 'Parallel()' -e 'Req' -e 'Begin' -e 'Exec(' -e 'ExecContext(' -e 'Tx')
+# request_suffixes, "Req" covering "Request"; closure-shared-var runs only
+# at --at places): a file with none is never parsed. Padding is made of
+# files holding none of them.
+LITERALS=(-e 'go func' -e $'\tgo ' -e 'Go(func' -e 'Submit(func' -e '<-' -e 'Parallel()' -e 'Req'
+  -e 'Begin' -e 'Exec(' -e 'ExecContext(' -e 'Tx' -e 'Eventually' -e 'github.com/stretchr/testify/')
 
 die() { echo "bench: $*" >&2; exit 2; }
 
@@ -34,10 +43,11 @@ resolve() {
 # Resolve what the caller named before leaving their directory.
 fixgen=${FIXGEN:+$(resolve "$FIXGEN")}
 astgrep=${AST_GREP:+$(resolve "$AST_GREP")}
-corpus_arg=${1:-}
-if [ -n "$corpus_arg" ]; then
-  corpus=$(realpath -e -- "$corpus_arg" 2>/dev/null) || die "$corpus_arg: no such folder"
-  [ -d "$corpus" ] || die "$corpus_arg: not a folder"
+[ $# -eq 0 ] || die "no arguments: name a second corpus with CORPUS=DIR"
+extra=
+if [ -n "${CORPUS:-}" ]; then
+  extra=$(realpath -e -- "$CORPUS" 2>/dev/null) || die "CORPUS=$CORPUS: no such folder"
+  [ -d "$extra" ] || die "CORPUS=$CORPUS: not a folder"
 fi
 cd "$(dirname -- "$0")/.."
 root=$PWD
@@ -46,16 +56,11 @@ rule_file=$root/scripts/bench/parallel-subtest.yml
 
 RUNS=${RUNS:-5}
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, not '$RUNS'"
+RULE_RUNS=$((RUNS < 3 ? RUNS : 3))
 [ -x /usr/bin/time ] || die "/usr/bin/time not found: install GNU time (Debian/Ubuntu: apt-get install time)"
 command -v go >/dev/null || die "go not found on PATH"
 goroot=$(go env GOROOT)
 go_version=$(go env GOVERSION)
-if [ -z "$corpus_arg" ]; then
-  corpus=$goroot/src
-  corpus_label=GOROOT/src
-else
-  corpus_label=$corpus_arg
-fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/fixgen-bench.XXXXXX")
 trap 'rm -rf -- "$work"' EXIT
@@ -146,103 +151,183 @@ median() {
 }
 all_times() { awk '{ printf "%s%s", sep, $1; sep = " " }' "$1"; }
 peak_mib() { awk '$2 > m { m = $2 } END { printf "%.1f", m / 1024 }' "$1"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
+verdict() { if [ "$1" = 1 ]; then echo PASS; else echo FAIL; fi; }
+within_ratio() { awk -v a="$1" -v b="$2" -v t="$RATIO_TARGET" 'BEGIN { print (b > 0 && a <= t * b) ? 1 : 0 }'; }
+within_memory() { awk -v m="$1" -v t="$MEM_TARGET_MIB" 'BEGIN { print (m < t) ? 1 : 0 }'; }
 
 # The commands compared; the corpus goes last.
 fixgen_cmd=("$fixgen" "${rule_args[@]}" check --format json)
 astgrep_cmd=("$astgrep" scan --rule "$rule_file" --json=compact)
 
-# --- fixgen against ast-grep ------------------------------------------------
 cores=$(nproc)
 load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
-all_go=$(find "$corpus" -type f -name '*.go' | wc -l)
-fixgen_go=$(go_files "$corpus" | wc -l)
-
-echo "== fixgen against ast-grep =="
 echo "fixgen:   $fixgen ($("$fixgen" --version)); rules: ${rules//$'\n'/ }"
 echo "ast-grep: $astgrep (ast-grep $astgrep_version)$pin_note; rule: scripts/bench/parallel-subtest.yml"
-echo "corpus:   $corpus: $all_go .go files (fixgen reads $fixgen_go: it skips vendor/, testdata/, hidden folders; ast-grep does not)"
 echo "machine:  $cores cores, load average $load; $go_version"
 if awk -v l="$load" -v c="$cores" 'BEGIN { exit !(l + 0 > c / 2) }'; then
   echo "note:     the machine is busy; timings will be noisy"
 fi
 
-run "$work/fixgen.json" - "${fixgen_cmd[@]}" "$corpus"
-run "$work/astgrep.json" - "${astgrep_cmd[@]}" "$corpus"
-findings=$(grep -c '^ *"rule": "' "$work/fixgen.json" || true)
-matches=$({ grep -o '"ruleId":"' "$work/astgrep.json" || true; } | wc -l)
-echo "warm-up:  fixgen $findings findings, ast-grep $matches matches; then RUNS=$RUNS timed runs of each, alternating"
-
-: >"$work/fixgen.times"
-: >"$work/astgrep.times"
-for ((i = 0; i < RUNS; i++)); do
-  run /dev/null "$work/fixgen.times" "${fixgen_cmd[@]}" "$corpus"
-  run /dev/null "$work/astgrep.times" "${astgrep_cmd[@]}" "$corpus"
-done
-f_med=$(median "$work/fixgen.times")
-a_med=$(median "$work/astgrep.times")
-f_mib=$(peak_mib "$work/fixgen.times")
-a_mib=$(peak_mib "$work/astgrep.times")
-r=$(awk -v a="$f_med" -v b="$a_med" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }')
-printf 'fixgen:   median %6s s  peak %7s MiB  (runs: %s)\n' "$f_med" "$f_mib" "$(all_times "$work/fixgen.times")"
-printf 'ast-grep: median %6s s  peak %7s MiB  (runs: %s)\n' "$a_med" "$a_mib" "$(all_times "$work/astgrep.times")"
-
-verdict() { if [ "$1" = 1 ]; then echo PASS; else echo FAIL; fi; }
-ratio_ok=$(awk -v a="$f_med" -v b="$a_med" -v t="$RATIO_TARGET" 'BEGIN { print (b > 0 && a <= t * b) ? 1 : 0 }')
-mem_ok=$(awk -v m="$f_mib" -v t="$MEM_TARGET_MIB" 'BEGIN { print (m < t) ? 1 : 0 }')
-pct=$(awk -v a="$f_med" -v b="$a_med" 'BEGIN { if (b > 0) printf "%.0f%%", 100 * a / b; else print "n/a" }')
-echo "ratio:    $r (fixgen takes $pct of ast-grep's time; target <= $RATIO_TARGET) $(verdict "$ratio_ok")"
-echo "memory:   fixgen peak $f_mib MiB (target < $MEM_TARGET_MIB MiB) $(verdict "$mem_ok"); ast-grep peak $a_mib MiB"
 failed=0
-if [ "$ratio_ok" != 1 ] || [ "$mem_ok" != 1 ]; then failed=1; fi
+summary=()
+
+# compare LABEL DIR: fixgen (every rule) against ast-grep (one rule) over
+# DIR, alternating after a warm-up; then each rule alone. Sets failed=1
+# when a target is missed and appends a summary row.
+compare() {
+  local label=$1 dir=$2
+  local all_go fixgen_go fixgen_bytes findings matches f_med a_med f_mib a_mib r ratio_ok mem_ok
+  all_go=$(find "$dir" -type f -name '*.go' | wc -l)
+  go_files "$dir" >"$work/files"
+  fixgen_go=$(wc -l <"$work/files")
+  fixgen_bytes=$(bytes_of "$dir" <"$work/files")
+  echo
+  echo "== $label: fixgen against ast-grep =="
+  echo "corpus:   $dir: $all_go .go files (fixgen reads $fixgen_go, $(mb "$fixgen_bytes"): it skips vendor/, testdata/, hidden folders; ast-grep does not)"
+  run "$work/fixgen.json" - "${fixgen_cmd[@]}" "$dir"
+  run "$work/astgrep.json" - "${astgrep_cmd[@]}" "$dir"
+  findings=$(grep -c '^ *"rule": "' "$work/fixgen.json" || true)
+  matches=$({ grep -o '"ruleId":"' "$work/astgrep.json" || true; } | wc -l)
+  echo "warm-up:  fixgen $findings findings, ast-grep $matches matches; then RUNS=$RUNS timed runs of each, alternating"
+  : >"$work/fixgen.times"
+  : >"$work/astgrep.times"
+  for ((i = 0; i < RUNS; i++)); do
+    run /dev/null "$work/fixgen.times" "${fixgen_cmd[@]}" "$dir"
+    run /dev/null "$work/astgrep.times" "${astgrep_cmd[@]}" "$dir"
+  done
+  f_med=$(median "$work/fixgen.times")
+  a_med=$(median "$work/astgrep.times")
+  f_mib=$(peak_mib "$work/fixgen.times")
+  a_mib=$(peak_mib "$work/astgrep.times")
+  r=$(ratio "$f_med" "$a_med")
+  ratio_ok=$(within_ratio "$f_med" "$a_med")
+  mem_ok=$(within_memory "$f_mib")
+  printf 'fixgen:   median %6s s  peak %7s MiB  (runs: %s)\n' "$f_med" "$f_mib" "$(all_times "$work/fixgen.times")"
+  printf 'ast-grep: median %6s s  peak %7s MiB  (runs: %s)\n' "$a_med" "$a_mib" "$(all_times "$work/astgrep.times")"
+  echo "ratio:    $r (target <= $RATIO_TARGET) $(verdict "$ratio_ok")"
+  echo "memory:   fixgen peak $f_mib MiB (target < $MEM_TARGET_MIB MiB) $(verdict "$mem_ok"); ast-grep peak $a_mib MiB"
+  if [ "$ratio_ok" != 1 ] || [ "$mem_ok" != 1 ]; then failed=1; fi
+  summary+=("| $(date -u +%Y-%m-%d) | $cores cores | $go_version | $astgrep_version | $label ($all_go .go files) | $f_med s | $a_med s | $r | $f_mib MiB | $a_mib MiB |")
+
+  echo
+  echo "each rule alone (median of $RULE_RUNS; ratio against ast-grep's one rule):"
+  printf '  %-30s %8s %8s %11s\n' rule time ratio peak
+  local rule times
+  for rule in $rules; do
+    times=$work/rule.times
+    : >"$times"
+    for ((i = 0; i < RULE_RUNS; i++)); do
+      run /dev/null "$times" "$fixgen" --rule "$rule" check --format json "$dir"
+    done
+    printf '  %-30s %6s s %8s %7s MiB\n' "$rule" "$(median "$times")" \
+      "$(ratio "$(median "$times")" "$a_med")" "$(peak_mib "$times")"
+  done
+}
+
+# repositories DIR: each folder under DIR that is a git checkout, with its
+# commit, origin and size, for the record beside the figures.
+repositories() {
+  local dir=$1 sub commit origin files bytes mods pbs
+  echo
+  echo "repositories in $dir:"
+  printf '  %-20s %-14s %7s %9s %7s %9s  %s\n' folder commit files size go.mod '*.pb.go' origin
+  for sub in "$dir"/*/; do
+    sub=${sub%/}
+    commit=$(git -C "$sub" rev-parse --short=12 HEAD 2>/dev/null || echo '-')
+    origin=$(git -C "$sub" remote get-url origin 2>/dev/null || echo '-')
+    files=$(go_files "$sub" | wc -l)
+    bytes=$(go_files "$sub" | bytes_of "$sub")
+    mods=$(find "$sub" -name go.mod -not -path '*/vendor/*' | wc -l)
+    pbs=$(find "$sub" -name '*.pb.go' -not -path '*/vendor/*' | wc -l)
+    printf '  %-20s %-14s %7s %9s %7s %9s  %s\n' "$(basename "$sub")" "$commit" "$files" "$(mb "$bytes")" "$mods" "$pbs" "$origin"
+  done
+}
+
+# pad_with_noncandidates DEST BYTES: copies of GOROOT/src's non-candidate
+# .go files (no prefilter literal in them) into DEST until they hold BYTES.
+pad_with_noncandidates() {
+  local dest=$1 want=$2 have=0 copy=0 src=$goroot/src
+  go_files "$src" | grep_literals "$src" -L | sort >"$work/noncandidates"
+  [ -s "$work/noncandidates" ] || die "GOROOT/src has no non-candidate file to pad with"
+  while [ "$have" -lt "$want" ]; do
+    copy=$((copy + 1))
+    (cd "$src" && xargs -d '\n' -r stat -c '%s %n' --) <"$work/noncandidates" |
+      awk -v want=$((want - have)) 's < want { s += $1; sub(/^[0-9]+ /, ""); print }' >"$work/padding"
+    mkdir -p "$dest/$copy"
+    (cd "$src" && xargs -d '\n' -r cp --parents -t "$dest/$copy" --) <"$work/padding"
+    have=$((have + $(bytes_of "$src" <"$work/padding")))
+  done
+}
+
+# linearity NAME... : fixgen's median over each of $work/NAME, alternating.
+linearity() {
+  local c
+  for c in "$@"; do
+    run /dev/null - "${fixgen_cmd[@]}" "$work/$c"
+    : >"$work/$c.times"
+  done
+  for ((i = 0; i < RUNS; i++)); do
+    for c in "$@"; do run /dev/null "$work/$c.times" "${fixgen_cmd[@]}" "$work/$c"; done
+  done
+  printf '%-8s %9s %11s %10s %14s %11s\n' corpus '.go files' candidates size 'fixgen median' peak
+  for c in "$@"; do
+    go_files "$work/$c" >"$work/files"
+    printf '%-8s %9s %11s %10s %12s s %6s MiB\n' "$c" "$(wc -l <"$work/files")" \
+      "$(grep_literals "$work/$c" -l <"$work/files" | wc -l)" "$(mb "$(bytes_of "$work/$c" <"$work/files")")" \
+      "$(median "$work/$c.times")" "$(peak_mib "$work/$c.times")"
+  done
+}
+
+# --- GOROOT/src, then CORPUS --------------------------------------------------
+compare GOROOT/src "$goroot/src"
+if [ -n "$extra" ]; then
+  repositories "$extra"
+  # Both tools read a copy of the corpus's Go and module files: fixgen
+  # never walks into a repository nested in the one it was given (that
+  # one's files are not its to fix), so a folder of clones must lose its
+  # .git folders to be read whole.
+  mkdir -p "$work/corpus"
+  (cd "$extra" && find . -name .git -prune -o \( -name '*.go' -o -name go.mod -o -name go.work \) -type f -print0 |
+    xargs -0 -r cp --parents -t "$work/corpus")
+  compare "CORPUS ($(basename "$extra"), its Go and module files)" "$work/corpus"
+fi
 
 # --- linearity --------------------------------------------------------------
 echo
 echo "== linearity: time grows with candidate files, not with the tree =="
 src=$goroot/src
-mkdir -p "$work/small/net" "$work/padded/pad" "$work/double/a/net" "$work/double/b/net"
+mkdir -p "$work/small/net" "$work/padded/real/net" "$work/double/a/net" "$work/double/b/net"
 cp -r "$src/net/http" "$work/small/net/"
-cp -r "$work/small/net" "$work/padded/"
+cp -r "$src/net/http" "$work/padded/real/net/"
 cp -r "$src/net/http" "$work/double/a/net/"
 cp -r "$src/net/http" "$work/double/b/net/"
 small_bytes=$(go_files "$work/small" | bytes_of "$work/small")
-# Padding: non-candidate .go files of the standard library, in path order,
-# until they hold ~10x the bytes of net/http.
-go_files "$src" | grep_literals "$src" -L | sort >"$work/noncandidates"
-(cd "$src" && xargs -d '\n' -r stat -c '%s %n' --) <"$work/noncandidates" |
-  awk -v want=$((small_bytes * 10)) 's < want { s += $1; sub(/^[0-9]+ /, ""); print }' >"$work/padding"
-(cd "$src" && xargs -d '\n' -r cp --parents -t "$work/padded/pad" --) <"$work/padding"
+pad_with_noncandidates "$work/padded/pad" $((small_bytes * 10))
+linearity small padded double
+echo "small = net/http; padded = small + pad/ (10x its bytes in non-candidate files); double = net/http twice"
+echo "10x the bytes in non-candidate files: time x$(ratio "$(median "$work/padded.times")" "$(median "$work/small.times")");" \
+  "2x candidate files: time x$(ratio "$(median "$work/double.times")" "$(median "$work/small.times")")"
+rm -rf -- "$work/small" "$work/padded" "$work/double"
 
-corpora=(small padded double)
-declare -A corpus_bytes
-for c in "${corpora[@]}"; do
-  run /dev/null - "${fixgen_cmd[@]}" "$work/$c"
-  : >"$work/$c.times"
-done
-for ((i = 0; i < RUNS; i++)); do
-  for c in "${corpora[@]}"; do run /dev/null "$work/$c.times" "${fixgen_cmd[@]}" "$work/$c"; done
-done
-printf '%-8s %9s %11s %10s %14s %11s\n' corpus '.go files' candidates size 'fixgen median' peak
-for c in "${corpora[@]}"; do
-  files=$(go_files "$work/$c" | wc -l)
-  cands=$(go_files "$work/$c" | grep_literals "$work/$c" -l | wc -l)
-  bytes=$(go_files "$work/$c" | bytes_of "$work/$c")
-  printf '%-8s %9s %11s %10s %12s s %6s MiB\n' "$c" "$files" "$cands" "$(mb "$bytes")" \
-    "$(median "$work/$c.times")" "$(peak_mib "$work/$c.times")"
-  corpus_bytes[$c]=$bytes
-done
-s_med=$(median "$work/small.times")
-pad_x=$(awk -v p="${corpus_bytes[padded]}" -v s="${corpus_bytes[small]}" 'BEGIN { printf "%.0f", (p - s) / s }')
-echo "small = net/http; padded = small + pad/ (non-candidate files); double = net/http twice"
-echo "${pad_x}x the bytes in non-candidate files: time x$(ratio "$(median "$work/padded.times")" "$s_med");" \
-  "2x candidate files: time x$(ratio "$(median "$work/double.times")" "$s_med")"
+if [ -n "$extra" ]; then
+  # The corpus's Go files and module files only, so that the copy and the
+  # padded copy differ by the padding alone.
+  echo
+  mkdir -p "$work/corpus+pad/real"
+  cp -r "$work/corpus/." "$work/corpus+pad/real/"
+  corpus_bytes=$(go_files "$work/corpus" | bytes_of "$work/corpus")
+  pad_with_noncandidates "$work/corpus+pad/pad" "$corpus_bytes"
+  linearity corpus corpus+pad
+  echo "corpus = the copy of CORPUS measured above; corpus+pad = the same + as many bytes again in non-candidate files"
+  echo "2x the bytes, the added half non-candidate: time x$(ratio "$(median "$work/corpus+pad.times")" "$(median "$work/corpus.times")")"
+fi
 
 # --- summary ----------------------------------------------------------------
 echo
 echo "| Date | Machine | Go | ast-grep | Corpus | fixgen | ast-grep | Ratio | fixgen peak | ast-grep peak |"
 echo "|---|---|---|---|---|---|---|---|---|---|"
-echo "| $(date -u +%Y-%m-%d) | $cores cores | $go_version | $astgrep_version | $corpus_label ($all_go .go files) |" \
-  "$f_med s | $a_med s | $r | $f_mib MiB | $a_mib MiB |"
+printf '%s\n' "${summary[@]}"
 
 if [ "$failed" = 1 ]; then
   if [ "${BENCH_NO_FAIL:-}" = 1 ]; then
