@@ -436,6 +436,8 @@ impl Engine {
                         continue;
                     }
                     match role {
+                        None if self.rules[rule].prefilter_type_names
+                            && !ends_a_type_name(source, m.end()) => {}
                         None => {
                             wanted[rule] = true;
                             hits.push((m.start(), rule));
@@ -989,6 +991,19 @@ fn placeholder(entry: &str) -> Option<(&str, &str, &str)> {
     ))
 }
 
+/// Whether a literal ending at `end` ends a name that is not called: the
+/// next character is no letter, digit or `_`, and the next one that is not
+/// a blank is no `(`. A parameter's type (`req *pb.PutRequest)`) passes;
+/// `handleRequests`, `RequestID` and `NewRequest(` do not.
+fn ends_a_type_name(source: &str, end: usize) -> bool {
+    let rest = &source[end..];
+    let continues = rest
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphanumeric() || c == '_');
+    !continues && !rest.trim_start_matches([' ', '\t']).starts_with('(')
+}
+
 /// CRLF files are processed as LF and written back as CRLF, so inserted
 /// lines get the file's own line endings.
 fn uses_crlf(source: &str) -> bool {
@@ -1020,6 +1035,31 @@ mod prefilter_tests {
         for want in ["Go(func", "TryGo(func", "Submit(func", "\tgo "] {
             assert!(literals.iter().any(|l| l == want), "{literals:?}");
         }
+    }
+
+    #[test]
+    fn literals_that_end_type_names_count_only_at_the_end_of_a_name_not_called() {
+        let rules = crate::rule::load_rules(&[]).unwrap();
+        let rules = crate::rule::select_rules(
+            rules,
+            &crate::rule::Selection {
+                only: vec!["request-slice-alias".into()],
+                sets: Vec::new(),
+            },
+        )
+        .unwrap();
+        let engine = Engine::new(rules, Vec::new());
+        let candidate = |text: &str| !engine.candidate_rules("x.go", text).is_empty();
+        assert!(candidate("func F(r *pb.PutRequest) {}\n"));
+        assert!(candidate(
+            "func F(ctx context.Context, r PutReq, n int) {}\n"
+        ));
+        assert!(candidate("func (r *Request) Tags() []string {}\n"));
+        assert!(candidate("func F(r pb.Request[T]) {}\n"));
+        assert!(!candidate("func handleRequests(n int) {}\n"));
+        assert!(!candidate("func F(id RequestID) {}\n"));
+        assert!(!candidate("func F() { x := NewRequest (1) }\n"));
+        assert!(!candidate("func F() { requests := 1 }\n"));
     }
 
     #[test]

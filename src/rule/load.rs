@@ -114,6 +114,7 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
             .map(super::model::OneOf::into_vec)
             .collect(),
         prefilter_scope: file.prefilter_scope,
+        prefilter_type_names: file.prefilter_type_names,
         test_files: file.test_files,
         needs_location: file.needs_location,
         query,

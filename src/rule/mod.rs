@@ -26,6 +26,9 @@ pub struct Rule {
     /// Each entry is met by any of its literals (`{params.NAME}` expands).
     pub prefilter_all: Vec<Vec<String>>,
     pub prefilter_scope: model::PrefilterScope,
+    /// `prefilter` literals count only where they end a name that is not
+    /// called: they are the ends of type names.
+    pub prefilter_type_names: bool,
     /// False when `_test.go` files are none of the rule's business.
     pub test_files: bool,
     /// Matches are findings only at `--at` places.

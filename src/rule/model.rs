@@ -23,6 +23,10 @@ pub struct RuleFile {
     pub prefilter_all: Vec<OneOf>,
     #[serde(default)]
     pub prefilter_scope: PrefilterScope,
+    /// The `prefilter` literals end type names (`Request`): a hit counts
+    /// only where one ends a name that is not called.
+    #[serde(default)]
+    pub prefilter_type_names: bool,
     /// Whether the rule looks at `_test.go` files (by default it does).
     #[serde(default = "default_enabled")]
     pub test_files: bool,
