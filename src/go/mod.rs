@@ -4,6 +4,7 @@
 pub mod buildtags;
 pub mod constants;
 pub mod duration;
+pub mod error_nodes;
 pub mod escape;
 pub mod flow;
 pub mod functions;

@@ -338,7 +338,12 @@ enum State {
 /// `source[from..to]` (not in a string, rune or comment); `depth` counts
 /// the brackets open before it, from zero at `from`. Stops when `visit`
 /// says so.
-fn walk_code(source: &str, from: usize, to: usize, mut visit: impl FnMut(usize, u8, i64) -> bool) {
+pub(super) fn walk_code(
+    source: &str,
+    from: usize,
+    to: usize,
+    mut visit: impl FnMut(usize, u8, i64) -> bool,
+) {
     let bytes = source.as_bytes();
     let mut state = State::Code;
     let mut depth: i64 = 0;

@@ -1,5 +1,6 @@
 //! Parsing Go source with tree-sitter-go, one parser per thread.
 
+use super::error_nodes::{declarations_with_errors, tolerated, ErrorNodes};
 use std::cell::RefCell;
 use tree_sitter::{Language, Node, Parser, Tree};
 
@@ -35,6 +36,22 @@ impl SyntaxError {
             what,
         }
     }
+
+    /// At byte `offset` of `source` (columns count bytes, as tree-sitter's).
+    pub fn at_offset(source: &str, offset: usize, what: &'static str) -> SyntaxError {
+        let line_start = source[..offset].rfind('\n').map_or(0, |i| i + 1);
+        SyntaxError {
+            line: source[..offset].matches('\n').count() + 1,
+            column: offset - line_start + 1,
+            what,
+        }
+    }
+}
+
+/// A tree and the error nodes it holds (see `go::error_nodes`).
+pub struct Parsed {
+    pub tree: Tree,
+    pub errors: ErrorNodes,
 }
 
 impl std::fmt::Display for SyntaxError {
@@ -53,11 +70,32 @@ const MAX_DEPTH: usize = 100_000;
 /// writes must pass this.
 pub fn parse_go_file(source: &str) -> Result<Tree, SyntaxError> {
     let tree = parse(source)?;
-    check_characters(tree.root_node(), source)?;
-    check_comment_starts(tree.root_node(), source, &[(0, source.len())])?;
-    check_file_layout(tree.root_node(), source.len())?;
-    check_leaves(tree.root_node(), source)?;
+    check_around_errors(tree.root_node(), source)?;
     Ok(tree)
+}
+
+/// Like `parse_go_file`, for a file whose error nodes fixgen tolerates
+/// (`go::error_nodes::tolerated`): the declarations holding them are the
+/// author's, unchecked; everything else must pass. Returns the tree and
+/// its error nodes.
+pub fn parse_go_file_tolerating(source: &str) -> Result<Parsed, SyntaxError> {
+    let parsed = parse_tolerating(source)?;
+    check_around_errors(parsed.tree.root_node(), source)?;
+    Ok(parsed)
+}
+
+/// `parse_go_file`'s checks on a tree of the whole of `source`, leaving
+/// out the top-level declarations that hold error nodes (none, in a tree
+/// `parse` accepted).
+fn check_around_errors(root: Node, source: &str) -> Result<(), SyntaxError> {
+    let unread: Vec<(usize, usize)> = declarations_with_errors(root)
+        .iter()
+        .map(|d| (d.start_byte(), d.end_byte()))
+        .collect();
+    check_characters(root, source)?;
+    check_comment_starts(root, source, &super::narrow::kept(source.len(), &unread))?;
+    check_file_layout(root, source.len())?;
+    check_leaves(root, source)
 }
 
 /// A part of a file parsed and checked on its own holds about this many
@@ -143,7 +181,10 @@ fn check_leaves(root: Node, source: &str) -> Result<(), SyntaxError> {
         if ancestors.len() > MAX_DEPTH {
             return Err(SyntaxError::at(node, "nesting too deep"));
         }
-        if let Some(what) = misformed(node) {
+        // A declaration holding an error node is the author's, unchanged
+        // (go::error_nodes): its misread tree says nothing of the file.
+        let unread = ancestors.len() == 1 && node.has_error();
+        if let Some(what) = misformed(node).filter(|_| !unread) {
             return Err(SyntaxError::at(node, what));
         }
         if node.child_count() == 0 && node.kind() != "comment" {
@@ -160,7 +201,7 @@ fn check_leaves(root: Node, source: &str) -> Result<(), SyntaxError> {
                 return Err(SyntaxError::at(node, "a line that Go would end here"));
             }
         }
-        if cursor.goto_first_child() {
+        if !unread && cursor.goto_first_child() {
             ancestors.push(node);
             continue;
         }
@@ -383,6 +424,37 @@ pub fn parse(source: &str) -> Result<Tree, SyntaxError> {
     parse_leaving_out(source, &[])
 }
 
+/// Parses `source` whole, whatever it holds, with the error nodes of the
+/// tree listed.
+pub fn parse_keeping_errors(source: &str) -> Parsed {
+    let tree = tree_of(source, &[]);
+    let errors = ErrorNodes::of(tree.root_node(), source);
+    Parsed { tree, errors }
+}
+
+/// Parses `source` whole; a syntax error unless every error node is one
+/// fixgen tolerates (`go::error_nodes::tolerated`: inside a function's
+/// body, the file's structure intact).
+pub fn parse_tolerating(source: &str) -> Result<Parsed, SyntaxError> {
+    let parsed = parse_keeping_errors(source);
+    tolerated(parsed.tree.root_node(), source, &parsed.errors)?;
+    Ok(parsed)
+}
+
+/// Like `parse_tolerating`, leaving out `left_out` as
+/// `parse_leaving_out_indexed` does.
+pub fn parse_tolerating_indexed(
+    source: &str,
+    left_out: &[(usize, usize)],
+    lines: &super::syntax::LineIndex,
+) -> Result<Parsed, SyntaxError> {
+    let ranges = super::narrow::ranges_without(source.len(), left_out, lines);
+    let tree = tree_of(source, &ranges);
+    let errors = ErrorNodes::of(tree.root_node(), source);
+    tolerated(tree.root_node(), source, &errors)?;
+    Ok(Parsed { tree, errors })
+}
+
 /// Like `parse`, leaving the byte ranges `left_out` (sorted, disjoint,
 /// each a run of whole top-level items or a body's inside) unparsed; the
 /// tree keeps the file's offsets and positions. See `go::narrow`.
@@ -404,9 +476,20 @@ pub fn parse_leaving_out_indexed(
     parse_ranges(source, &ranges)
 }
 
-/// Parses the `ranges` of `source` (all of it when there are none).
+/// Parses the `ranges` of `source` (all of it when there are none); a
+/// tree with an error node is a syntax error.
 fn parse_ranges(source: &str, ranges: &[tree_sitter::Range]) -> Result<Tree, SyntaxError> {
-    let tree = PARSER
+    let tree = tree_of(source, ranges);
+    match first_error(tree.root_node()) {
+        Some(node) => Err(SyntaxError::at(node, "syntax error")),
+        None => Ok(tree),
+    }
+}
+
+/// The tree of the `ranges` of `source` (all of it when there are none),
+/// error nodes and all.
+fn tree_of(source: &str, ranges: &[tree_sitter::Range]) -> Tree {
+    PARSER
         .with(|p| {
             let mut parser = p.borrow_mut();
             if ranges.is_empty() {
@@ -420,11 +503,7 @@ fn parse_ranges(source: &str, ranges: &[tree_sitter::Range]) -> Result<Tree, Syn
             parser.set_included_ranges(&[]).expect("no ranges is valid");
             tree
         })
-        .expect("parsing without a timeout or cancellation flag always yields a tree");
-    match first_error(tree.root_node()) {
-        Some(node) => Err(SyntaxError::at(node, "syntax error")),
-        None => Ok(tree),
-    }
+        .expect("parsing without a timeout or cancellation flag always yields a tree")
 }
 
 fn first_error(node: Node) -> Option<Node> {
