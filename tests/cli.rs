@@ -166,6 +166,72 @@ fn a_file_that_does_not_parse_is_skipped_with_a_warning_and_others_are_fixed() {
     assert_eq!(sb.read("x_test.go"), fixed(RACY_TEST));
 }
 
+/// A test, in Go 1.26 that tree-sitter-go 0.25 does not parse, which two
+/// rules look at: parallel subtests and a goroutine writing `err`.
+const GO126_TEST: &str = r#"
+func TestNewer(t *testing.T) {
+	var err error
+	for _, n := range []int{1, 2} {
+		t.Run("n", func(t *testing.T) {
+			t.Parallel()
+			err = update(*new(n + 1))
+		})
+	}
+	done := make(chan bool)
+	go func() {
+		err = update(2)
+		done <- true
+	}()
+	err = update(3)
+	<-done
+	_ = err
+}
+"#;
+
+#[test]
+fn go_1_26_syntax_in_a_body_is_read_around_and_warned_about_once() {
+    let sb = Sandbox::new();
+    let source = format!("{RACY_TEST}{GO126_TEST}");
+    sb.write("x_test.go", &source);
+    let out = sb.fixgen(&["apply", "--allow-dirty"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert_eq!(
+        warnings,
+        ["warning: x_test.go: syntax tree-sitter-go does not parse at 34:23 (newer Go, such as 1.26's new(expr)?); read around it, and the functions holding it are not changed"],
+        "once per file, whatever the rules and rounds"
+    );
+    // TestTools is fixed; TestNewer, which holds the syntax, is not.
+    assert_eq!(
+        sb.read("x_test.go"),
+        format!("{}{GO126_TEST}", fixed(RACY_TEST))
+    );
+    let check = sb.fixgen(&["check"]);
+    let report = stdout(&check);
+    assert!(
+        report.contains(
+            "not fixed: `TestNewer` holds syntax tree-sitter-go does not parse (line 34)"
+        ),
+        "{report}"
+    );
+}
+
+#[test]
+fn go_1_26_syntax_outside_function_bodies_still_refuses_the_file() {
+    let sb = Sandbox::new();
+    let source = format!("{RACY_TEST}\nvar answer = new(42)\n");
+    sb.write("x_test.go", &source);
+    let out = sb.fixgen(&["apply", "--allow-dirty"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: x_test.go: syntax error at 29:18; not parsed, not changed"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(sb.read("x_test.go"), source);
+}
+
 #[test]
 fn generated_vendor_testdata_ignored_and_outside_files_are_never_touched() {
     let sb = Sandbox::new();

@@ -5,7 +5,9 @@
 //! truncation), and every mutant goes through the default rules. It
 //! checks what users rely on whatever the input:
 //! - no panic;
-//! - what fixgen writes parses by gofmt's standard (`gofmt -e`);
+//! - what fixgen writes parses by gofmt's standard (`gofmt -e`) when its
+//!   input did, and has exactly its input's syntax errors when not (fixgen
+//!   fixes around errors inside function bodies);
 //! - a second run over what it wrote changes nothing.
 //!
 //! The budget is fixed (`FIXGEN_FUZZ_MUTANTS`, default below) and the
@@ -16,6 +18,7 @@ mod support;
 
 use fixgen::engine::Engine;
 use fixgen::rule::{load_rules, select_rules, Selection};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use support::require_tool;
@@ -188,6 +191,17 @@ struct Mutant {
     text: String,
 }
 
+/// A line of `gofmt -e -l` on stderr, `DIR/m12.go:3:4: message`, as
+/// ((`m` or `o`, 12), message).
+fn gofmt_complaint(line: &str) -> Option<((char, usize), String)> {
+    let (file, rest) = line.split_once(".go:")?;
+    let name = file.rsplit('/').next()?;
+    let kind = name.chars().next()?;
+    let n = name[1..].parse().ok()?;
+    let message = rest.splitn(3, ':').nth(2)?.trim().to_string();
+    Some(((kind, n), message))
+}
+
 /// What went wrong with one mutant, in words.
 fn check_mutant(engine: &Engine, mutant: &Mutant) -> Result<Option<String>, String> {
     let run = |text: &str| {
@@ -248,27 +262,40 @@ fn mutants_never_panic_and_fixes_parse_and_settle() {
             Ok(Some(fixed)) => {
                 fixed_count += 1;
                 std::fs::write(written.path().join(format!("m{n}.go")), fixed).unwrap();
+                // The mutant beside it: what gofmt thought of the input.
+                std::fs::write(written.path().join(format!("o{n}.go")), &mutant.text).unwrap();
             }
             Err(why) => failures.push((n, why)),
         }
     }
     // What fixgen wrote, by gofmt's parser: one gofmt run for all of it.
+    // fixgen fixes around syntax errors inside function bodies (Go newer
+    // than tree-sitter-go knows, or a mutant broken there), so a mutant
+    // gofmt rejects may be fixed elsewhere, but must keep exactly its
+    // errors: the same messages, in order, wherever lines moved.
     let gofmt = Command::new("gofmt")
         .args(["-e", "-l"])
         .arg(written.path())
         .output()
         .expect("gofmt runs");
-    let complaints = String::from_utf8_lossy(&gofmt.stderr);
-    for line in complaints.lines() {
-        let n = line
-            .split('/')
-            .next_back()
-            .and_then(|f| f.strip_prefix('m'))
-            .and_then(|f| f.split('.').next())
-            .and_then(|f| f.parse::<usize>().ok());
-        match n {
-            Some(n) => failures.push((n, format!("gofmt cannot parse what fixgen wrote: {line}"))),
+    let mut complaints: BTreeMap<(char, usize), Vec<String>> = BTreeMap::new();
+    for line in String::from_utf8_lossy(&gofmt.stderr).lines() {
+        match gofmt_complaint(line) {
+            Some((file, message)) => complaints.entry(file).or_default().push(message),
             None => failures.push((usize::MAX, format!("gofmt: {line}"))),
+        }
+    }
+    for (&(kind, n), messages) in &complaints {
+        let input = complaints.get(&('o', n));
+        if kind == 'm' && input != Some(messages) {
+            let why = match input {
+                None => "gofmt cannot parse what fixgen wrote",
+                Some(_) => "what fixgen wrote has other syntax errors than its input",
+            };
+            failures.push((n, format!("{why}: {}", messages.join("; "))));
+        }
+        if kind == 'o' && !complaints.contains_key(&('m', n)) {
+            failures.push((n, "fixgen mended a syntax error it was not asked to".into()));
         }
     }
     eprintln!(

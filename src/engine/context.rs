@@ -1,6 +1,7 @@
 //! What rules see of one file while matching: its text, tree, imports, and
 //! the module's type index (types declared anywhere in the module).
 
+use crate::go::error_nodes::ErrorNodes;
 use crate::go::functions::{functions, string_constants};
 use crate::go::imports::{imports, Import};
 use crate::go::module::Module;
@@ -21,6 +22,8 @@ pub struct FileContext<'t> {
     /// What a condition or action could not check and the user should
     /// know (a type it could not find), reported once per run.
     warnings: std::sync::Mutex<Vec<String>>,
+    /// The error nodes of the tree (tolerated ones; go::error_nodes).
+    syntax_errors: Option<&'t ErrorNodes>,
 }
 
 impl<'t> FileContext<'t> {
@@ -32,7 +35,19 @@ impl<'t> FileContext<'t> {
             imports: OnceLock::new(),
             types: None,
             warnings: std::sync::Mutex::new(Vec::new()),
+            syntax_errors: None,
         }
+    }
+
+    /// The error nodes `root`'s tree holds, where fixes are not made.
+    pub fn with_syntax_errors(mut self, errors: &'t ErrorNodes) -> Self {
+        self.syntax_errors = Some(errors);
+        self
+    }
+
+    pub fn syntax_errors(&self) -> &ErrorNodes {
+        static NONE: ErrorNodes = ErrorNodes::none();
+        self.syntax_errors.unwrap_or(&NONE)
     }
 
     pub fn with_types(mut self, index: &'t TypeIndex, dir: PathBuf) -> Self {
@@ -106,7 +121,7 @@ impl<'t> FileContext<'t> {
             .collect();
         // The whole file: the tree rules match may hold only the functions
         // around the prefilter's literals.
-        let whole = crate::go::parse::parse(self.source).ok()?;
+        let whole = crate::go::parse::parse_tolerating(self.source).ok()?.tree;
         all.extend(functions(whole.root_node(), self.source, file));
         let mut constants = package.string_constants.clone();
         constants.extend(string_constants(whole.root_node(), self.source));

@@ -8,11 +8,12 @@ pub mod lookup;
 pub mod matcher;
 pub mod predicate;
 
+use crate::go::error_nodes::{why_not_fixable, ErrorNode, ErrorNodes};
 use crate::go::generated::is_generated;
 use crate::go::narrow::{file_parts, signature_ranges, TopLevel};
 use crate::go::parse::{
-    check_go_file, check_parsed, no_bad_characters, parse_leaving_out_indexed, SyntaxError,
-    PART_BYTES,
+    check_go_file, check_parsed, no_bad_characters, parse_go_file_tolerating, parse_keeping_errors,
+    parse_tolerating_indexed, SyntaxError, PART_BYTES,
 };
 use crate::go::syntax::LineIndex;
 use crate::rule::model::PrefilterScope;
@@ -195,6 +196,20 @@ struct ParsePlan {
 
 /// What one round of rules finds: findings, fixes, warnings.
 type Found = (Vec<Finding>, Vec<Fix>, Vec<String>);
+
+/// A round's edits as (start, end, length of the replacement), sorted:
+/// what moves the file's error nodes.
+type Spans = Vec<(usize, usize, usize)>;
+
+/// One round over a file: what its rules found, and what its trees said
+/// of the text.
+struct Round {
+    found: Found,
+    /// Whether the trees checked the text as a whole Go file, and it passed.
+    valid: bool,
+    /// The error nodes of the trees (tolerated ones: see `go::error_nodes`).
+    errors: ErrorNodes,
+}
 
 /// Top-level functions parsed together at most. tree-sitter finds a node's
 /// parent by walking down from the root through its children, so in a tree
@@ -581,6 +596,12 @@ impl Engine {
         let mut at = self.lines_selected_in(path);
         // Whether the last round's trees found `current` valid Go.
         let mut checked_valid = false;
+        // Error nodes fixgen tolerates (go::error_nodes): those round 0
+        // saw in the file as it was, whether any round saw some, and each
+        // round's edits, by which a fixed file's error nodes must move.
+        let mut original_errors = ErrorNodes::default();
+        let mut errors_seen = false;
+        let mut edits_by_round: Vec<Spans> = Vec::new();
         // One round more than the limit: to learn whether fixes settle.
         for round in 0..=MAX_ROUNDS {
             let plan = self.parse_plan(path, &current);
@@ -598,24 +619,29 @@ impl Engine {
             // After a round that changed it, the text is checked as a
             // whole Go file by the trees the next round parses anyway.
             let check_text = round > 0;
-            let ((findings, fixes, warnings), checked) =
-                match self.run_round(path, &current, plan, at.as_deref(), check_text) {
-                    Ok(found) => found,
-                    Err(e) if round == 0 => return Err(e),
-                    Err(e) => {
-                        // An error in a function left unparsed is the file's own.
-                        check_go_file(original)?;
-                        // Never emit code that does not parse: keep the last good round.
-                        result.warnings.push(format!(
-                            "{path}: a fix produced code that does not parse ({e}); not applied"
-                        ));
-                        result.applied.clear();
-                        result.created.clear();
-                        current = original.to_string();
-                        break;
-                    }
-                };
+            let Round {
+                found: (findings, fixes, warnings),
+                valid: checked,
+                errors,
+            } = match self.run_round(path, &current, plan, at.as_deref(), check_text) {
+                Ok(round) => round,
+                Err(e) if round == 0 => return Err(e),
+                Err(e) => {
+                    // An error in a function left unparsed is the file's own.
+                    check_original(original)?;
+                    // Never emit code that does not parse: keep the last good round.
+                    result.warnings.push(format!(
+                        "{path}: a fix produced code that does not parse ({e}); not applied"
+                    ));
+                    result.applied.clear();
+                    result.created.clear();
+                    current = original.to_string();
+                    break;
+                }
+            };
+            errors_seen |= !errors.is_empty();
             if round == 0 {
+                original_errors = errors;
                 result.findings = findings;
                 result.warnings.extend(warnings);
             }
@@ -639,10 +665,11 @@ impl Engine {
                 current = original.to_string();
                 break;
             }
+            let edits: Vec<&Edit> = applied.iter().flat_map(|&i| &fixes[i].edits).collect();
             if let Some(lines) = &mut at {
-                let edits: Vec<&Edit> = applied.iter().flat_map(|&i| &fixes[i].edits).collect();
                 *lines = edit::moved_lines(&current, &edits, lines);
             }
+            edits_by_round.push(spans(&edits));
             for i in applied {
                 *result.applied.entry(fixes[i].rule.clone()).or_default() += 1;
                 for file in &fixes[i].files {
@@ -656,20 +683,32 @@ impl Engine {
         if current != original {
             // Whole now: the rounds may have parsed only part of the file,
             // and tree-sitter accepts files go/parser does not.
-            let valid = match checked_valid {
-                true => Ok(()),
-                false => check_go_file(&current),
+            let valid = match checked_valid && !errors_seen {
+                true => Ok(ErrorNodes::default()),
+                false => check_fixed(original, &current, &edits_by_round, errors_seen),
             };
-            if let Err(e) = valid {
-                check_go_file(original)?;
-                result.warnings.push(format!(
-                    "{path}: a fix produced code that is not valid Go ({e}); not applied"
-                ));
-                result.applied.clear();
-                result.created.clear();
-            } else {
-                result.fixed = Some(current);
+            match valid {
+                Err(e) => {
+                    check_original(original)?;
+                    result.warnings.push(format!(
+                        "{path}: a fix produced code that is not valid Go ({e}); not applied"
+                    ));
+                    result.applied.clear();
+                    result.created.clear();
+                }
+                Ok(errors) => {
+                    if original_errors.is_empty() {
+                        original_errors = errors;
+                    }
+                    result.fixed = Some(current);
+                }
             }
+        }
+        if let Some(first) = original_errors.first() {
+            // Once per file, whatever the rules and rounds that met it.
+            result
+                .warnings
+                .insert(0, unknown_syntax_warning(path, original, first));
         }
         Ok(result)
     }
@@ -677,7 +716,8 @@ impl Engine {
     /// One round of every rule the plan names, a window of the file at a
     /// time. With `check_text`, the windows cover the whole file where the
     /// plan allows, each tree is checked as `check_go_file` checks a
-    /// part, and the second value says whether `source` passed whole.
+    /// part, and `Round::valid` says whether `source` passed whole. A
+    /// syntax error where the file's error nodes are not tolerated.
     fn run_round(
         &self,
         path: &str,
@@ -685,7 +725,7 @@ impl Engine {
         plan: ParsePlan,
         at: Option<&[usize]>,
         check_text: bool,
-    ) -> Result<(Found, bool), SyntaxError> {
+    ) -> Result<Round, SyntaxError> {
         use rayon::prelude::*;
         let lines = LineIndex::new(source);
         let whole_file = plan.left_out.is_empty() && plan.ranges.iter().all(|r| r.is_none());
@@ -698,24 +738,35 @@ impl Engine {
         let checking = decls_from != usize::MAX;
         // Windows are independent (each its own tree): a large file uses
         // every core, as many small files do.
-        let per_window: Vec<Result<(Found, bool), SyntaxError>> = windows
+        let per_window: Vec<Result<Round, SyntaxError>> = windows
             .into_par_iter()
             .map(|window| {
-                let tree = parse_leaving_out_indexed(source, &window.left_out, &lines)?;
+                let parsed = parse_tolerating_indexed(source, &window.left_out, &lines)?;
+                let (tree, errors) = (&parsed.tree, &parsed.errors);
+                // A tree with error nodes is no whole Go file: the final
+                // check compares them with the file's own.
                 let valid = checking
+                    && errors.is_empty()
                     && check_parsed(tree.root_node(), source, &window.left_out, decls_from).is_ok();
-                if window.candidates.is_empty() {
-                    return Ok(((Vec::new(), Vec::new(), Vec::new()), valid));
-                }
-                let found = self.run_rules(path, source, &tree, &window, at, &lines);
-                Ok((found, valid))
+                let found = match window.candidates.is_empty() {
+                    true => (Vec::new(), Vec::new(), Vec::new()),
+                    false => self.run_rules(path, source, (tree, errors), &window, at, &lines),
+                };
+                Ok(Round {
+                    found,
+                    valid,
+                    errors: parsed.errors,
+                })
             })
             .collect();
         let mut found = (Vec::new(), Vec::new(), Vec::new());
         let mut valid = checking && no_bad_characters(source);
+        let mut errors = Vec::new();
         for window in per_window {
-            let ((findings, fixes, warnings), window_valid) = window?;
-            valid &= window_valid;
+            let window = window?;
+            valid &= window.valid;
+            errors.push(window.errors);
+            let (findings, fixes, warnings) = window.found;
             found.0.extend(findings);
             found.1.extend(fixes);
             found.2.extend(warnings);
@@ -723,20 +774,24 @@ impl Engine {
         found
             .0
             .sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
-        Ok((found, valid))
+        Ok(Round {
+            found,
+            valid,
+            errors: ErrorNodes::merged(errors),
+        })
     }
 
     fn run_rules(
         &self,
         path: &str,
         source: &str,
-        tree: &tree_sitter::Tree,
+        (tree, errors): (&tree_sitter::Tree, &ErrorNodes),
         plan: &ParsePlan,
         at: Option<&[usize]>,
         lines: &LineIndex,
     ) -> (Vec<Finding>, Vec<Fix>, Vec<String>) {
         let _names = crate::go::package_names::PackageNames::list(tree.root_node(), source);
-        let mut cx = FileContext::new(path, source, tree.root_node());
+        let mut cx = FileContext::new(path, source, tree.root_node()).with_syntax_errors(errors);
         if let Some(dir) = self
             .root
             .as_ref()
@@ -793,6 +848,7 @@ impl Engine {
             located: at.is_some(),
         };
         let mut plan = rule.action.plan(&env, &matches);
+        refuse_fixes_at_unknown_syntax(&mut plan, &matches, cx);
         self.refuse_denied_imports(&mut plan, cx);
         if self.held_back.holds(&rule.id, path) {
             hold_back(&mut plan);
@@ -885,10 +941,11 @@ impl Engine {
                 continue;
             }
             let (fixed, _) = apply_fixes(cx.source, &[Fix::new("", edits.clone())]);
-            let added = match crate::go::parse::parse(&fixed) {
-                Ok(tree) => crate::go::imports::imports(tree.root_node(), &fixed),
-                Err(_) => continue,
-            };
+            // Imports are read from the header, which parses in any file
+            // fixgen changes (go::error_nodes): error nodes elsewhere do
+            // not let a denied import through.
+            let tree = parse_keeping_errors(&fixed).tree;
+            let added = crate::go::imports::imports(tree.root_node(), &fixed);
             let refusal = added
                 .iter()
                 .filter(|imp| !before.contains(&imp.path.as_str()))
@@ -912,6 +969,110 @@ impl Engine {
             }
         }
     }
+}
+
+/// Drops the fixes that edit next to an error node of the tree, or whose
+/// finding or edits lie in a declaration holding one: what the analysis
+/// read there was misread (go::error_nodes). The findings stay, saying why.
+fn refuse_fixes_at_unknown_syntax(
+    plan: &mut actions::Plan,
+    matches: &[matcher::Match],
+    cx: &FileContext,
+) {
+    let errors = cx.syntax_errors();
+    if errors.is_empty() {
+        return;
+    }
+    for (i, edits) in plan.fixes.iter_mut().enumerate() {
+        if edits.is_empty() {
+            continue;
+        }
+        let reported: Vec<(usize, usize)> = plan
+            .findings
+            .iter()
+            .filter(|f| f.fix == Some(i))
+            .flat_map(|f| {
+                let report = matches[f.match_index].report;
+                [(f.start, f.end), (report.start_byte(), report.end_byte())]
+            })
+            .collect();
+        let edited: Vec<(usize, usize)> = edits.iter().map(|e| (e.start, e.end)).collect();
+        let Some(reason) = why_not_fixable(cx.root, cx.source, errors, &reported, &edited) else {
+            continue;
+        };
+        edits.clear();
+        plan.files.retain(|(f, _)| *f != i);
+        for finding in plan.findings.iter_mut().filter(|f| f.fix == Some(i)) {
+            finding.note = Some(reason.clone());
+        }
+    }
+}
+
+/// The warning for a file read around syntax tree-sitter-go does not
+/// parse, naming the first place.
+fn unknown_syntax_warning(path: &str, source: &str, first: &ErrorNode) -> String {
+    let at = SyntaxError::at_offset(source, first.start, "");
+    format!(
+        "{path}: syntax tree-sitter-go does not parse at {}:{} (newer Go, such as 1.26's new(expr)?); read around it, and the functions holding it are not changed",
+        at.line, at.column
+    )
+}
+
+/// The edits' spans as (start, end, length of the replacement), sorted.
+fn spans(edits: &[&Edit]) -> Spans {
+    let mut spans: Spans = edits
+        .iter()
+        .map(|e| (e.start, e.end, e.text.len()))
+        .collect();
+    spans.sort_unstable();
+    spans
+}
+
+/// Whether the file as it was is Go fixgen reads: valid, or with error
+/// nodes it tolerates. When not, the file is refused whole and a fix
+/// that failed a check is not to blame.
+fn check_original(original: &str) -> Result<(), SyntaxError> {
+    check_go_file(original).or_else(|_| parse_go_file_tolerating(original).map(drop))
+}
+
+/// Whether `fixed` may replace `original`: a Go file by go/parser's
+/// standard but for the error nodes `original` had, which it must hold
+/// exactly: the same text, moved by each round's edits (`rounds`).
+/// Returns those error nodes of `original`. `errors_seen`: a round's
+/// trees held error nodes (else the common case is decided in parts).
+fn check_fixed(
+    original: &str,
+    fixed: &str,
+    rounds: &[Spans],
+    errors_seen: bool,
+) -> Result<ErrorNodes, SyntaxError> {
+    // The common case, decided in parts: no error nodes, before or after.
+    let strict = (!errors_seen).then(|| check_go_file(fixed));
+    if let Some(Ok(())) = strict {
+        return Ok(ErrorNodes::default());
+    }
+    let before = parse_keeping_errors(original).errors;
+    if before.is_empty() {
+        let strict = strict.unwrap_or_else(|| check_go_file(fixed));
+        return strict.map(|()| before);
+    }
+    let after = parse_go_file_tolerating(fixed)?.errors;
+    let expected = rounds
+        .iter()
+        .try_fold(before.clone(), |errors, edits| errors.moved(edits));
+    let changed = match &expected {
+        Some(expected) => after.first_difference(expected),
+        // An edit touched an error node: it cannot be the one it was.
+        None => after.first().or(before.first()),
+    };
+    let Some(changed) = changed else {
+        return Ok(before);
+    };
+    Err(SyntaxError::at_offset(
+        fixed,
+        changed.start.min(fixed.len()),
+        "a change to syntax tree-sitter-go does not parse",
+    ))
 }
 
 /// Where the file's import declarations end (its package clause when it
@@ -1107,6 +1268,56 @@ mod prefilter_tests {
                 "eventually-timeout",
                 "require-in-eventually"
             ]
+        );
+    }
+}
+
+#[cfg(test)]
+mod unknown_syntax_tests {
+    use super::*;
+
+    const ORIGINAL: &str =
+        "package p\n\nfunc f() *int {\n\treturn new(42)\n}\n\nfunc g() {\n\tx := 1\n\t_ = x\n}\n";
+
+    /// `ORIGINAL` with `from` replaced by `to`, and that edit as a round.
+    fn edited(from: &str, to: &str) -> (String, Vec<Spans>) {
+        let at = ORIGINAL.find(from).unwrap();
+        let round = vec![(at, at + from.len(), to.len())];
+        (ORIGINAL.replacen(from, to, 1), vec![round])
+    }
+
+    fn refusal(fixed: &str, rounds: &[Spans]) -> Option<&'static str> {
+        check_fixed(ORIGINAL, fixed, rounds, true)
+            .err()
+            .map(|e| e.what)
+    }
+
+    #[test]
+    fn a_fixed_file_keeps_exactly_the_error_nodes_it_had() {
+        let changed = Some("a change to syntax tree-sitter-go does not parse");
+        // An edit elsewhere moves nothing it should not.
+        let (fixed, rounds) = edited("\tx := 1\n", "\tx := 1\n\ty := 2\n\t_ = y\n");
+        assert_eq!(refusal(&fixed, &rounds), None);
+        let (fixed, rounds) = edited(
+            "package p\n",
+            "package p\n\nimport \"fmt\"\n\nvar _ = fmt.Sprint\n",
+        );
+        assert_eq!(refusal(&fixed, &rounds), None);
+        // The error node's text changed, by an edit on it or one not made
+        // where the rounds say.
+        let (fixed, rounds) = edited("new(42)", "new(43)");
+        assert_eq!(refusal(&fixed, &rounds), changed);
+        assert_eq!(refusal(&fixed, &[]), changed);
+        // A new error node, and one gone.
+        let (fixed, rounds) = edited("x := 1", "x := *new(1)");
+        assert_eq!(refusal(&fixed, &rounds), changed);
+        let (fixed, rounds) = edited("return new(42)", "return nil");
+        assert_eq!(refusal(&fixed, &rounds), changed);
+        // A fix that is not Go in a function without errors.
+        let (fixed, rounds) = edited("\t_ = x\n", "\tgo x\n");
+        assert_eq!(
+            refusal(&fixed, &rounds),
+            Some("`go` or `defer` of something that is not a call")
         );
     }
 }

@@ -117,15 +117,19 @@ pub fn imports_change(
     add: &[&str],
     remove: &[&str],
 ) -> Option<(usize, usize, String)> {
+    // Only the header is read: error nodes in function bodies (syntax
+    // tree-sitter-go does not know, see go::error_nodes) do not stop an
+    // import a fix elsewhere needs.
+    let header = |text: &str| super::parse::parse_keeping_errors(text).tree;
     let mut current = source.to_string();
     for path in add {
-        let tree = super::parse::parse(&current).ok()?;
+        let tree = header(&current);
         if let Some((start, end, text)) = import_edit(tree.root_node(), &current, path) {
             current.replace_range(start..end, &text);
         }
     }
     for path in remove {
-        let tree = super::parse::parse(&current).ok()?;
+        let tree = header(&current);
         if let Some((start, end)) = import_removal(tree.root_node(), &current, path) {
             current.replace_range(start..end, "");
         }

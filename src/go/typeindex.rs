@@ -8,7 +8,7 @@ use super::functions::{functions, string_constants, Function};
 use super::imports::{imports, Import};
 use super::module::{find_module, Module};
 use super::narrow::{unneeded_for_declarations, TopLevel};
-use super::parse::{parse, parse_leaving_out};
+use super::parse::{parse_leaving_out, parse_tolerating};
 use super::scope::{declared_value, resolve};
 use super::syntax::{descendants, named_children, text};
 use super::types::declared_type;
@@ -73,8 +73,10 @@ impl Package {
         self.functions.get_or_init(|| {
             let mut all = Vec::new();
             for (name, source) in package_files(&self.dir, self.max_filesize) {
-                if let Ok(tree) = parse(&source) {
-                    all.extend(functions(tree.root_node(), &source, &name));
+                // Error nodes in bodies (newer Go) leave the facts of the
+                // declarations: see go::error_nodes.
+                if let Ok(parsed) = parse_tolerating(&source) {
+                    all.extend(functions(parsed.tree.root_node(), &source, &name));
                 }
             }
             all
@@ -689,6 +691,7 @@ fn method_signature<'t>(decl: Node<'t>, source: &str) -> Option<(String, String,
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::go::parse::parse;
 
     #[test]
     fn types_resolve_across_packages_of_a_module() {

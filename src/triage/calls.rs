@@ -9,7 +9,7 @@
 
 use super::places::{dir_of, Repo};
 use crate::go::functions::{functions, string_constants, Function};
-use crate::go::parse::parse;
+use crate::go::parse::parse_tolerating;
 use crate::go::sql::{PackageView, TableFilter};
 use crate::workspace::SourceFile;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -120,7 +120,9 @@ impl<'r> CallGraph<'r> {
                 let Ok(source) = std::fs::read_to_string(&file.abs) else {
                     continue;
                 };
-                let Ok(tree) = parse(&source) else { continue };
+                let Ok(tree) = parse_tolerating(&source).map(|p| p.tree) else {
+                    continue;
+                };
                 let name = file.rel.rsplit('/').next().unwrap_or(&file.rel);
                 view.functions
                     .extend(functions(tree.root_node(), &source, name));

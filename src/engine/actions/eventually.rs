@@ -247,12 +247,15 @@ fn unused_after(
         .map(|e| (e.start, e.end, e.text.clone()))
         .collect();
     let edited = apply_within(source, 0, source.len(), &changes);
-    let Ok(tree) = crate::go::parse::parse(&edited) else {
-        return Vec::new();
-    };
+    let parsed = crate::go::parse::parse_keeping_errors(&edited);
+    let tree = parsed.tree;
+    // Code tree-sitter-go does not parse (go::error_nodes) may use the
+    // package in a form the tree does not show: naming it counts.
+    let named_in_errors = |name: &str| parsed.errors.iter().any(|e| e.text.contains(name));
     imports
         .iter()
         .filter(|i| i.path == crate::go::testify::REQUIRE)
+        .filter(|i| !named_in_errors(&i.local_name))
         .filter(|i| {
             !descendants(tree.root_node()).into_iter().any(|n| {
                 n.kind() == "selector_expression"
