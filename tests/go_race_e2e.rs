@@ -171,6 +171,12 @@ fn changed_go_files(original: &Path, copy: &Path) -> String {
 }
 
 fn check_fixture(name: &str) {
+    check_fixture_and(name, |_, _| {});
+}
+
+/// `check_fixture`, then `also(original, fixed copy)` for what the
+/// fixture's own test asserts.
+fn check_fixture_and(name: &str, also: impl Fn(&Path, &Path)) {
     if !support::require_tool("go") {
         return;
     }
@@ -236,6 +242,7 @@ fn check_fixture(name: &str) {
         "[{name}] expected `fixgen preview` to report no changes after apply\n{}",
         describe("fixgen preview", &preview)
     );
+    also(&original, dir);
 }
 
 #[test]
@@ -285,4 +292,32 @@ fn race_named_result_is_fixed() {
 #[test]
 fn race_launchers_are_fixed() {
     check_fixture("race-launchers");
+}
+
+/// Go 1.26's `new(42)` in the file of a parallel-subtest race:
+/// tree-sitter-go 0.25 does not parse it, and fixgen used to refuse the
+/// whole file. The race is fixed (vet and `go test -race` pass), and
+/// every line using `new(expr)` is byte for byte as it was.
+#[test]
+fn race_beside_go_1_26_new_expr_is_fixed() {
+    check_fixture_and("go126-new-expr", |original, copy| {
+        for file in ["limits.go", "limits_test.go"] {
+            let before = fs::read_to_string(original.join(file)).unwrap();
+            let after = fs::read_to_string(copy.join(file)).unwrap();
+            let new_expr = |text: &str| -> Vec<String> {
+                text.lines()
+                    .filter(|l| l.contains("new("))
+                    .map(String::from)
+                    .collect()
+            };
+            assert!(!new_expr(&before).is_empty(), "{file} uses new(expr)");
+            assert_eq!(new_expr(&after), new_expr(&before), "{file}");
+        }
+        let test = fs::read_to_string(copy.join("limits_test.go")).unwrap();
+        assert!(
+            test.contains("func answer() *int {\n\treturn new(42)\n}\n")
+                && test.contains("\t\t\terr := Check(Defaults())\n"),
+            "the race is fixed and new(42) kept:\n{test}"
+        );
+    });
 }
