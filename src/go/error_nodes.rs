@@ -166,6 +166,13 @@ fn error_node(node: Node, source: &str) -> ErrorNode {
 /// windows of it) holds `errors`; see the module's documentation. The
 /// error names the first error node, as for a file refused whole.
 pub fn tolerated(root: Node, source: &str, errors: &ErrorNodes) -> Result<(), SyntaxError> {
+    tolerated_where(root, source, errors)?;
+    explained_by_newer_syntax(source, errors)
+}
+
+/// The first half of [`tolerated`]: every error node lies inside a body
+/// whose brackets the lexer pairs as the parser did.
+pub fn tolerated_where(root: Node, source: &str, errors: &ErrorNodes) -> Result<(), SyntaxError> {
     let Some(first) = errors.first() else {
         return Ok(());
     };
@@ -191,6 +198,17 @@ pub fn tolerated(root: Node, source: &str, errors: &ErrorNodes) -> Result<(), Sy
     if !bodies.iter().all(as_paired) {
         return refused();
     }
+    Ok(())
+}
+
+/// The second half of [`tolerated`]: the error nodes are all due to
+/// syntax tree-sitter-go does not know. It parses, so a caller holding a
+/// large tree may drop it first.
+pub fn explained_by_newer_syntax(source: &str, errors: &ErrorNodes) -> Result<(), SyntaxError> {
+    let Some(first) = errors.first() else {
+        return Ok(());
+    };
+    let refused = || Err(SyntaxError::at_offset(source, first.start, "syntax error"));
     // Every error node is due to syntax tree-sitter-go does not know:
     // with those arguments masked, the functions holding them parse. Only
     // those (and the header) are parsed again: this runs for each window

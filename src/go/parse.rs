@@ -1,6 +1,8 @@
 //! Parsing Go source with tree-sitter-go, one parser per thread.
 
-use super::error_nodes::{declarations_with_errors, tolerated, ErrorNodes};
+use super::error_nodes::{
+    declarations_with_errors, explained_by_newer_syntax, tolerated, tolerated_where, ErrorNodes,
+};
 use std::cell::RefCell;
 use tree_sitter::{Language, Node, Parser, Tree};
 
@@ -451,7 +453,15 @@ pub fn parse_tolerating_indexed(
     let ranges = super::narrow::ranges_without(source.len(), left_out, lines);
     let tree = tree_of(source, &ranges);
     let errors = ErrorNodes::of(tree.root_node(), source);
-    tolerated(tree.root_node(), source, &errors)?;
+    if errors.is_empty() {
+        return Ok(Parsed { tree, errors });
+    }
+    tolerated_where(tree.root_node(), source, &errors)?;
+    // The check parses the functions holding errors again, masked: one
+    // large function's tree at a time in memory, not two.
+    drop(tree);
+    explained_by_newer_syntax(source, &errors)?;
+    let tree = tree_of(source, &ranges);
     Ok(Parsed { tree, errors })
 }
 
