@@ -1,7 +1,7 @@
 //! Parsing Go source with tree-sitter-go, one parser per thread.
 
 use super::error_nodes::{
-    declarations_with_errors, explained_by_newer_syntax, tolerated, tolerated_where, ErrorNodes,
+    declarations_with_errors, explained_by_newer_syntax, tolerated_where, ErrorNodes,
 };
 use std::cell::RefCell;
 use tree_sitter::{Language, Node, Parser, Tree};
@@ -438,9 +438,7 @@ pub fn parse_keeping_errors(source: &str) -> Parsed {
 /// fixgen tolerates (`go::error_nodes::tolerated`: inside a function's
 /// body, the file's structure intact).
 pub fn parse_tolerating(source: &str) -> Result<Parsed, SyntaxError> {
-    let parsed = parse_keeping_errors(source);
-    tolerated(parsed.tree.root_node(), source, &parsed.errors)?;
-    Ok(parsed)
+    tolerating_ranges(source, &[])
 }
 
 /// Like `parse_tolerating`, leaving out `left_out` as
@@ -451,7 +449,13 @@ pub fn parse_tolerating_indexed(
     lines: &super::syntax::LineIndex,
 ) -> Result<Parsed, SyntaxError> {
     let ranges = super::narrow::ranges_without(source.len(), left_out, lines);
-    let tree = tree_of(source, &ranges);
+    tolerating_ranges(source, &ranges)
+}
+
+/// Parses the `ranges` of `source` (all of it when there are none), with
+/// its error nodes, unless they are not ones fixgen tolerates.
+fn tolerating_ranges(source: &str, ranges: &[tree_sitter::Range]) -> Result<Parsed, SyntaxError> {
+    let tree = tree_of(source, ranges);
     let errors = ErrorNodes::of(tree.root_node(), source);
     if errors.is_empty() {
         return Ok(Parsed { tree, errors });
@@ -461,7 +465,7 @@ pub fn parse_tolerating_indexed(
     // large function's tree at a time in memory, not two.
     drop(tree);
     explained_by_newer_syntax(source, &errors)?;
-    let tree = tree_of(source, &ranges);
+    let tree = tree_of(source, ranges);
     Ok(Parsed { tree, errors })
 }
 
