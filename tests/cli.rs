@@ -505,6 +505,22 @@ fn a_broken_rule_file_is_reported_with_its_path_and_line() {
             ),
             "bad.toml:21: template does not parse",
         ),
+        (
+            "proof by type name without type names",
+            GOOD_RULE.replace(
+                "report = ",
+                "proof = ['imports(\"errors\")']\nproof_by_type_name = true\nreport = ",
+            ),
+            "bad.toml:15: `proof_by_type_name` needs `prefilter_type_names = true`",
+        ),
+        (
+            "proof by type name that a type name cannot answer",
+            GOOD_RULE.replace(
+                "report = ",
+                "prefilter_type_names = true\nprefilter_scope = \"signature\"\nproof = ['imports(\"errors\")']\nproof_by_type_name = true\nreport = ",
+            ),
+            "bad.toml:16: `imports(\"errors\")` cannot be answered from a type name",
+        ),
     ];
     for (what, text, expected) in cases {
         let sb = Sandbox::new();

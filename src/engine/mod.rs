@@ -519,7 +519,7 @@ impl Engine {
     /// leaves out everything but those functions, the package clause,
     /// imports and package variables, and each rule's query runs only over
     /// the functions holding its own literals.
-    fn parse_plan(&self, path: &str, source: &str) -> ParsePlan {
+    fn parse_plan(&self, path: &str, source: &str, located: bool) -> ParsePlan {
         let top = TopLevel::of(source);
         let (candidates, hits) = self.prefilter_hits(path, &top);
         let scope = |i: usize| self.rules[i].prefilter_scope;
@@ -548,6 +548,7 @@ impl Engine {
                 || signatures.iter().any(|&(s, e)| s <= offset && offset < e)
         };
         let hits: Vec<(usize, usize)> = hits.into_iter().filter(counts).collect();
+        let hits = self.proven_by_type_name(path, source, hits, located);
         let offsets_of = |rule: usize| -> Vec<usize> {
             hits.iter()
                 .filter(|&&(_, r)| r == rule)
@@ -569,6 +570,43 @@ impl Engine {
             ranges,
             functions: top.functions_holding(&offsets),
         }
+    }
+
+    /// Run by default, a rule whose proof is about a parameter's type
+    /// (`proof_by_type_name`) keeps only the hits naming a type for which
+    /// the proof holds: the functions naming no such type are not parsed.
+    fn proven_by_type_name(
+        &self,
+        path: &str,
+        source: &str,
+        hits: Vec<(usize, usize)>,
+        located: bool,
+    ) -> Vec<(usize, usize)> {
+        let gated = |rule: usize| {
+            let rule = &self.rules[rule];
+            rule.proof_by_type_name && !rule.named && !located
+        };
+        if !hits.iter().any(|&(_, rule)| gated(rule)) {
+            return hits;
+        }
+        // Without a module there is no type index, and no proof holds.
+        let module = self
+            .root
+            .as_ref()
+            .and_then(|root| root.join(path).parent().map(|d| d.to_path_buf()))
+            .and_then(|dir| self.types.module_for(&dir));
+        hits.into_iter()
+            .filter(|&(offset, i)| {
+                let rule = &self.rules[i];
+                !gated(i)
+                    || module.as_ref().is_some_and(|module| {
+                        let name = name_around(source, offset);
+                        rule.proof.iter().all(|c| {
+                            c.holds_for_type_name(name, (&self.types, module), &rule.params)
+                        })
+                    })
+            })
+            .collect()
     }
 
     /// Finds and fixes defects in one file. A file that does not parse is an
@@ -604,7 +642,7 @@ impl Engine {
         let mut edits_by_round: Vec<Spans> = Vec::new();
         // One round more than the limit: to learn whether fixes settle.
         for round in 0..=MAX_ROUNDS {
-            let plan = self.parse_plan(path, &current);
+            let plan = self.parse_plan(path, &current, at.is_some());
             if plan.candidates.is_empty() {
                 break;
             }
@@ -1150,6 +1188,21 @@ fn placeholder(entry: &str) -> Option<(&str, &str, &str)> {
         &entry[open + "{params.".len()..close],
         &entry[close + 1..],
     ))
+}
+
+/// The identifier holding byte `offset` of `source`.
+fn name_around(source: &str, offset: usize) -> &str {
+    let bytes = source.as_bytes();
+    let in_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    let start = bytes[..offset]
+        .iter()
+        .rposition(|&b| !in_name(b))
+        .map_or(0, |i| i + 1);
+    let end = bytes[offset..]
+        .iter()
+        .position(|&b| !in_name(b))
+        .map_or(bytes.len(), |i| offset + i);
+    &source[start..end]
 }
 
 /// Whether a literal ending at `end` ends a name that is not called: the

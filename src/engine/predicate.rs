@@ -178,6 +178,44 @@ impl Condition {
         })
     }
 
+    /// Whether the condition can be answered from the declared type name
+    /// of its capture alone, before any parse (see
+    /// [`Condition::holds_for_type_name`]).
+    pub fn answers_by_type_name(&self) -> bool {
+        matches!(
+            self.kind,
+            Predicate::CallerReuses | Predicate::TypeNameEndsWith
+        )
+    }
+
+    /// The condition for a capture whose declared type's name is
+    /// `type_name` (`UpdateRequest` of `*pb.UpdateRequest`), in `module`.
+    /// Only for conditions that [`Condition::answers_by_type_name`]; any
+    /// other holds.
+    pub fn holds_for_type_name(
+        &self,
+        type_name: &str,
+        types: (&crate::go::typeindex::TypeIndex, &crate::go::module::Module),
+        params: &BTreeMap<String, toml::Value>,
+    ) -> bool {
+        let strings = |i: usize| -> Vec<&str> {
+            match &self.args[i] {
+                Arg::Str(s) => vec![s.as_str()],
+                Arg::Param(name) => param_strings(params.get(name)),
+                Arg::Capture(_) => Vec::new(),
+            }
+        };
+        let (index, module) = types;
+        let holds = match self.kind {
+            Predicate::CallerReuses => index
+                .handed_over_and_reused(module, type_name, &strings(1))
+                .is_some(),
+            Predicate::TypeNameEndsWith => strings(1).iter().any(|s| type_name.ends_with(s)),
+            _ => return true,
+        };
+        holds != self.negated
+    }
+
     /// Whether the condition holds for the match. A condition about a
     /// capture the match did not bind (another alternative of the query
     /// matched) is not checked: it speaks only of its own alternative.

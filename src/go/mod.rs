@@ -17,6 +17,7 @@ pub mod package_names;
 pub mod parse;
 pub mod refs;
 pub mod reuse;
+pub mod reuse_sieve;
 pub mod scope;
 pub mod sql;
 pub mod sync;

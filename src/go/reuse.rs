@@ -118,13 +118,29 @@ pub fn handed_over_and_reused(
         let Some(source) = max_filesize.read_text(path) else {
             continue;
         };
-        // Only the functions holding such a literal: one outside any
-        // function has no later write to look for.
+        // Only the functions holding such a literal (one outside any
+        // function has no later write to look for) whose text shows it
+        // may be handed over and written again.
+        let top = super::narrow::TopLevel::of(&source);
+        let functions = top.functions();
+        let function_of = |brace: usize| {
+            let i = functions.partition_point(|&(start, _)| start <= brace);
+            i.checked_sub(1)
+                .map(|i| functions[i])
+                .filter(|&(_, end)| brace < end)
+        };
         let at: Vec<usize> = literal_type_names(&source)
             .filter(|(_, name)| *name == type_name)
+            .filter_map(|(brace, _)| Some((brace, function_of(brace)?)))
+            .filter(|&(brace, function)| {
+                super::reuse_sieve::may_hand_over_reused(&source, function, brace, writers)
+            })
             .map(|(brace, _)| brace)
             .collect();
-        let left_out = super::narrow::TopLevel::of(&source).unneeded_around(&at);
+        if at.is_empty() {
+            continue;
+        }
+        let left_out = top.unneeded_around(&at);
         let Ok(tree) = super::parse::parse_leaving_out(&source, &left_out) else {
             continue;
         };

@@ -91,6 +91,7 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
     };
     let conditions = parse_all(&file.conditions)?;
     let proof = parse_all(&file.proof)?;
+    let proof_by_type_name = check_proof_by_type_name(&file, &proof).map_err(|(o, m)| at(o, m))?;
     let mut templates = super::template_bounds::instance();
     templates.register_filter("go_duration", go_duration_filter);
     add_template(&mut templates, "message", &file.message).map_err(|(o, m)| at(o, m))?;
@@ -115,6 +116,7 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
             .collect(),
         prefilter_scope: file.prefilter_scope,
         prefilter_type_names: file.prefilter_type_names,
+        proof_by_type_name,
         test_files: file.test_files,
         needs_location: file.needs_location,
         query,
@@ -132,6 +134,42 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
         origin: path.to_string(),
         evidence: file.evidence,
     })
+}
+
+/// `proof_by_type_name = true` holds only where the prefilter finds type
+/// names and each proof condition can be asked about one.
+fn check_proof_by_type_name(file: &RuleFile, proof: &[Condition]) -> Result<bool, (usize, String)> {
+    let Some(flag) = file.proof_by_type_name.as_ref().filter(|f| *f.get_ref()) else {
+        return Ok(false);
+    };
+    let at = flag.span().start;
+    if !file.prefilter_type_names || file.prefilter_scope != super::model::PrefilterScope::Signature
+    {
+        return Err((
+            at,
+            "`proof_by_type_name` needs `prefilter_type_names = true` and `prefilter_scope = \"signature\"`: the names asked about are the types in signatures".to_string(),
+        ));
+    }
+    if proof.is_empty() {
+        return Err((
+            at,
+            "`proof_by_type_name`: the rule has no `proof`".to_string(),
+        ));
+    }
+    if let Some((i, _)) = proof
+        .iter()
+        .enumerate()
+        .find(|(_, c)| !c.answers_by_type_name())
+    {
+        return Err((
+            file.proof[i].span().start,
+            format!(
+                "`{}` cannot be answered from a type name, which `proof_by_type_name` asks of every proof condition (these can: caller-reuses, type-name-ends-with)",
+                file.proof[i].get_ref()
+            ),
+        ));
+    }
+    Ok(true)
 }
 
 fn check_id(id: &Spanned<String>) -> Result<(), String> {

@@ -29,6 +29,11 @@ pub struct Rule {
     /// `prefilter` literals count only where they end a name that is not
     /// called: they are the ends of type names.
     pub prefilter_type_names: bool,
+    /// Run by default, the rule parses only functions whose signatures
+    /// name a type (found as `prefilter_type_names` finds them) for which
+    /// every `proof` condition holds: those conditions are about the
+    /// declared type of a parameter, and answer from its name.
+    pub proof_by_type_name: bool,
     /// False when `_test.go` files are none of the rule's business.
     pub test_files: bool,
     /// Matches are findings only at `--at` places.

@@ -27,6 +27,10 @@ pub struct RuleFile {
     /// only where one ends a name that is not called.
     #[serde(default)]
     pub prefilter_type_names: bool,
+    /// The proof speaks of the type of a parameter whose type name the
+    /// prefilter finds: a default run asks it about each such name before
+    /// parsing.
+    pub proof_by_type_name: Option<Spanned<bool>>,
     /// Whether the rule looks at `_test.go` files (by default it does).
     #[serde(default = "default_enabled")]
     pub test_files: bool,

@@ -1,0 +1,267 @@
+//! The first look at "handed over in a literal, then written again"
+//! ([`super::reuse::handed_over_and_reused`]), from the text alone: a
+//! literal whose keyed values name no variable that its function could
+//! write is never parsed. The look may keep what the parse then rejects,
+//! never the other way round: every use [`super::reuse`] counts as a write
+//! (`x[i] = …`, `x[i]++`, `append(x…)`, `copy(x…)`, `delete(x…)`,
+//! `clear(x)`, a writer call taking `x`) shows in the text as the
+//! variable's name beside a `[` and an assignment, or as a call's first
+//! argument; the variables it was copied from (`tasks := pending`) are
+//! read off the lines declaring it.
+
+use super::narrow::walk_code;
+
+/// Whether the literal whose `{` is at `brace` may hand over a variable
+/// that the code of `function` (the byte range of the function holding
+/// it) writes: the `Key: value` elements whose value is a variable or a
+/// reslice of one, and a writing use of it, or of a variable it was
+/// declared from, anywhere in the function. `writers` are the calls that
+/// write their slice arguments (`Read`, `Strings`…).
+pub fn may_hand_over_reused(
+    source: &str,
+    function: (usize, usize),
+    brace: usize,
+    writers: &[&str],
+) -> bool {
+    let Some(values) = keyed_variables(source, brace, function.1) else {
+        // A literal the lexer cannot close: let the parse decide.
+        return true;
+    };
+    let text = &source[function.0..function.1];
+    values.into_iter().any(|name| {
+        with_origins(text, name)
+            .iter()
+            .any(|n| written_in(text, n, writers))
+    })
+}
+
+/// The variables (`tags` of `Tags: tags`, `buf` of `Data: buf[:n]`) of the
+/// keyed elements of the literal opening at `brace`; `None` when the
+/// literal does not close before `end`.
+fn keyed_variables(source: &str, brace: usize, end: usize) -> Option<Vec<&str>> {
+    let mut close = None;
+    // Offsets of `:` and of the `,` or `}` after them, at the literal's
+    // own level (not in `[a:b]` or a nested literal).
+    let mut colons = Vec::new();
+    let mut ends = Vec::new();
+    walk_code(source, brace, end, |i, b, depth| {
+        match (b, depth) {
+            (b':', 1) if source.as_bytes().get(i + 1) != Some(&b'=') => colons.push(i),
+            (b',', 1) => ends.push(i),
+            (b'}', 1) => {
+                ends.push(i);
+                close = Some(i);
+                return false;
+            }
+            _ => {}
+        }
+        true
+    });
+    close?;
+    let values = colons.iter().filter_map(|&colon| {
+        let stop = ends[ends.partition_point(|&e| e < colon)];
+        storage_name(source[colon + 1..stop].trim())
+    });
+    Some(values.collect())
+}
+
+/// `tags` of `tags`, `tags[:n]`, `(tags)`: a value sharing a variable's
+/// storage.
+fn storage_name(value: &str) -> Option<&str> {
+    let value = value.trim_start_matches('(').trim_start();
+    let len = value.bytes().take_while(|&b| in_name(b)).count();
+    let (name, rest) = value.split_at(len);
+    let rest = rest.trim_start_matches(')').trim_start();
+    let plain = rest.is_empty() || rest.starts_with('[');
+    (len > 0 && plain && !name.as_bytes()[0].is_ascii_digit()).then_some(name)
+}
+
+/// `name` and the variables it may have been copied from: every
+/// identifier on a line that declares it (`tasks := pending`, `var b =
+/// buf[:n]`), followed four steps back as [`super::reuse`] does.
+fn with_origins<'a>(text: &'a str, name: &'a str) -> Vec<&'a str> {
+    let mut names = vec![name];
+    let mut next = 0;
+    while next < names.len() && names.len() < 32 {
+        let current = names[next];
+        next += 1;
+        for line in text.lines().filter(|l| declares(l, current)) {
+            for word in words(line) {
+                if !names.contains(&word) {
+                    names.push(word);
+                }
+            }
+        }
+        if next > 4 {
+            break;
+        }
+    }
+    names
+}
+
+/// Whether `line` may declare `name`: it holds the word and a `:=`, or
+/// starts with `var`.
+fn declares(line: &str, name: &str) -> bool {
+    let trimmed = line.trim_start();
+    (line.contains(":=") || trimmed.starts_with("var ")) && words(line).any(|w| w == name)
+}
+
+/// Whether `text` writes `name`'s storage by one of the uses
+/// [`super::reuse`] counts: the name followed by `[` on a line that
+/// assigns or steps, or the first argument of `append`, `copy`, `delete`,
+/// `clear`, or any argument of a call in `writers`.
+fn written_in(text: &str, name: &str, writers: &[&str]) -> bool {
+    occurrences(text, name).any(|at| {
+        let after = text[at + name.len()..].trim_start_matches([' ', '\t']);
+        let line_end = after.find('\n').unwrap_or(after.len());
+        (after.starts_with('[') && assigns(&after[..line_end]))
+            || argument_of_writer(text, at, writers)
+    })
+}
+
+/// An assignment (`=`, `+=`…, not `==`, `!=`, `<=`, `>=` or `:=`) or a
+/// step (`++`, `--`) in `line`.
+fn assigns(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    let assignment = |i: usize| {
+        let before = |k: usize| i.checked_sub(k).map(|j| bytes[j]);
+        match (before(1), bytes.get(i + 1)) {
+            (_, Some(b'=')) => false,
+            // `<<=` and `>>=` assign; `<=` and `>=` compare.
+            (Some(b'<'), _) => before(2) == Some(b'<'),
+            (Some(b'>'), _) => before(2) == Some(b'>'),
+            (Some(b'=' | b'!' | b':'), _) => false,
+            _ => true,
+        }
+    };
+    line.contains("++")
+        || line.contains("--")
+        || bytes
+            .iter()
+            .enumerate()
+            .any(|(i, &b)| b == b'=' && assignment(i))
+}
+
+/// Whether the occurrence of a name at `at` is an argument of a call that
+/// writes it: the first of a builtin that writes, or any of a writer.
+fn argument_of_writer(text: &str, at: usize, writers: &[&str]) -> bool {
+    let before = text[..at].trim_end();
+    let (call, first) = match before.strip_suffix('(') {
+        Some(call) => (call, true),
+        // A later argument: only writers take it; find its call's `(`.
+        None if before.ends_with(',') => match open_paren_of(text, at) {
+            Some(open) => (&text[..open], false),
+            None => return false,
+        },
+        None => return false,
+    };
+    let call = call.trim_end();
+    let len = call.bytes().rev().take_while(|&b| in_name(b)).count();
+    let callee = &call[call.len() - len..];
+    let builtin = matches!(callee, "append" | "copy" | "delete" | "clear");
+    (builtin && first) || writers.contains(&callee)
+}
+
+/// The `(` of the argument list around `at`, on the lines before it.
+fn open_paren_of(text: &str, at: usize) -> Option<usize> {
+    let mut depth = 0i32;
+    for (i, b) in text[..at].bytes().enumerate().rev() {
+        match b {
+            b')' | b']' | b'}' => depth += 1,
+            b'[' | b'{' => depth -= 1,
+            b'(' if depth == 0 => return Some(i),
+            b'(' => depth -= 1,
+            b';' if depth == 0 => return None,
+            _ => {}
+        }
+        if depth < 0 {
+            return None;
+        }
+    }
+    None
+}
+
+/// Offsets of `name` as a whole word in `text`.
+fn occurrences<'a>(text: &'a str, name: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let bytes = text.as_bytes();
+    text.match_indices(name).map(|(i, _)| i).filter(move |&i| {
+        let before = i.checked_sub(1).map(|j| bytes[j]);
+        let after = bytes.get(i + name.len()).copied();
+        !before.is_some_and(in_name) && !after.is_some_and(in_name)
+    })
+}
+
+/// The identifiers of a line (keywords too: they never name a variable
+/// another line writes).
+fn words(line: &str) -> impl Iterator<Item = &str> {
+    line.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty() && !w.as_bytes()[0].is_ascii_digit())
+}
+
+/// Non-ASCII bytes may be letters of a name: Go allows them.
+fn in_name(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WRITERS: &[&str] = &["Read", "Strings"];
+
+    /// Whether the first `Request{` literal of a one-function file may be
+    /// reused.
+    fn kept(body: &str) -> bool {
+        let source = format!("package p\n\nfunc f(c Client) {{\n{body}\n}}\n");
+        let brace = source.find("Request{").expect("a literal") + "Request".len();
+        may_hand_over_reused(&source, (11, source.len()), brace, WRITERS)
+    }
+
+    #[test]
+    fn a_variable_appended_to_after_the_hand_over_is_kept() {
+        assert!(kept(
+            "\ttags := []string{}\n\tfor _, it := range items {\n\t\tc.Put(&pb.PutRequest{Name: it, Tags: tags})\n\t\ttags = append(tags[:0], it)\n\t}"
+        ));
+    }
+
+    #[test]
+    fn each_writing_use_is_seen() {
+        for write in [
+            "buf[0] = 1",
+            "buf[i]++",
+            "buf[:n][0] += 2",
+            "copy(buf, other)",
+            "clear(buf)",
+            "delete(buf, k)",
+            "sort.Strings(buf)",
+            "io.Read(r,\n\t\tbuf)",
+        ] {
+            assert!(
+                kept(&format!("\tc.Put(&Request{{Data: buf[:n]}})\n\t{write}")),
+                "{write}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_variable_it_was_copied_from_counts() {
+        assert!(kept(
+            "\tpending := load()\n\ttasks := pending[:2]\n\tc.Put(Request{Tasks: tasks})\n\tpending[0] = nil"
+        ));
+    }
+
+    #[test]
+    fn reads_fresh_values_and_unrelated_writes_are_not_kept() {
+        assert!(!kept(
+            "\tc.Put(&Request{Name: name, Tags: []string{a}, N: 3, Data: x.Field})\n\tfmt.Println(tags[0] == x, name)\n\tother = append(other, name)\n\tif n <= 3 && m >= 2 {}"
+        ));
+    }
+
+    #[test]
+    fn a_literal_that_does_not_close_is_left_to_the_parse() {
+        let source = "package p\n\nfunc f() {\n\tc.Put(&Request{Tags: tags\n}\n";
+        let brace = source.find('{').unwrap();
+        let brace = source[brace + 1..].find('{').unwrap() + brace + 1;
+        assert!(may_hand_over_reused(source, (11, 30), brace, WRITERS));
+    }
+}
