@@ -151,8 +151,9 @@ fn a_read_only_file_is_reported_and_left_as_it_was() {
 #[test]
 fn a_file_that_does_not_parse_is_skipped_with_a_warning_and_others_are_fixed() {
     let sb = Sandbox::new();
-    // A candidate for the rule (t.Run and t.Parallel), so it is parsed.
-    let broken = "package x\n\nfunc TestX(t *testing.T) {\n\tt.Run(\"a\", func(t *testing.T) { t.Parallel() })\n\tif {\n}\n";
+    // A candidate for the rule (t.Run, t.Parallel and a write to an outer
+    // variable), so it is parsed.
+    let broken = "package x\n\nfunc TestX(t *testing.T) {\n\tt.Run(\"a\", func(t *testing.T) { t.Parallel(); err = f() })\n\tif {\n}\n";
     sb.write("broken_test.go", broken);
     sb.write("x_test.go", RACY_TEST);
     let out = sb.fixgen(&["apply", "--allow-dirty"]);

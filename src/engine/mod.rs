@@ -470,10 +470,45 @@ impl Engine {
                 wanted[rule] = true;
             }
         }
+        if hits
+            .iter()
+            .any(|&(_, rule)| self.rules[rule].action.function_sieve().is_some())
+        {
+            hits = self.sifted(top, hits);
+            wanted = self.unfiltered.clone();
+            for &(_, rule) in &hits {
+                wanted[rule] = true;
+            }
+        }
         let rules = (0..self.rules.len())
             .filter(|&i| wanted[i] && (self.rules[i].test_files || !test_file))
             .collect();
         (rules, hits)
+    }
+
+    /// The hits whose top-level function passes their rule's action's
+    /// first look at its text (`Action::function_sieve`); each function is
+    /// looked at once per sieve. A hit outside any function stays.
+    fn sifted(&self, top: &TopLevel, hits: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+        let functions = top.functions();
+        let mut passed: std::collections::HashMap<(usize, usize), bool> = Default::default();
+        hits.into_iter()
+            .filter(|&(offset, rule)| {
+                let Some(sieve) = self.rules[rule].action.function_sieve() else {
+                    return true;
+                };
+                let i = functions.partition_point(|&(start, _)| start <= offset);
+                let Some(&function) = i.checked_sub(1).map(|i| &functions[i]) else {
+                    return true;
+                };
+                if offset >= function.1 {
+                    return true;
+                }
+                *passed
+                    .entry((sieve as usize, function.0))
+                    .or_insert_with(|| sieve(top.source(), function))
+            })
+            .collect()
     }
 
     /// The hits that have every `prefilter_all` literal of their rule
@@ -1276,6 +1311,30 @@ mod prefilter_tests {
         assert!(!candidate("func F() { requests := 1 }\n"));
     }
 
+    /// `localize` finds only closures writing what they do not declare:
+    /// a function whose closures write nothing else is no candidate.
+    #[test]
+    fn a_function_whose_closures_write_only_their_own_is_not_parsed_for_localize() {
+        let rules = crate::rule::load_rules(&[]).unwrap();
+        let engine = Engine::new(rules, Vec::new());
+        let candidates = |text: &str| -> Vec<String> {
+            engine
+                .candidate_rules("x_test.go", text)
+                .into_iter()
+                .map(|i| engine.rules[i].id.clone())
+                .collect()
+        };
+        let own = "func T(t *testing.T) {\n\tgo func() { n := 1; n++ }()\n\tt.Run(\"a\", func(t *testing.T) { t.Parallel(); err := f(); _ = err })\n}\n";
+        assert_eq!(candidates(own), Vec::<String>::new());
+        let shared = own
+            .replace("n := 1; n++", "n++")
+            .replace("err := f()", "err = f()");
+        assert_eq!(
+            candidates(&shared),
+            ["goroutine-shared-var", "parallel-subtest-shared-var"]
+        );
+    }
+
     #[test]
     fn literals_that_can_overlap_are_told_apart() {
         assert!(may_overlap("Req", "Request"));
@@ -1299,7 +1358,7 @@ mod prefilter_tests {
         let engine = Engine::new(rules, Vec::new());
         let prefilter = engine.prefilter.as_ref().unwrap();
         assert!(!prefilter.overlapping);
-        let text = "func F(r *Request) { go func() {}(); x = append(x, 1) }\nfunc T(t *testing.T) { t.Run(\"a\", func(t *testing.T) { t.Parallel() }) }\nfunc S(db *sql.DB) { db.ExecContext(ctx, q) }\n";
+        let text = "func F(r *Request) { go func() { n++ }(); x = append(x, 1) }\nfunc T(t *testing.T) { t.Run(\"a\", func(t *testing.T) { t.Parallel(); err = f() }) }\nfunc S(db *sql.DB) { db.ExecContext(ctx, q) }\n";
         let candidates: Vec<&str> = engine
             .candidate_rules("x.go", text)
             .into_iter()

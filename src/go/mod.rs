@@ -2,6 +2,7 @@
 //! naming types, generated-file detection. Nothing here knows about rules.
 
 pub mod buildtags;
+pub mod closure_sieve;
 pub mod constants;
 pub mod duration;
 pub mod error_nodes;

@@ -21,7 +21,18 @@ pub type CaptureLookup<'a> = dyn Fn(&toml::Spanned<String>) -> Result<u32, (usiz
 
 pub trait Action: Send + Sync {
     fn plan<'t>(&self, env: &PlanEnv<'_, 't>, matches: &[Match<'t>]) -> Plan;
+
+    /// A first look at the text of a top-level function that must pass for
+    /// the action to find anything in it; the functions it rejects are
+    /// not parsed for the rule. It may pass what the action then finds
+    /// nothing in, never the other way round.
+    fn function_sieve(&self) -> Option<FunctionSieve> {
+        None
+    }
 }
+
+/// Whether `source[function.0..function.1]` may hold what an action finds.
+pub type FunctionSieve = fn(source: &str, function: (usize, usize)) -> bool;
 
 /// What an action sees: the file and the rule (parameters, templates).
 pub struct PlanEnv<'a, 't> {

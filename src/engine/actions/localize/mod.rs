@@ -56,6 +56,11 @@ impl Localize {
 }
 
 impl Action for Localize {
+    /// Every finding is a closure writing a variable declared outside it.
+    fn function_sieve(&self) -> Option<super::FunctionSieve> {
+        Some(crate::go::closure_sieve::literal_may_write_outside)
+    }
+
     fn plan<'t>(&self, env: &PlanEnv<'_, 't>, matches: &[Match<'t>]) -> Plan {
         let source = env.cx.source;
         let loopvars = env.cx.module().is_some_and(|m| m.go_at_least(1, 22));

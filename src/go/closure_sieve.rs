@@ -1,0 +1,436 @@
+//! The first look at "a function literal writes a variable declared
+//! outside it", from the text alone: a top-level function none of whose
+//! function literals assigns to (`=`, `+=`…, `++`, `--`) a name it does not
+//! declare itself need not be parsed for a rule whose findings are such
+//! writes (the `localize` action's). The look may keep what the parse then
+//! rejects, never the other way round: where it is unsure whether a name
+//! is the literal's own, it is not.
+
+/// Whether a function literal inside `source[function.0..function.1]` (a
+/// top-level function) may write a variable declared outside it: the root
+/// of an assignment's or step's target (`x` of `x.f[i] = …`) that no
+/// enclosing block of the literal, nor its parameters or named results,
+/// declares before it.
+pub fn literal_may_write_outside(source: &str, function: (usize, usize)) -> bool {
+    let tokens = tokens(&source[function.0..function.1]);
+    Scan::new(&tokens).run()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Token<'s> {
+    /// A name or keyword.
+    Word(&'s str),
+    /// An operator or punctuation, longest first (`:=`, `<<=`, `...`).
+    Op(&'s str),
+    /// A line break outside brackets of the same line: where Go may end a
+    /// statement.
+    Newline,
+    /// A number, string or rune.
+    Literal,
+}
+
+/// The tokens of Go text; comments are dropped (a line comment keeps its
+/// line break).
+fn tokens(text: &str) -> Vec<Token<'_>> {
+    const OPS: [&str; 18] = [
+        "<<=", ">>=", "&^=", "...", ":=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "++",
+        "--", "==", "!=", "<-",
+    ];
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let rest = &text[i..];
+        if b == b'\n' {
+            out.push(Token::Newline);
+            i += 1;
+        } else if b.is_ascii_whitespace() {
+            i += 1;
+        } else if rest.starts_with("//") {
+            i += rest.find('\n').unwrap_or(rest.len());
+        } else if let Some(comment) = rest.strip_prefix("/*") {
+            let end = comment.find("*/").map_or(rest.len(), |e| e + 4);
+            if rest[..end].contains('\n') {
+                out.push(Token::Newline);
+            }
+            i += end;
+        } else if in_name(b) && !b.is_ascii_digit() {
+            let len = rest.bytes().take_while(|&c| in_name(c)).count();
+            out.push(Token::Word(&rest[..len]));
+            i += len;
+        } else if b.is_ascii_digit() {
+            i += rest
+                .bytes()
+                .take_while(|&c| in_name(c) || c == b'.')
+                .count();
+            out.push(Token::Literal);
+        } else if matches!(b, b'"' | b'\'' | b'`') {
+            i += quoted_len(rest);
+            out.push(Token::Literal);
+        } else if let Some(op) = OPS.iter().find(|op| rest.starts_with(*op)) {
+            out.push(Token::Op(op));
+            i += op.len();
+        } else {
+            let len = rest.chars().next().map_or(1, char::len_utf8);
+            out.push(Token::Op(&rest[..len]));
+            i += len;
+        }
+    }
+    out
+}
+
+/// The length of the string or rune literal `rest` starts with.
+fn quoted_len(rest: &str) -> usize {
+    let bytes = rest.as_bytes();
+    let quote = bytes[0];
+    let mut i = 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote != b'`' => i += 1,
+            b'\n' if quote != b'`' => return i,
+            b if b == quote => return i + 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+/// Non-ASCII bytes may be letters of a name: Go allows them.
+fn in_name(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80
+}
+
+/// A block being scanned: the names it declares, and whether it is the
+/// body of a function literal (whose parameters it holds).
+struct Block<'s> {
+    names: Vec<&'s str>,
+    /// How many of `names` its header or signature declared: a `case`
+    /// clause's own end at the next clause.
+    declared_before: usize,
+    literal: bool,
+    /// The bracket depth inside it, to find its own `}`.
+    depth: usize,
+}
+
+struct Scan<'a, 's> {
+    tokens: &'a [Token<'s>],
+    blocks: Vec<Block<'s>>,
+    /// Names declared by an `if`, `for` or `switch` header, for the block
+    /// it opens.
+    pending: Vec<&'s str>,
+    in_header: bool,
+    /// Brackets open inside the current block.
+    depth: usize,
+}
+
+impl<'a, 's> Scan<'a, 's> {
+    fn new(tokens: &'a [Token<'s>]) -> Self {
+        Scan {
+            tokens,
+            blocks: Vec::new(),
+            pending: Vec::new(),
+            in_header: false,
+            depth: 0,
+        }
+    }
+
+    /// Whether a literal writes a name it does not declare.
+    fn run(mut self) -> bool {
+        let mut i = 0;
+        while i < self.tokens.len() {
+            match self.tokens[i] {
+                Token::Word("func") if !self.blocks.is_empty() => {
+                    if let Some((body, names)) = literal_signature(self.tokens, i + 1) {
+                        self.open(names, true);
+                        i = body + 1;
+                        continue;
+                    }
+                }
+                Token::Word("if" | "for" | "switch") => {
+                    self.in_header = true;
+                    self.pending.clear();
+                }
+                Token::Word("var" | "const") => self.declare_var(i + 1),
+                Token::Op("{") if self.depth == 0 || self.blocks.is_empty() => {
+                    let names = std::mem::take(&mut self.pending);
+                    self.in_header = false;
+                    self.open(names, false);
+                }
+                Token::Op("{" | "(" | "[") => self.depth += 1,
+                Token::Op("}") if self.depth == 0 => {
+                    if let Some(block) = self.blocks.pop() {
+                        self.depth = block.depth;
+                    }
+                }
+                Token::Op("}" | ")" | "]") => self.depth = self.depth.saturating_sub(1),
+                Token::Op(":=") => self.declare_short(i),
+                Token::Word("case" | "default") if self.depth == 0 => {
+                    if let Some(block) = self.blocks.last_mut() {
+                        block.names.truncate(block.declared_before);
+                    }
+                }
+                Token::Op(op) if is_write(op) && self.writes_outside(i) => return true,
+                _ => {}
+            }
+            i += 1;
+        }
+        false
+    }
+
+    fn open(&mut self, names: Vec<&'s str>, literal: bool) {
+        self.blocks.push(Block {
+            declared_before: names.len(),
+            names,
+            literal,
+            depth: self.depth,
+        });
+        self.depth = 0;
+    }
+
+    /// `a, b := …`: the names before it, in this block (or, in an `if`,
+    /// `for` or `switch` header, in the block it opens). Those of a `case`
+    /// belong to its clause alone, which is not tracked: not declared.
+    fn declare_short(&mut self, at: usize) {
+        let (start, after_case) = statement_start(self.tokens, at);
+        if after_case {
+            return;
+        }
+        let names: Vec<&'s str> = self.tokens[start..at]
+            .iter()
+            .filter_map(|t| match t {
+                Token::Word(w) => Some(*w),
+                _ => None,
+            })
+            .collect();
+        if self.in_header {
+            self.pending.extend(names);
+        } else if let Some(block) = self.blocks.last_mut() {
+            block.names.extend(names);
+        }
+    }
+
+    /// `var a, b T` or `var a = …`: the names after the keyword. A `var (`
+    /// group declares nothing here (its lines read as writes: kept).
+    fn declare_var(&mut self, mut i: usize) {
+        let Some(block) = self.blocks.last_mut() else {
+            return;
+        };
+        while let Some(Token::Word(name)) = self.tokens.get(i) {
+            block.names.push(name);
+            match self.tokens.get(i + 1) {
+                Some(Token::Op(",")) => i += 2,
+                _ => break,
+            }
+        }
+    }
+
+    /// Whether the assignment or step at `at`, inside a literal, has a
+    /// target whose root the literal does not declare.
+    fn writes_outside(&self, at: usize) -> bool {
+        let Some(literal) = self.blocks.iter().rposition(|b| b.literal) else {
+            return false;
+        };
+        let (start, _) = statement_start(self.tokens, at);
+        // A header's names (`for i := 0; i < n; i++`) are its own too.
+        let own = |name: &str| {
+            self.blocks[literal..]
+                .iter()
+                .any(|b| b.names.contains(&name))
+                || (self.in_header && self.pending.contains(&name))
+        };
+        targets(&self.tokens[start..at])
+            .into_iter()
+            .any(|root| root != "_" && !own(root))
+    }
+}
+
+fn is_write(op: &str) -> bool {
+    matches!(
+        op,
+        "=" | "+="
+            | "-="
+            | "*="
+            | "/="
+            | "%="
+            | "&="
+            | "|="
+            | "^="
+            | "<<="
+            | ">>="
+            | "&^="
+            | "++"
+            | "--"
+    )
+}
+
+/// Where the statement holding the token at `at` starts (after a line
+/// break not following a comma, `;`, `{`, `}`, `:`, an unmatched opening
+/// bracket or a keyword that starts a clause), and whether that keyword is
+/// `case`.
+fn statement_start(tokens: &[Token], at: usize) -> (usize, bool) {
+    let mut nested = 0usize;
+    let mut i = at;
+    while i > 0 {
+        let token = tokens[i - 1];
+        match token {
+            Token::Op(")" | "]" | "}") if nested > 0 || token != Token::Op("}") => nested += 1,
+            Token::Op("(" | "[" | "{") if nested > 0 => nested -= 1,
+            _ if nested > 0 => {}
+            Token::Newline if i >= 2 && tokens[i - 2] == Token::Op(",") => {}
+            Token::Newline | Token::Op(";" | "{" | "}" | ":" | "(" | "[") => return (i, false),
+            Token::Word("case") => return (i, true),
+            Token::Word(
+                "for" | "if" | "switch" | "default" | "else" | "go" | "defer" | "range",
+            ) => return (i, false),
+            _ => {}
+        }
+        i -= 1;
+    }
+    (0, false)
+}
+
+/// The root names of the comma-separated targets (`x` of `x.f[i]`, `p` of
+/// `*p`).
+fn targets<'s>(tokens: &[Token<'s>]) -> Vec<&'s str> {
+    let mut roots = Vec::new();
+    let mut nested = 0usize;
+    let mut expecting = true;
+    for token in tokens {
+        match token {
+            Token::Op("(" | "[" | "{") if !expecting => nested += 1,
+            Token::Op(")" | "]" | "}") => nested = nested.saturating_sub(1),
+            Token::Op(",") if nested == 0 => expecting = true,
+            Token::Word(name) if expecting => {
+                roots.push(*name);
+                expecting = false;
+            }
+            // `*p`, `(x)`: the root comes after.
+            Token::Op("*" | "(") if expecting => {}
+            _ => {}
+        }
+    }
+    roots
+}
+
+/// For `func` at `tokens[at - 1]`: when a function literal follows, the
+/// index of its body's `{` and the names its parameters and named results
+/// declare; `None` for a function type.
+fn literal_signature<'s>(tokens: &[Token<'s>], at: usize) -> Option<(usize, Vec<&'s str>)> {
+    let mut names = Vec::new();
+    let close = group_names(tokens, at, &mut names)?;
+    let mut i = close + 1;
+    if tokens.get(i) == Some(&Token::Op("(")) {
+        i = group_names(tokens, i, &mut names)? + 1;
+    } else {
+        // A result type: up to the body's `{`, through `struct{…}`.
+        let mut nested = 0usize;
+        loop {
+            match tokens.get(i)? {
+                Token::Op("{") if nested == 0 => {
+                    let type_literal = matches!(
+                        tokens.get(i.wrapping_sub(1)),
+                        Some(Token::Word("struct" | "interface"))
+                    );
+                    if !type_literal {
+                        break;
+                    }
+                    nested += 1;
+                }
+                Token::Op("(" | "[" | "{") => nested += 1,
+                Token::Op(")" | "]" | "}") if nested > 0 => nested -= 1,
+                Token::Newline | Token::Op(")" | "]" | "}" | "," | ";" | "=") if nested == 0 => {
+                    return None
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+    (tokens.get(i) == Some(&Token::Op("{"))).then_some((i, names))
+}
+
+/// For the `(` at `open`: the first name of each comma-separated part of
+/// the list (`a, b int` → `a`, `b`; `int, error` → `int`, `error`, which
+/// are never written), into `names`; the index of the matching `)`.
+fn group_names<'s>(tokens: &[Token<'s>], open: usize, names: &mut Vec<&'s str>) -> Option<usize> {
+    if tokens.get(open) != Some(&Token::Op("(")) {
+        return None;
+    }
+    let mut nested = 0usize;
+    let mut expecting = true;
+    for (i, token) in tokens.iter().enumerate().skip(open + 1) {
+        match token {
+            Token::Op("(" | "[" | "{") => nested += 1,
+            Token::Op(")") if nested == 0 => return Some(i),
+            Token::Op(")" | "]" | "}") => nested -= 1,
+            Token::Op(",") if nested == 0 => expecting = true,
+            Token::Word(name) if expecting && nested == 0 => {
+                names.push(name);
+                expecting = false;
+            }
+            Token::Newline => {}
+            _ => expecting = false,
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn writes(body: &str) -> bool {
+        let source = format!("func F(t *testing.T, xs []int) {{\n{body}\n}}\n");
+        literal_may_write_outside(&source, (0, source.len()))
+    }
+
+    #[test]
+    fn writes_to_the_enclosing_functions_variables_are_seen() {
+        for body in [
+            "\tvar err error\n\tgo func() { err = run() }()",
+            "\tn := 0\n\tgo func() {\n\t\tn++\n\t}()",
+            "\tgo func() { total += 2 }()",
+            "\tgo func() {\n\t\tres.count = 1\n\t}()",
+            "\tgo func() { xs[0] = 1 }()",
+            "\tgo func() { *p = v }()",
+            "\tgo func() { a, err = f() }()",
+            "\tgo func() {\n\t\tselect {\n\t\tcase v = <-ch:\n\t\t}\n\t}()",
+            "\tgo func() {\n\t\tif err := f(); err != nil {\n\t\t}\n\t\terr = g()\n\t}()",
+            "\tgo func() {\n\t\tswitch {\n\t\tcase true:\n\t\t\tv := 1\n\t\t\t_ = v\n\t\tdefault:\n\t\t\tv = 2\n\t\t}\n\t}()",
+            "\tt.Run(\"a\", func(t *testing.T) {\n\t\tt.Parallel()\n\t\tgot, err = f()\n\t})",
+            "\tg.Go(func() error {\n\t\tfor i := range xs {\n\t\t\tsum += i\n\t\t}\n\t\treturn nil\n\t})",
+            "\tf := func() { done = true }\n\tgo f()",
+            "\tgo func() {\n\t\tfunc() { outer = 1 }()\n\t}()",
+            "\tgo func(a,\n\t\tb int) {\n\t\tc,\n\t\t\td = a, b\n\t}(1, 2)",
+        ] {
+            assert!(writes(body), "{body}");
+        }
+    }
+
+    #[test]
+    fn literals_writing_only_their_own_names_are_not_kept() {
+        for body in [
+            "\tgo func() {\n\t\terr := run()\n\t\terr = again(err)\n\t}()",
+            "\tgo func(n int) { n++ }(3)",
+            "\tgo func() (err error) {\n\t\terr = run()\n\t\treturn\n\t}()",
+            "\tgo func() {\n\t\tfor i := 0; i < 3; i++ {\n\t\t\tlog(i)\n\t\t}\n\t}()",
+            "\tgo func() {\n\t\tvar buf []byte\n\t\tbuf = append(buf, 1)\n\t\t_ = buf\n\t}()",
+            "\tt.Run(\"a\", func(t *testing.T) {\n\t\tt.Parallel()\n\t\tgot := f()\n\t\tif got == 2 || got != 3 || got <= 1 || got >= 4 {\n\t\t\tt.Fatal(got)\n\t\t}\n\t})",
+            "\tgo func() {\n\t\tfor k, v := range m {\n\t\t\tv = k\n\t\t\t_ = v\n\t\t}\n\t}()",
+            "\tgo func() { ch <- \"x = 1\" }() // y = 2",
+            "\tx := 1\n\tx = 2\n\tgo worker(x)",
+            "\tvar handler func(int) error\n\thandler = nil\n\t_ = handler",
+        ] {
+            assert!(!writes(body), "{body}");
+        }
+    }
+
+    #[test]
+    fn a_header_name_is_the_headers_block_only() {
+        assert!(writes(
+            "\tgo func() {\n\t\tfor _, v := range []int{1} {\n\t\t\t_ = v\n\t\t}\n\t\tv = 3\n\t}()"
+        ));
+    }
+}
