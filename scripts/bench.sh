@@ -27,7 +27,7 @@ MEM_TARGET_MIB=64
 # request_suffixes, "Req" covering "Request"; closure-shared-var runs only
 # at --at places): a file with none is never parsed. Padding is made of
 # files holding none of them.
-LITERALS=(-e 'go func' -e $'\tgo ' -e 'Go(func' -e 'Submit(func' -e '<-' -e 'Parallel()' -e 'Req'
+LITERALS=(-e 'go func' -e $'\tgo ' -e 'Go(func' -e 'Submit(func' -e '<- ' -e 'Parallel()' -e 'Req'
   -e 'Begin' -e 'Exec(' -e 'ExecContext(' -e 'Tx' -e 'Eventually' -e 'github.com/stretchr/testify/')
 
 die() { echo "bench: $*" >&2; exit 2; }

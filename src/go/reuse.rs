@@ -7,6 +7,7 @@
 //! the sharing.
 
 use super::flow::Flow;
+use super::reuse_sieve::FunctionWrites;
 use super::scope::{declared_value, resolve, Binding};
 use super::syntax::{descendants, enclosing_body, named_children, text};
 use tree_sitter::Node;
@@ -57,7 +58,14 @@ pub fn written_after<'t>(
 pub struct LiteralSites {
     files: Vec<std::path::PathBuf>,
     by_name: std::collections::HashMap<String, Vec<u32>>,
+    /// Each file's top-level functions, lexed when first needed and kept
+    /// with the text's hash: a file naming many request types is asked
+    /// about once per type, and lexing it is most of the cost.
+    functions: Vec<std::sync::Mutex<Option<HashedFunctions>>>,
 }
+
+/// A text's hash and its top-level functions' byte ranges.
+type HashedFunctions = (u64, Vec<(usize, usize)>);
 
 impl LiteralSites {
     /// The sites in `files` (in that order); files larger than
@@ -75,15 +83,41 @@ impl LiteralSites {
                 by_name.entry(name.to_string()).or_default().push(i as u32);
             }
         }
-        LiteralSites { files, by_name }
+        let functions = files.iter().map(|_| Default::default()).collect();
+        LiteralSites {
+            files,
+            by_name,
+            functions,
+        }
     }
 
-    fn files_naming<'a>(&'a self, type_name: &str) -> impl Iterator<Item = &'a std::path::PathBuf> {
+    /// The files naming `type_name`, with their indexes.
+    fn files_naming<'a>(
+        &'a self,
+        type_name: &str,
+    ) -> impl Iterator<Item = (usize, &'a std::path::PathBuf)> {
         let found = self
             .by_name
             .get(type_name)
             .map_or(&[][..], |v| v.as_slice());
-        found.iter().map(|&i| &self.files[i as usize])
+        found.iter().map(|&i| (i as usize, &self.files[i as usize]))
+    }
+
+    /// The top-level functions of file `i`, whose text is `source`.
+    fn functions_of(&self, i: usize, source: &str) -> Vec<(usize, usize)> {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        source.hash(&mut hasher);
+        let hash = hasher.finish();
+        let mut cached = self.functions[i].lock().unwrap();
+        match &*cached {
+            Some((h, functions)) if *h == hash => functions.clone(),
+            _ => {
+                let functions = super::narrow::top_level_functions(source);
+                *cached = Some((hash, functions.clone()));
+                functions
+            }
+        }
     }
 }
 
@@ -102,6 +136,18 @@ fn literal_type_names(source: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
+/// The offsets of the `{` of each `type_name{` of the text (as
+/// [`literal_type_names`] finds them, searched for by name).
+fn literal_braces<'a>(source: &'a str, type_name: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let bytes = source.as_bytes();
+    let in_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    source.match_indices(type_name).filter_map(move |(at, _)| {
+        let brace = at + type_name.len();
+        let whole = at == 0 || !in_name(bytes[at - 1]);
+        (whole && bytes.get(brace) == Some(&b'{')).then_some(brace)
+    })
+}
+
 /// Where some code of a module (its `sites`) hands a variable over in a
 /// field of a `type_name` literal (`&pb.UpdateThreadRequest{AddTags:
 /// tags}`) and then writes it (`tags = append(tags[:0], …)` on the next
@@ -114,33 +160,37 @@ pub fn handed_over_and_reused(
     writers: &[&str],
     max_filesize: crate::filesize::MaxFilesize,
 ) -> Option<String> {
-    for path in sites.files_naming(type_name) {
+    for (i, path) in sites.files_naming(type_name) {
         let Some(source) = max_filesize.read_text(path) else {
             continue;
         };
         // Only the functions holding such a literal (one outside any
         // function has no later write to look for) whose text shows it
         // may be handed over and written again.
-        let top = super::narrow::TopLevel::of(&source);
-        let functions = top.functions();
+        let functions = sites.functions_of(i, &source);
         let function_of = |brace: usize| {
             let i = functions.partition_point(|&(start, _)| start <= brace);
             i.checked_sub(1)
                 .map(|i| functions[i])
                 .filter(|&(_, end)| brace < end)
         };
-        let at: Vec<usize> = literal_type_names(&source)
-            .filter(|(_, name)| *name == type_name)
-            .filter_map(|(brace, _)| Some((brace, function_of(brace)?)))
+        let mut read: Option<((usize, usize), FunctionWrites)> = None;
+        let at: Vec<usize> = literal_braces(&source, type_name)
+            .filter_map(|brace| Some((brace, function_of(brace)?)))
             .filter(|&(brace, function)| {
-                super::reuse_sieve::may_hand_over_reused(&source, function, brace, writers)
+                // A function's text is read once for all its literals.
+                if read.as_ref().is_none_or(|(f, _)| *f != function) {
+                    read = Some((function, FunctionWrites::of(&source, function, writers)));
+                }
+                let (_, writes) = read.as_ref().expect("just read");
+                writes.may_hand_over_reused(&source, function, brace)
             })
             .map(|(brace, _)| brace)
             .collect();
         if at.is_empty() {
             continue;
         }
-        let left_out = top.unneeded_around(&at);
+        let left_out = super::narrow::items_unneeded_around(&source, &at);
         let Ok(tree) = super::parse::parse_leaving_out(&source, &left_out) else {
             continue;
         };

@@ -11,28 +11,65 @@
 
 use super::narrow::walk_code;
 
+/// What the text of one function writes, read once for all the literals
+/// in it: the names with a writing use, and the names each name may have
+/// been copied from.
+pub struct FunctionWrites<'s> {
+    /// The lines that may declare a variable (`:=`, `var`).
+    declaring: Vec<&'s str>,
+    written: std::collections::HashSet<&'s str>,
+}
+
+impl<'s> FunctionWrites<'s> {
+    /// `function` is the byte range of a top-level function in `source`;
+    /// `writers` are the calls that write their slice arguments (`Read`,
+    /// `Strings`…).
+    pub fn of(source: &'s str, function: (usize, usize), writers: &[&str]) -> Self {
+        let text = &source[function.0..function.1];
+        let written = words_at(text)
+            .filter(|&(at, name)| writing_use(text, at, name, writers))
+            .map(|(_, name)| name)
+            .collect();
+        let declaring = text
+            .lines()
+            .filter(|l| l.contains(":=") || l.trim_start().starts_with("var "))
+            .collect();
+        FunctionWrites { declaring, written }
+    }
+
+    /// Whether the literal whose `{` is at `brace` (an offset of `source`,
+    /// inside the function) may hand over a variable the function writes:
+    /// a `Key: value` element whose value is a variable or a reslice of
+    /// one, written by the function, or declared from one it writes.
+    pub fn may_hand_over_reused(
+        &self,
+        source: &str,
+        function: (usize, usize),
+        brace: usize,
+    ) -> bool {
+        let Some(values) = keyed_variables(source, brace, function.1) else {
+            // A literal the lexer cannot close: let the parse decide.
+            return true;
+        };
+        !self.written.is_empty()
+            && values.into_iter().any(|name| {
+                with_origins(&self.declaring, name)
+                    .iter()
+                    .any(|n| self.written.contains(n))
+            })
+    }
+}
+
 /// Whether the literal whose `{` is at `brace` may hand over a variable
 /// that the code of `function` (the byte range of the function holding
-/// it) writes: the `Key: value` elements whose value is a variable or a
-/// reslice of one, and a writing use of it, or of a variable it was
-/// declared from, anywhere in the function. `writers` are the calls that
-/// write their slice arguments (`Read`, `Strings`…).
+/// it) writes (see [`FunctionWrites`]).
 pub fn may_hand_over_reused(
     source: &str,
     function: (usize, usize),
     brace: usize,
     writers: &[&str],
 ) -> bool {
-    let Some(values) = keyed_variables(source, brace, function.1) else {
-        // A literal the lexer cannot close: let the parse decide.
-        return true;
-    };
-    let text = &source[function.0..function.1];
-    values.into_iter().any(|name| {
-        with_origins(text, name)
-            .iter()
-            .any(|n| written_in(text, n, writers))
-    })
+    FunctionWrites::of(source, function, writers).may_hand_over_reused(source, function, brace)
 }
 
 /// The variables (`tags` of `Tags: tags`, `buf` of `Data: buf[:n]`) of the
@@ -79,21 +116,18 @@ fn storage_name(value: &str) -> Option<&str> {
 /// `name` and the variables it may have been copied from: every
 /// identifier on a line that declares it (`tasks := pending`, `var b =
 /// buf[:n]`), followed four steps back as [`super::reuse`] does.
-fn with_origins<'a>(text: &'a str, name: &'a str) -> Vec<&'a str> {
+fn with_origins<'a>(declaring: &[&'a str], name: &'a str) -> Vec<&'a str> {
     let mut names = vec![name];
     let mut next = 0;
-    while next < names.len() && names.len() < 32 {
+    while next < names.len() && next <= 4 && names.len() < 32 {
         let current = names[next];
         next += 1;
-        for line in text.lines().filter(|l| declares(l, current)) {
+        for line in declaring.iter().filter(|l| declares(l, current)) {
             for word in words(line) {
                 if !names.contains(&word) {
                     names.push(word);
                 }
             }
-        }
-        if next > 4 {
-            break;
         }
     }
     names
@@ -106,17 +140,14 @@ fn declares(line: &str, name: &str) -> bool {
     (line.contains(":=") || trimmed.starts_with("var ")) && words(line).any(|w| w == name)
 }
 
-/// Whether `text` writes `name`'s storage by one of the uses
-/// [`super::reuse`] counts: the name followed by `[` on a line that
+/// Whether the occurrence of `name` at `at` writes its storage by one of
+/// the uses [`super::reuse`] counts: followed by `[` on a line that
 /// assigns or steps, or the first argument of `append`, `copy`, `delete`,
 /// `clear`, or any argument of a call in `writers`.
-fn written_in(text: &str, name: &str, writers: &[&str]) -> bool {
-    occurrences(text, name).any(|at| {
-        let after = text[at + name.len()..].trim_start_matches([' ', '\t']);
-        let line_end = after.find('\n').unwrap_or(after.len());
-        (after.starts_with('[') && assigns(&after[..line_end]))
-            || argument_of_writer(text, at, writers)
-    })
+fn writing_use(text: &str, at: usize, name: &str, writers: &[&str]) -> bool {
+    let after = text[at + name.len()..].trim_start_matches([' ', '\t']);
+    let line_end = after.find('\n').unwrap_or(after.len());
+    (after.starts_with('[') && assigns(&after[..line_end])) || argument_of_writer(text, at, writers)
 }
 
 /// An assignment (`=`, `+=`…, not `==`, `!=`, `<=`, `>=` or `:=`) or a
@@ -181,13 +212,26 @@ fn open_paren_of(text: &str, at: usize) -> Option<usize> {
     None
 }
 
-/// Offsets of `name` as a whole word in `text`.
-fn occurrences<'a>(text: &'a str, name: &'a str) -> impl Iterator<Item = usize> + 'a {
+/// Each name of `text` with its offset (keywords too; strings and
+/// comments are not told apart: a name there only keeps more).
+fn words_at(text: &str) -> impl Iterator<Item = (usize, &str)> {
     let bytes = text.as_bytes();
-    text.match_indices(name).map(|(i, _)| i).filter(move |&i| {
-        let before = i.checked_sub(1).map(|j| bytes[j]);
-        let after = bytes.get(i + name.len()).copied();
-        !before.is_some_and(in_name) && !after.is_some_and(in_name)
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            if in_name(bytes[i]) && (i == 0 || !in_name(bytes[i - 1])) {
+                let start = i;
+                while i < bytes.len() && in_name(bytes[i]) {
+                    i += 1;
+                }
+                if !bytes[start].is_ascii_digit() {
+                    return Some((start, &text[start..i]));
+                }
+            } else {
+                i += 1;
+            }
+        }
+        None
     })
 }
 
