@@ -12,6 +12,7 @@ pub mod fsio;
 pub mod git;
 pub mod go;
 pub mod output;
+pub mod patterns;
 pub mod publish;
 pub mod rule;
 pub mod scan;

@@ -5,7 +5,7 @@ mod support;
 
 use std::fs;
 use std::process::{Command, Output};
-use support::{code, fixed, stderr, stdout, Sandbox, RACY_TEST};
+use support::{code, fixed, places, stderr, stdout, Sandbox, RACY_TEST};
 
 #[test]
 fn fixgen_test_passes_on_the_shipped_fixtures() {
@@ -706,4 +706,85 @@ fn a_fix_that_leaves_invalid_go_is_refused_with_a_warning() {
         let out = sb.fixgen(&["apply", "--rules", "rules", "--rule", id, "x.go"]);
         assert_invalid_fix_refused(&sb, &out, WORK_GO, id);
     }
+}
+
+/// A repository with the same racy test in two packages, `pkg` and
+/// `other`.
+fn two_packages() -> Sandbox {
+    let sb = Sandbox::new();
+    sb.write("pkg/x_test.go", RACY_TEST);
+    sb.write("other/y_test.go", RACY_TEST);
+    sb.commit_all();
+    sb
+}
+
+#[test]
+fn go_package_patterns_are_paths() {
+    let sb = two_packages();
+    let all = sb.fixgen(&["check", "./..."]);
+    assert_eq!(code(&all), 1, "{}", stderr(&all));
+    assert_eq!(
+        places(&all),
+        [
+            "other/y_test.go:15:3",
+            "other/y_test.go:22:3",
+            "pkg/x_test.go:15:3",
+            "pkg/x_test.go:22:3"
+        ]
+    );
+    for pattern in ["./pkg/...", "pkg/..."] {
+        let out = sb.fixgen(&["check", pattern]);
+        assert_eq!(code(&out), 1, "{pattern}: {}", stderr(&out));
+        assert_eq!(
+            places(&out),
+            ["pkg/x_test.go:15:3", "pkg/x_test.go:22:3"],
+            "{pattern}"
+        );
+    }
+    let out = sb.fixgen(&["preview", "./pkg/..."]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let diff = stdout(&out);
+    let headers: Vec<&str> = diff
+        .lines()
+        .filter(|l| l.starts_with("diff --git"))
+        .collect();
+    assert_eq!(headers, ["diff --git a/pkg/x_test.go b/pkg/x_test.go"]);
+
+    let out = sb.fixgen(&["apply", "./pkg/..."]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(sb.read("pkg/x_test.go"), fixed(RACY_TEST));
+    assert_eq!(sb.read("other/y_test.go"), RACY_TEST, "outside the pattern");
+}
+
+#[test]
+fn a_bare_pattern_means_the_current_folder() {
+    let sb = two_packages();
+    let out = sb.fixgen_in("pkg", &["check", "..."]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(places(&out), ["pkg/x_test.go:15:3", "pkg/x_test.go:22:3"]);
+}
+
+#[test]
+fn a_pattern_naming_no_folder_is_an_error_naming_it() {
+    let sb = two_packages();
+    for command in ["check", "preview", "apply", "patch"] {
+        let out = sb.fixgen(&[command, "./nope/..."]);
+        assert_eq!(code(&out), 2, "{command}");
+        assert_eq!(
+            stderr(&out),
+            "error: ./nope/...: no such folder ./nope\n",
+            "{command}"
+        );
+    }
+    sb.write("ci.log", "ok  \texample.com/x\t0.1s\n");
+    let out = sb.fixgen(&["triage", "ci.log", "--repo", "./nope/..."]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(stderr(&out), "error: ./nope/...: no such folder ./nope\n");
+    let out = sb.fixgen(&["check", "./pkg/.../x"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out),
+        "error: ./pkg/.../x: only a trailing `/...` is understood (`./...`, `./pkg/...`); fixgen reads every folder below the one named\n"
+    );
+    assert_eq!(sb.read("pkg/x_test.go"), RACY_TEST);
 }

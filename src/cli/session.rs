@@ -59,7 +59,7 @@ pub fn open(global: &GlobalArgs, paths: &[PathBuf]) -> Result<Session> {
 
 /// Like `open`, without the fixes `held_back` names, and quiet.
 fn open_holding(global: &GlobalArgs, paths: &[PathBuf], held_back: &HeldBack) -> Result<Session> {
-    let paths = or_here(paths);
+    let paths = targets(paths)?;
     let workspace = Workspace::discover(&paths[0])?;
     let engine = engine(global, Some(&workspace))?.with_held_back(held_back.clone());
     let selection = workspace.select(&paths, global.max_filesize)?;
@@ -123,7 +123,7 @@ fn by_rule_holding(
     stacking: Stacking,
     held_back: &HeldBack,
 ) -> Result<(Workspace, ChangeSet)> {
-    let paths = or_here(paths);
+    let paths = targets(paths)?;
     let workspace = Workspace::discover(&paths[0])?;
     let rules = select_rules(
         load_rules(&global.rule_dirs)?,
@@ -161,16 +161,17 @@ fn verifier(paths: &[PathBuf], verify: &VerifyArgs) -> Result<Option<Verifier>> 
     let Some(options) = verify.options() else {
         return Ok(None);
     };
-    let workspace = Workspace::discover(&or_here(paths)[0])?;
+    let workspace = Workspace::discover(&targets(paths)?[0])?;
     Ok(Some(Verifier::new(&workspace.root, options)?))
 }
 
-fn or_here(paths: &[PathBuf]) -> Vec<PathBuf> {
+/// The paths to scan: `.` when none is given, package patterns (`./...`)
+/// as the folders they name.
+fn targets(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
     if paths.is_empty() {
-        vec![PathBuf::from(".")]
-    } else {
-        paths.to_vec()
+        return Ok(vec![PathBuf::from(".")]);
     }
+    paths.iter().map(|p| fixgen::patterns::resolve(p)).collect()
 }
 
 fn print_problems(warnings: &[String], errors: &[String]) {

@@ -42,8 +42,9 @@ pub enum TriageFormat {
 
 pub fn run(global: &GlobalArgs, args: &TriageArgs) -> Result<u8> {
     let log = read_log(&args.log)?;
-    let workspace = Workspace::discover(&args.repo)?;
-    let selection = workspace.select(std::slice::from_ref(&args.repo), global.max_filesize)?;
+    let repo_path = fixgen::patterns::resolve(&args.repo)?;
+    let workspace = Workspace::discover(&repo_path)?;
+    let selection = workspace.select(std::slice::from_ref(&repo_path), global.max_filesize)?;
     let selection_warnings = selection.warnings;
     let repo = Repo::new(&workspace.root, selection.files);
     let rules = catalog(global)?;
@@ -72,7 +73,7 @@ pub fn run(global: &GlobalArgs, args: &TriageArgs) -> Result<u8> {
     for warning in &result.warnings {
         eprintln!("warning: {warning}");
     }
-    let name = args.repo.display().to_string();
+    let name = repo_path.display().to_string();
     let shown = match args.format {
         TriageFormat::Text => report::to_text(&result, &name),
         TriageFormat::Json => report::to_json(&result, &name),

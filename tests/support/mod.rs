@@ -101,9 +101,15 @@ impl Sandbox {
     }
 
     pub fn fixgen(&self, args: &[&str]) -> Output {
+        self.fixgen_in(".", args)
+    }
+
+    /// Runs fixgen from the folder `rel` of the sandbox, as a user working
+    /// in a package's folder would.
+    pub fn fixgen_in(&self, rel: &str, args: &[&str]) -> Output {
         Command::new(env!("CARGO_BIN_EXE_fixgen"))
             .args(args)
-            .current_dir(self.path())
+            .current_dir(self.path().join(rel))
             .output()
             .unwrap()
     }
@@ -221,6 +227,15 @@ pub fn stdout(out: &std::process::Output) -> String {
 #[allow(dead_code)]
 pub fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The `path:line:col` of each finding line `check` printed.
+#[allow(dead_code)]
+pub fn places(out: &std::process::Output) -> Vec<String> {
+    stdout(out)
+        .lines()
+        .map(|line| line.split(": ").next().unwrap_or("").to_string())
+        .collect()
 }
 
 #[allow(dead_code)]
