@@ -788,3 +788,75 @@ fn a_pattern_naming_no_folder_is_an_error_naming_it() {
     );
     assert_eq!(sb.read("pkg/x_test.go"), RACY_TEST);
 }
+
+#[test]
+fn at_takes_a_place_as_findings_print_it_with_its_column() {
+    let sb = two_packages();
+    for at in ["pkg/x_test.go:22:3", "pkg/x_test.go:22"] {
+        let out = sb.fixgen(&["preview", "--at", at]);
+        assert_eq!(code(&out), 1, "{at}: {}", stderr(&out));
+        let diff = stdout(&out);
+        assert_eq!(diff.matches("+\t\terr := update(ws)").count(), 1, "{diff}");
+        assert!(diff.contains("@@ -19,7 +19,7 @@"), "{at}: {diff}");
+        assert!(!diff.contains("other/"), "{at}: {diff}");
+    }
+    // Relative to the current folder, as every PATH.
+    let out = sb.fixgen_in(
+        "pkg",
+        &[
+            "check",
+            "--rule",
+            "parallel-subtest-shared-var",
+            "--at",
+            "x_test.go:15:3",
+        ],
+    );
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(places(&out), ["pkg/x_test.go:15:3"]);
+}
+
+#[test]
+fn at_naming_no_such_file_or_line_is_an_error() {
+    let sb = two_packages();
+    let lines = RACY_TEST.lines().count();
+    let past_the_end = format!("pkg/x_test.go:{}", lines + 1);
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("o.go"), "package o\n").unwrap();
+    let outside_at = format!("{}:1", outside.path().join("o.go").display());
+    let cases = [
+        (
+            "nope.go:3",
+            "error: --at nope.go:3: no such file nope.go\n".to_string(),
+        ),
+        (
+            past_the_end.as_str(),
+            format!("error: --at {past_the_end}: pkg/x_test.go has {lines} lines\n"),
+        ),
+        (
+            "pkg:3",
+            "error: --at pkg:3: pkg is a folder, not a file\n".to_string(),
+        ),
+        (
+            "pkg/x_test.go",
+            "error: --at: `pkg/x_test.go`: expected PATH:LINE or PATH:LINE:COL\n".to_string(),
+        ),
+        (
+            outside_at.as_str(),
+            format!(
+                "error: --at {outside_at}: outside the repository {}\n",
+                sb.path().canonicalize().unwrap().display()
+            ),
+        ),
+    ];
+    for (at, expected) in cases {
+        for command in ["check", "preview", "apply", "patch"] {
+            let out = sb.fixgen(&[command, "--at", at]);
+            assert_eq!(code(&out), 2, "{command} --at {at}: {}", stderr(&out));
+            assert_eq!(stderr(&out), expected, "{command} --at {at}");
+        }
+    }
+    // The last line is a line.
+    let out = sb.fixgen(&["check", "--at", &format!("pkg/x_test.go:{lines}")]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(sb.read("pkg/x_test.go"), RACY_TEST);
+}

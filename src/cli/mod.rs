@@ -2,6 +2,7 @@
 //! exit statuses that scripts depend on.
 
 mod apply;
+mod at;
 mod batch;
 mod check;
 mod patch;
@@ -41,7 +42,7 @@ pub struct GlobalArgs {
     /// A rule parameter, e.g. --set mysql-deadlock-retry.tables=t1,t2.
     #[arg(long = "set", value_name = "RULE.PARAM=VALUE", global = true)]
     pub sets: Vec<String>,
-    /// Only matches covering this place (repeatable).
+    /// Only matches covering this line (repeatable); PATH:LINE:COL is accepted.
     #[arg(long = "at", value_name = "PATH:LINE", global = true)]
     pub at: Vec<String>,
     /// Colour: auto (on a terminal), always or never.
@@ -116,6 +117,10 @@ pub enum Format {
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
     let global = cli.global;
+    // batch names its own refusal of --at.
+    if !matches!(cli.command, Command::Batch(_)) {
+        at::check(&global.at)?;
+    }
     match cli.command {
         Command::Rules => rules::run(&global),
         Command::Check { paths, format } => check::run(&global, &paths, format),

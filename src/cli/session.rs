@@ -2,7 +2,7 @@
 //! repository, pick the files, scan.
 
 use super::GlobalArgs;
-use anyhow::{Context as _, Result};
+use anyhow::{bail, Context as _, Result};
 use clap::{Args, ValueEnum};
 use fixgen::changeset::{ChangeSet, Stacking};
 use fixgen::engine::HeldBack;
@@ -40,13 +40,15 @@ pub fn engine(global: &GlobalArgs, workspace: Option<&Workspace>) -> Result<Engi
 }
 
 /// `--at` paths may be given relative to the current folder or absolute;
-/// the engine compares them relative to the repository root.
+/// the engine compares them relative to the repository root, so one
+/// outside it could never match.
 fn relative_location(arg: &str, workspace: Option<&Workspace>) -> Result<Location> {
     let mut location: Location = arg.parse().map_err(anyhow::Error::msg).context("--at")?;
     if let (Some(ws), Ok(abs)) = (workspace, PathBuf::from(&location.path).canonicalize()) {
-        if let Ok(rel) = abs.strip_prefix(&ws.root) {
-            location.path = rel.to_string_lossy().replace('\\', "/");
-        }
+        let Ok(rel) = abs.strip_prefix(&ws.root) else {
+            bail!("--at {arg}: outside the repository {}", ws.root.display());
+        };
+        location.path = rel.to_string_lossy().replace('\\', "/");
     }
     Ok(location)
 }

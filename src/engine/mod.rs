@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod context;
 pub mod edit;
+mod location;
 pub mod lookup;
 pub mod matcher;
 pub mod predicate;
@@ -22,6 +23,7 @@ use actions::PlanEnv;
 use aho_corasick::AhoCorasick;
 use context::FileContext;
 use edit::{apply_fixes, Edit, Fix, NewFile};
+pub use location::Location;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -55,29 +57,6 @@ pub enum Severity {
     #[default]
     Error,
     Note,
-}
-
-/// A place the user pointed at (`--at PATH:LINE`): only matches covering it run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
-    pub path: String,
-    pub line: usize,
-}
-
-impl std::str::FromStr for Location {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let (path, line) = s
-            .rsplit_once(':')
-            .ok_or_else(|| format!("`{s}`: expected PATH:LINE"))?;
-        let line = line
-            .parse()
-            .map_err(|_| format!("`{s}`: the line must be a number"))?;
-        Ok(Location {
-            path: path.trim_start_matches("./").to_string(),
-            line,
-        })
-    }
 }
 
 #[derive(Debug, Default, Clone)]
