@@ -761,7 +761,7 @@ fn a_bare_pattern_means_the_current_folder() {
     let sb = two_packages();
     let out = sb.fixgen_in("pkg", &["check", "..."]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
-    assert_eq!(places(&out), ["pkg/x_test.go:15:3", "pkg/x_test.go:22:3"]);
+    assert_eq!(places(&out), ["x_test.go:15:3", "x_test.go:22:3"]);
 }
 
 #[test]
@@ -812,7 +812,7 @@ fn at_takes_a_place_as_findings_print_it_with_its_column() {
         ],
     );
     assert_eq!(code(&out), 1, "{}", stderr(&out));
-    assert_eq!(places(&out), ["pkg/x_test.go:15:3"]);
+    assert_eq!(places(&out), ["x_test.go:15:3"]);
 }
 
 #[test]
@@ -859,4 +859,95 @@ fn at_naming_no_such_file_or_line_is_an_error() {
     let out = sb.fixgen(&["check", "--at", &format!("pkg/x_test.go:{lines}")]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(sb.read("pkg/x_test.go"), RACY_TEST);
+}
+
+#[test]
+fn finding_lines_name_files_from_the_current_folder() {
+    let sb = two_packages();
+    let out = sb.fixgen_in("pkg", &["check", "."]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(places(&out), ["x_test.go:15:3", "x_test.go:22:3"]);
+    let out = sb.fixgen_in("pkg", &["check", "../other"]);
+    assert_eq!(
+        places(&out),
+        ["../other/y_test.go:15:3", "../other/y_test.go:22:3"]
+    );
+
+    // What is printed opens from there: pasted back into --at, it is the
+    // same finding.
+    let at = places(&out)[1].clone();
+    let again = sb.fixgen_in(
+        "pkg",
+        &[
+            "check",
+            "--rule",
+            "parallel-subtest-shared-var",
+            "--at",
+            &at,
+            "../other",
+        ],
+    );
+    assert_eq!(places(&again), [at]);
+
+    // From above the repository, the path leads into it.
+    let parent = sb.path().parent().unwrap();
+    let name = sb.path().file_name().unwrap().to_str().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fixgen"))
+        .args(["check", &format!("{name}/pkg")])
+        .current_dir(parent)
+        .output()
+        .unwrap();
+    assert_eq!(
+        places(&out),
+        [
+            format!("{name}/pkg/x_test.go:15:3"),
+            format!("{name}/pkg/x_test.go:22:3")
+        ]
+    );
+}
+
+#[test]
+fn apply_names_files_from_the_current_folder() {
+    let sb = two_packages();
+    let out = sb.fixgen_in("pkg", &["apply", "./..."]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "fixed x_test.go: parallel-subtest-shared-var (2 findings)\n"
+    );
+    assert_eq!(sb.read("pkg/x_test.go"), fixed(RACY_TEST));
+}
+
+/// Diffs must apply from the repository root (`git apply`, `patch -p1`),
+/// and scripts read JSON and SARIF whatever folder they ran in.
+#[test]
+fn diffs_json_and_sarif_name_files_from_the_repository_root() {
+    let sb = two_packages();
+    let out = sb.fixgen_in("pkg", &["preview", "."]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let diff = stdout(&out);
+    assert!(
+        diff.starts_with("diff --git a/pkg/x_test.go b/pkg/x_test.go\n"),
+        "{diff}"
+    );
+    sb.write("fix.patch", &diff);
+    sb.git(&["apply", "fix.patch"]);
+    assert_eq!(sb.read("pkg/x_test.go"), fixed(RACY_TEST));
+    sb.git(&["checkout", "pkg/x_test.go"]);
+
+    let out = sb.fixgen_in("pkg", &["check", "--format", "json", "."]);
+    let findings: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(findings[0]["path"], "pkg/x_test.go");
+
+    let out = sb.fixgen_in("pkg", &["check", "--format", "sarif", "."]);
+    let sarif: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let run = &sarif["runs"][0];
+    let artifact = &run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(artifact["uri"], "pkg/x_test.go");
+    assert_eq!(artifact["uriBaseId"], "%SRCROOT%");
+    let root = sb.path().canonicalize().unwrap();
+    assert_eq!(
+        run["originalUriBaseIds"]["%SRCROOT%"]["uri"],
+        format!("file://{}/", root.display())
+    );
 }

@@ -1,6 +1,7 @@
 use super::{session, GlobalArgs};
 use anyhow::bail;
 use fixgen::fsio::{self, create_atomically, replace_unchanged, write_atomically};
+use fixgen::output::shown::Shown;
 use fixgen::workspace::dir_of;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -33,13 +34,14 @@ pub fn run(
     let mut failed = 0;
     // Helpers first: a fixed file that calls one must never exist without it.
     let workspace = &session.workspace;
+    let shown = Shown::from_cwd(&workspace.root);
     for file in created {
         let path = workspace.root.join(&file.path);
         match workspace
             .ensure_owned(&path)
             .and_then(|()| create_atomically(&path, &file.text))
         {
-            Ok(()) => println!("created {}", file.path),
+            Ok(()) => println!("created {}", shown.path(&file.path)),
             Err(e) => {
                 eprintln!("error: {e:#}");
                 failed += 1;
@@ -56,7 +58,8 @@ pub fn run(
                 None => write_atomically(&file.file.abs, fixed),
             }) {
             Ok(()) => {
-                println!("fixed {}: {}", file.file.rel, describe_fixes(&file.result));
+                let path = shown.path(&file.file.rel);
+                println!("fixed {path}: {}", describe_fixes(&file.result));
             }
             Err(e) => {
                 eprintln!("error: {e:#}");

@@ -1,15 +1,16 @@
 use super::{session, Format, GlobalArgs};
 use fixgen::engine::{Finding, Severity};
 use fixgen::output::findings;
+use fixgen::output::shown::Shown;
 use std::path::PathBuf;
 
 pub fn run(global: &GlobalArgs, paths: &[PathBuf], format: Format) -> anyhow::Result<u8> {
     let session = session::open(global, paths)?;
     let all: Vec<Finding> = session.report.findings().cloned().collect();
     let out = match format {
-        Format::Text => findings::to_text(&all),
+        Format::Text => findings::to_text_shown(&all, &Shown::from_cwd(&session.workspace.root)),
         Format::Json => findings::to_json(&all),
-        Format::Sarif => findings::to_sarif(&all, session.engine.rules()),
+        Format::Sarif => findings::to_sarif(&all, session.engine.rules(), &session.workspace.root),
     };
     print!("{out}");
     let fixable = all.iter().filter(|f| f.fixable).count();

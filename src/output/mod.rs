@@ -5,6 +5,7 @@ pub mod findings;
 pub mod messages;
 pub mod patch;
 pub mod progress;
+pub mod shown;
 
 use std::io::IsTerminal as _;
 
