@@ -951,3 +951,44 @@ fn diffs_json_and_sarif_name_files_from_the_repository_root() {
         format!("file://{}/", root.display())
     );
 }
+
+#[test]
+fn preview_list_names_the_files_that_would_change() {
+    let sb = two_packages();
+    for flag in ["-l", "--list"] {
+        let out = sb.fixgen(&["preview", flag, "./..."]);
+        assert_eq!(code(&out), 1, "{flag}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "other/y_test.go\npkg/x_test.go\n", "{flag}");
+    }
+    let out = sb.fixgen_in("pkg", &["preview", "-l", "."]);
+    assert_eq!((code(&out), stdout(&out).as_str()), (1, "x_test.go\n"));
+    assert_eq!(sb.read("pkg/x_test.go"), RACY_TEST, "writes nothing");
+
+    assert_eq!(code(&sb.fixgen(&["apply"])), 0);
+    let out = sb.fixgen(&["preview", "-l"]);
+    assert_eq!(
+        (code(&out), stdout(&out).as_str()),
+        (0, ""),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A fix that adds a file (the deadlock retry's helper) lists it too.
+#[test]
+fn preview_list_names_the_files_a_fix_would_create() {
+    let sb = Sandbox::new();
+    let case = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/mysql-deadlock-retry/owner-method-two-results/before");
+    support::copy_dir(&case, sb.path());
+    let out = sb.fixgen(&[
+        "preview",
+        "-l",
+        "--rule",
+        "mysql-deadlock-retry",
+        "--set",
+        "mysql-deadlock-retry.tables=ai_transcription_configuration",
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert_eq!(stdout(&out), "dal/mysql_retry.go\ndal/store.go\n");
+}

@@ -68,6 +68,9 @@ pub enum Command {
     Preview {
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
+        /// List the files that would change (or be created), one per line, instead of the diff.
+        #[arg(short = 'l', long)]
+        list: bool,
     },
     /// Apply the fixes in place, atomically. Exit 0: ok, 2: error.
     Apply {
@@ -124,7 +127,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Rules => rules::run(&global),
         Command::Check { paths, format } => check::run(&global, &paths, format),
-        Command::Preview { paths } => preview::run(&global, &paths),
+        Command::Preview { paths, list } => preview::run(&global, &paths, list),
         Command::Apply {
             paths,
             allow_dirty,

@@ -121,7 +121,7 @@ fn run_fixes(
         )
     } else {
         // triage's contract: 0 unless something went wrong.
-        preview::run(&g, &paths).map(|code| if code == 1 { 0 } else { code })
+        preview::run(&g, &paths, false).map(|code| if code == 1 { 0 } else { code })
     }
 }
 
