@@ -138,7 +138,7 @@ fn a_read_only_file_is_reported_and_left_as_it_was() {
     let sb = Sandbox::new();
     let path = sb.write("x_test.go", RACY_TEST);
     fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
-    let out = sb.fixgen(&["apply", "--allow-dirty"]);
+    let out = sb.fixgen(&["apply", "--allow-no-vcs"]);
     assert_eq!(code(&out), 2);
     assert!(
         stderr(&out).contains("x_test.go is read-only; not changed"),
@@ -156,7 +156,7 @@ fn a_file_that_does_not_parse_is_skipped_with_a_warning_and_others_are_fixed() {
     let broken = "package x\n\nfunc TestX(t *testing.T) {\n\tt.Run(\"a\", func(t *testing.T) { t.Parallel(); err = f() })\n\tif {\n}\n";
     sb.write("broken_test.go", broken);
     sb.write("x_test.go", RACY_TEST);
-    let out = sb.fixgen(&["apply", "--allow-dirty"]);
+    let out = sb.fixgen(&["apply", "--allow-no-vcs"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(
         stderr(&out).contains("warning: broken_test.go: syntax error at 5:"),
@@ -194,7 +194,7 @@ fn go_1_26_syntax_in_a_body_is_read_around_and_warned_about_once() {
     let sb = Sandbox::new();
     let source = format!("{RACY_TEST}{GO126_TEST}");
     sb.write("x_test.go", &source);
-    let out = sb.fixgen(&["apply", "--allow-dirty"]);
+    let out = sb.fixgen(&["apply", "--allow-no-vcs"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let err = stderr(&out);
     let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
@@ -223,7 +223,7 @@ fn go_1_26_syntax_outside_function_bodies_still_refuses_the_file() {
     let sb = Sandbox::new();
     let source = format!("{RACY_TEST}\nvar answer = new(42)\n");
     sb.write("x_test.go", &source);
-    let out = sb.fixgen(&["apply", "--allow-dirty"]);
+    let out = sb.fixgen(&["apply", "--allow-no-vcs"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(
         stderr(&out).contains("warning: x_test.go: syntax error at 29:18; not parsed, not changed"),
@@ -991,4 +991,40 @@ fn preview_list_names_the_files_a_fix_would_create() {
     ]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     assert_eq!(stdout(&out), "dal/mysql_retry.go\ndal/store.go\n");
+}
+
+/// Like `cargo fix`: outside version control an edit cannot be reviewed
+/// or undone, so apply asks to be told.
+#[test]
+fn apply_outside_version_control_refuses_unless_allowed() {
+    let sb = Sandbox::new();
+    sb.write("x_test.go", RACY_TEST);
+    let out = sb.fixgen(&["apply"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "error: {} is not in a git working tree: the fixes could not be reviewed or undone; run `git init` and commit first, or pass --allow-no-vcs\n",
+            sb.path().canonicalize().unwrap().display()
+        )
+    );
+    assert_eq!(sb.read("x_test.go"), RACY_TEST);
+    // --allow-dirty is about uncommitted work, not about having none.
+    let out = sb.fixgen(&["apply", "--allow-dirty"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(sb.read("x_test.go"), RACY_TEST);
+
+    let out = sb.fixgen(&["apply", "--allow-no-vcs"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "fixed x_test.go: parallel-subtest-shared-var (2 findings)\n"
+    );
+    assert_eq!(sb.read("x_test.go"), fixed(RACY_TEST));
+    // Nothing left to write: nothing to refuse.
+    let again = sb.fixgen(&["apply"]);
+    assert_eq!(
+        (code(&again), stderr(&again).as_str()),
+        (0, "nothing to fix\n")
+    );
 }

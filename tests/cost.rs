@@ -86,7 +86,7 @@ fn a_file_of_many_racy_tests_is_fixed_whole() {
         )),
         "{last}"
     );
-    let out = sb.fixgen(&["apply", "--allow-dirty", "many_test.go"]);
+    let out = sb.fixgen(&["apply", "--allow-no-vcs", "many_test.go"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let fixed = sb.read("many_test.go");
     assert_eq!(fixed.matches("\t\terr := f()\n").count(), 2 * n);

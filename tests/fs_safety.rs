@@ -175,7 +175,7 @@ fn a_fifo_named_on_the_command_line_is_skipped_with_a_warning() {
         .status()
         .unwrap();
     assert!(made.success());
-    let out = sb.fixgen(&["apply", "pipe.go", "x_test.go"]);
+    let out = sb.fixgen(&["apply", "--allow-no-vcs", "pipe.go", "x_test.go"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(
         stderr(&out).contains("warning: pipe.go: not a regular file or folder; skipped"),
@@ -213,7 +213,7 @@ fn an_unreadable_folder_named_on_the_command_line_is_skipped_with_a_warning() {
         Command::new(env!("CARGO_BIN_EXE_fixgen"))
     };
     let out = command
-        .args(["apply", "x_test.go", "locked"])
+        .args(["apply", "--allow-no-vcs", "x_test.go", "locked"])
         .current_dir(sb.path())
         .output()
         .unwrap();
@@ -239,7 +239,7 @@ fn a_nested_repository_is_outside_the_outer_one() {
     support::git(&sb.path().join("inner"), &["commit", "-qm", "inner"]);
 
     // Walking: left alone without a word.
-    let out = sb.fixgen(&["apply", "--allow-dirty"]);
+    let out = sb.fixgen(&["apply", "--allow-no-vcs"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
@@ -249,7 +249,7 @@ fn a_nested_repository_is_outside_the_outer_one() {
     assert_eq!(sb.read("inner/i_test.go"), RACY_TEST);
 
     // Named: left alone with a reason.
-    let out = sb.fixgen(&["apply", "--allow-dirty", ".", "inner/i_test.go", "inner"]);
+    let out = sb.fixgen(&["apply", "--allow-no-vcs", ".", "inner/i_test.go", "inner"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(
         stderr(&out)
@@ -274,7 +274,7 @@ fn apply_keeps_the_owner_and_mode_of_the_file_it_replaces() {
     if as_root {
         std::os::unix::fs::chown(&path, Some(1234), Some(1235)).unwrap();
     }
-    let out = sb.fixgen(&["apply", "--allow-dirty"]);
+    let out = sb.fixgen(&["apply", "--allow-no-vcs"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(sb.read("x_test.go"), fixed(RACY_TEST));
     let meta = fs::metadata(&path).unwrap();

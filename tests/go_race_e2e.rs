@@ -5,7 +5,7 @@
 //!
 //! a. runs `go test -race -count=10 ./...` and expects it to FAIL with
 //!    `WARNING: DATA RACE` (proves the fixture really is racy);
-//! b. runs `fixgen apply --allow-dirty <copy>`;
+//! b. runs `fixgen apply --allow-no-vcs <copy>`;
 //! c. expects `gofmt -l .` to print nothing, `go vet ./...` to pass and
 //!    `go test -race -count=10 ./...` to pass;
 //! d. runs `fixgen preview <copy>` and expects exit 0 (nothing left to fix).
@@ -199,11 +199,11 @@ fn check_fixture_and(name: &str, also: impl Fn(&Path, &Path)) {
     );
 
     // b. Apply the fixes in place.
-    let apply = fixgen(&["apply", "--allow-dirty"], dir);
+    let apply = fixgen(&["apply", "--allow-no-vcs"], dir);
     assert!(
         apply.status.success(),
         "[{name}] {}",
-        describe("fixgen apply --allow-dirty", &apply)
+        describe("fixgen apply --allow-no-vcs", &apply)
     );
 
     // c. The fixed module is gofmt-clean, vets, and no longer races.

@@ -174,7 +174,7 @@ fn deadlocks_seen_before_the_fix_are_survived_after_it() {
         dir,
         &[
             "apply",
-            "--allow-dirty",
+            "--allow-no-vcs",
             "--rule",
             "mysql-deadlock-retry",
             "--set",

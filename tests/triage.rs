@@ -482,3 +482,36 @@ fn an_assertion_after_a_fetch_poll_maps_to_the_poll() {
         set(&[("calls/state_test.go", 14)])
     );
 }
+
+/// `triage --apply` writes as `apply` does, so it refuses a folder outside
+/// version control just as `apply` does, unless told.
+#[test]
+fn triage_apply_outside_version_control_needs_allow_no_vcs() {
+    let sandbox = Sandbox::new();
+    copy_dir(
+        &root().join("fixtures/e2e/parallel-subtests"),
+        sandbox.path(),
+    );
+    let before = sandbox.read("tools_test.go");
+    let out = sandbox.fixgen(&["triage", &log("parallel-subtests.log"), "--apply"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    let refusal = format!(
+        "error: {} is not in a git working tree: the fixes could not be reviewed or undone; run `git init` and commit first, or pass --allow-no-vcs\n",
+        sandbox.path().canonicalize().unwrap().display()
+    );
+    assert!(stderr.ends_with(&refusal), "{stderr}");
+    assert_eq!(sandbox.read("tools_test.go"), before);
+
+    let out = sandbox.fixgen(&[
+        "triage",
+        &log("parallel-subtests.log"),
+        "--apply",
+        "--allow-no-vcs",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "fixed tools_test.go: parallel-subtest-shared-var (5 findings)\n"
+    );
+}

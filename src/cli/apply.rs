@@ -1,15 +1,27 @@
 use super::{session, GlobalArgs};
 use anyhow::bail;
+use clap::Args;
 use fixgen::fsio::{self, create_atomically, replace_unchanged, write_atomically};
 use fixgen::output::shown::Shown;
 use fixgen::workspace::dir_of;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+/// What `apply` refuses unless told otherwise, as `cargo fix` does.
+#[derive(Args, Clone, Copy, Debug, Default)]
+pub struct Allow {
+    /// Apply even when the git working tree has uncommitted changes.
+    #[arg(long = "allow-dirty")]
+    pub dirty: bool,
+    /// Apply outside a git working tree, where the edits cannot be reviewed or undone with git.
+    #[arg(long = "allow-no-vcs")]
+    pub no_vcs: bool,
+}
+
 pub fn run(
     global: &GlobalArgs,
     paths: &[PathBuf],
-    allow_dirty: bool,
+    allow: Allow,
     verify: &session::VerifyArgs,
 ) -> anyhow::Result<u8> {
     let (session, report) = session::open_verified(global, paths, verify)?;
@@ -21,7 +33,14 @@ pub fn run(
         let verified = session::exit_for_held_back(held_back);
         return Ok(session::with_errors(&session.report.errors, verified));
     }
-    if !allow_dirty {
+    if !allow.no_vcs && !session.workspace.in_git {
+        bail!(
+            "{} is not in a git working tree: the fixes could not be reviewed or undone; \
+             run `git init` and commit first, or pass --allow-no-vcs",
+            session.workspace.root.display()
+        );
+    }
+    if !allow.dirty {
         refuse_dirty_tree(&session.workspace.root)?;
     }
     let folders = changes

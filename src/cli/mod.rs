@@ -76,9 +76,8 @@ pub enum Command {
     Apply {
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
-        /// Apply even when the git working tree has uncommitted changes.
-        #[arg(long)]
-        allow_dirty: bool,
+        #[command(flatten)]
+        allow: apply::Allow,
         #[command(flatten)]
         verify: session::VerifyArgs,
     },
@@ -130,9 +129,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Preview { paths, list } => preview::run(&global, &paths, list),
         Command::Apply {
             paths,
-            allow_dirty,
+            allow,
             verify,
-        } => apply::run(&global, &paths, allow_dirty, &verify),
+        } => apply::run(&global, &paths, allow, &verify),
         Command::Patch {
             paths,
             out,

@@ -32,6 +32,9 @@ pub struct TriageArgs {
     /// With --apply: apply even when the working tree has uncommitted changes.
     #[arg(long, requires = "apply")]
     pub allow_dirty: bool,
+    /// With --apply: apply outside a git working tree.
+    #[arg(long, requires = "apply")]
+    pub allow_no_vcs: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -113,12 +116,11 @@ fn run_fixes(
         .collect();
     let paths = [args.repo.clone()];
     if args.apply {
-        apply::run(
-            &g,
-            &paths,
-            args.allow_dirty,
-            &super::session::VerifyArgs::default(),
-        )
+        let allow = apply::Allow {
+            dirty: args.allow_dirty,
+            no_vcs: args.allow_no_vcs,
+        };
+        apply::run(&g, &paths, allow, &super::session::VerifyArgs::default())
     } else {
         // triage's contract: 0 unless something went wrong.
         preview::run(&g, &paths, false).map(|code| if code == 1 { 0 } else { code })
