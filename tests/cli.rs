@@ -1028,3 +1028,64 @@ fn apply_outside_version_control_refuses_unless_allowed() {
         (0, "nothing to fix\n")
     );
 }
+
+/// Parallel subtests incrementing a shared counter: reported, never fixed
+/// (the new value depends on the shared one).
+const SHARED_COUNTER: &str = "package x
+
+import \"testing\"
+
+func TestCount(t *testing.T) {
+	n := 0
+	t.Run(\"a\", func(t *testing.T) {
+		t.Parallel()
+		n++
+	})
+	t.Run(\"b\", func(t *testing.T) {
+		t.Parallel()
+		n++
+	})
+}
+";
+
+#[test]
+fn apply_ends_with_the_findings_it_left_unfixed() {
+    let sb = Sandbox::new();
+    sb.write("x_test.go", RACY_TEST);
+    sb.write("count_test.go", SHARED_COUNTER);
+    sb.write("ordered.go", ORDERED_GOROUTINE);
+    sb.commit_all();
+    let out = sb.fixgen(&["apply"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "fixed x_test.go: parallel-subtest-shared-var (2 findings)\n"
+    );
+    // The two notes of ordered.go are not defects left behind.
+    assert_eq!(stderr(&out), "2 findings not fixed; see `fixgen check`\n");
+    sb.git(&["commit", "-qam", "fixed"]);
+    let again = sb.fixgen(&["apply"]);
+    assert_eq!(code(&again), 0);
+    assert_eq!(
+        stderr(&again),
+        "nothing to fix\n2 findings not fixed; see `fixgen check`\n"
+    );
+}
+
+#[test]
+fn findings_in_a_file_apply_could_not_write_are_not_fixed() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    let path = sb.write("x_test.go", RACY_TEST);
+    sb.commit_all();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+    let out = sb.fixgen(&["apply"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out).lines().last(),
+        Some("2 findings not fixed; see `fixgen check`"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(sb.read("x_test.go"), RACY_TEST);
+}

@@ -1,9 +1,11 @@
 use super::{session, GlobalArgs};
 use anyhow::bail;
 use clap::Args;
+use fixgen::engine::Severity;
 use fixgen::fsio::{self, create_atomically, replace_unchanged, write_atomically};
 use fixgen::output::shown::Shown;
-use fixgen::workspace::dir_of;
+use fixgen::scan::ScanReport;
+use fixgen::workspace::{dir_of, Workspace};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -26,34 +28,52 @@ pub fn run(
 ) -> anyhow::Result<u8> {
     let (session, report) = session::open_verified(global, paths, verify)?;
     let held_back = report.as_ref().map_or(0, |r| r.held_back.len());
-    let changes: Vec<_> = session.report.changed().collect();
-    let created = &session.report.created;
-    if changes.is_empty() && created.is_empty() {
+    let nothing = session.report.changed().next().is_none() && session.report.created.is_empty();
+    let failed = if nothing {
         eprintln!("nothing to fix");
-        let verified = session::exit_for_held_back(held_back);
-        return Ok(session::with_errors(&session.report.errors, verified));
-    }
-    if !allow.no_vcs && !session.workspace.in_git {
+        BTreeSet::new()
+    } else {
+        refuse_unprotected(&session.workspace, allow)?;
+        write(&session)
+    };
+    let verified = session::exit_for_held_back(held_back);
+    report_unfixed(&session.report, &failed);
+    let status = if failed.is_empty() { verified } else { 2 };
+    Ok(session::with_errors(&session.report.errors, status))
+}
+
+/// Like `cargo fix`: an edit that cannot be reviewed or undone on its
+/// own (no git, or mixed into uncommitted work) waits to be allowed.
+fn refuse_unprotected(workspace: &Workspace, allow: Allow) -> anyhow::Result<()> {
+    if !allow.no_vcs && !workspace.in_git {
         bail!(
             "{} is not in a git working tree: the fixes could not be reviewed or undone; \
              run `git init` and commit first, or pass --allow-no-vcs",
-            session.workspace.root.display()
+            workspace.root.display()
         );
     }
     if !allow.dirty {
-        refuse_dirty_tree(&session.workspace.root)?;
+        refuse_dirty_tree(&workspace.root)?;
     }
+    Ok(())
+}
+
+/// Writes the helpers and the fixed files, saying which; returns the
+/// files (relative to the root) that could not be written.
+fn write(session: &session::Session) -> BTreeSet<&str> {
+    let workspace = &session.workspace;
+    let changes: Vec<_> = session.report.changed().collect();
+    let created = &session.report.created;
     let folders = changes
         .iter()
         .map(|(file, _)| file.file.rel.as_str())
         .chain(created.iter().map(|file| file.path.as_str()))
         .map(dir_of);
-    remove_stale_temps(&session.workspace.root, folders);
+    remove_stale_temps(&workspace.root, folders);
     before_write_hook();
-    let mut failed = 0;
-    // Helpers first: a fixed file that calls one must never exist without it.
-    let workspace = &session.workspace;
+    let mut failed = BTreeSet::new();
     let shown = Shown::from_cwd(&workspace.root);
+    // Helpers first: a fixed file that calls one must never exist without it.
     for file in created {
         let path = workspace.root.join(&file.path);
         match workspace
@@ -63,7 +83,7 @@ pub fn run(
             Ok(()) => println!("created {}", shown.path(&file.path)),
             Err(e) => {
                 eprintln!("error: {e:#}");
-                failed += 1;
+                failed.insert(file.path.as_str());
             }
         }
     }
@@ -82,13 +102,33 @@ pub fn run(
             }
             Err(e) => {
                 eprintln!("error: {e:#}");
-                failed += 1;
+                failed.insert(file.file.rel.as_str());
             }
         }
     }
-    let verified = session::exit_for_held_back(held_back);
-    let status = if failed == 0 { verified } else { 2 };
-    Ok(session::with_errors(&session.report.errors, status))
+    failed
+}
+
+/// The last word: defects still in the code after the run, those without
+/// a fix and those whose file was not written. Notes (shared on purpose)
+/// are not defects.
+fn report_unfixed(report: &ScanReport, failed: &BTreeSet<&str>) {
+    let unfixed: usize = report
+        .files
+        .iter()
+        .map(|file| {
+            let written = file.result.fixed.is_some() && !failed.contains(file.file.rel.as_str());
+            file.result
+                .findings
+                .iter()
+                .filter(|f| f.severity == Severity::Error && !(f.fixable && written))
+                .count()
+        })
+        .sum();
+    if unfixed > 0 {
+        let plural = if unfixed == 1 { "" } else { "s" };
+        eprintln!("{unfixed} finding{plural} not fixed; see `fixgen check`");
+    }
 }
 
 /// A run killed mid-write leaves its temporary file where it wrote: the
