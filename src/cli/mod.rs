@@ -59,6 +59,7 @@ pub enum Command {
     Rules,
     /// Report findings without editing. Exit 0: none, 1: findings, 2: error.
     Check {
+        /// Go files, folders (each with every folder below it) or package patterns (./..., ./pkg/...); the current folder by default
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -66,6 +67,7 @@ pub enum Command {
     },
     /// Print the fixes as a unified diff; writes nothing. Exit 0: no change, 1: changes, 2: error.
     Preview {
+        /// Go files, folders (each with every folder below it) or package patterns (./..., ./pkg/...); the current folder by default
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
         /// List the files that would change (or be created), one per line, instead of the diff.
@@ -74,6 +76,7 @@ pub enum Command {
     },
     /// Apply the fixes in place, atomically. Exit 0: ok, 2: error.
     Apply {
+        /// Go files, folders (each with every folder below it) or package patterns (./..., ./pkg/...); the current folder by default
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
         #[command(flatten)]
@@ -83,6 +86,7 @@ pub enum Command {
     },
     /// Write one patch per rule (git format-patch form; `git am` applies them in order). Exit 0: ok, 2: error.
     Patch {
+        /// Go files, folders (each with every folder below it) or package patterns (./..., ./pkg/...); the current folder by default
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
         /// Where the patches go.

@@ -15,6 +15,7 @@ use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct PrArgs {
+    /// A folder or package pattern (./..., ./pkg/...) of the repository; the current folder by default
     #[arg(value_name = "PATH")]
     pub path: Option<PathBuf>,
     /// The branch the pull requests merge into.

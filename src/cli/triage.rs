@@ -18,7 +18,7 @@ pub struct TriageArgs {
     /// The `go test` output (plain, `-json` or gotestsum's), or - for standard input.
     #[arg(value_name = "LOG")]
     pub log: PathBuf,
-    /// The checkout the log was produced from.
+    /// The checkout the log was produced from (a folder, or a package pattern such as ./...).
     #[arg(long, value_name = "PATH", default_value = ".")]
     pub repo: PathBuf,
     #[arg(long, value_enum, default_value_t = TriageFormat::Text)]
