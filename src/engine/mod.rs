@@ -2,6 +2,7 @@
 //! nothing, and repeat until nothing changes.
 
 pub mod actions;
+pub(crate) mod big_trees;
 pub mod context;
 pub mod edit;
 mod location;
@@ -202,39 +203,30 @@ impl ParsePlan {
     /// that already leaves out what its rules do not need is split: those
     /// rules look at one function at a time.
     fn windows(self) -> Vec<ParsePlan> {
-        if self.functions.len() <= FUNCTIONS_PER_TREE {
+        let bytes: usize = self.functions.iter().map(|f| f.1 - f.0).sum();
+        if self.functions.len() <= FUNCTIONS_PER_TREE && bytes <= big_trees::LARGE {
             return vec![self];
         }
-        // Everything but the package clause, imports and variables.
-        let mut outside: Vec<(usize, usize)> = self
-            .left_out
-            .iter()
-            .chain(&self.functions)
-            .copied()
-            .collect();
-        outside.sort_unstable();
-        let outside = merge_adjacent(outside);
-        self.functions
-            .chunks(FUNCTIONS_PER_TREE)
-            .map(|window| self.window(window, &outside))
+        window_chunks(&self.functions)
+            .map(|window| self.window(window))
             .collect()
     }
 
-    /// What the window's span holds is parsed (its functions, and whatever
-    /// lies between them), the rest of `outside` is left out; each rule
-    /// keeps its ranges inside the span.
-    fn window(&self, window: &[(usize, usize)], outside: &[(usize, usize)]) -> ParsePlan {
+    /// The window's functions are parsed, with what the plan keeps outside
+    /// functions (package clause, imports, variables); the plan's other
+    /// functions are left out, those of other windows too. Each rule keeps
+    /// its ranges inside the window's span.
+    fn window(&self, window: &[(usize, usize)]) -> ParsePlan {
         let span = (window[0].0, window[window.len() - 1].1);
-        let left_out = outside
+        let others = self
+            .functions
             .iter()
-            .flat_map(|&(start, end)| {
-                let before = (start < span.0).then(|| (start, end.min(span.0)));
-                let after = (end > span.1).then(|| (start.max(span.1), end));
-                before.into_iter().chain(after)
-            })
-            .collect();
+            .filter(|f| f.1 <= span.0 || f.0 >= span.1);
+        let mut left_out: Vec<(usize, usize)> =
+            self.left_out.iter().chain(others).copied().collect();
+        left_out.sort_unstable();
         ParsePlan {
-            left_out,
+            left_out: merge_adjacent(left_out),
             functions: window.to_vec(),
             ..self.within(span)
         }
@@ -283,6 +275,31 @@ impl ParsePlan {
             .collect();
         Some((windows, cut.header_end))
     }
+}
+
+/// `functions` in consecutive chunks of at most `FUNCTIONS_PER_TREE`
+/// functions and, unless one function is larger, `big_trees::LARGE` bytes:
+/// a tree's memory grows with its text.
+fn window_chunks(functions: &[(usize, usize)]) -> impl Iterator<Item = &[(usize, usize)]> {
+    let mut rest = functions;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut bytes = 0;
+        let len = rest
+            .iter()
+            .take(FUNCTIONS_PER_TREE)
+            .take_while(|f| {
+                bytes += f.1 - f.0;
+                bytes <= big_trees::LARGE
+            })
+            .count()
+            .max(1);
+        let (chunk, tail) = rest.split_at(len);
+        rest = tail;
+        Some(chunk)
+    })
 }
 
 /// Sorted ranges with those that touch joined.
@@ -793,6 +810,8 @@ impl Engine {
         let per_window: Vec<Result<Round, SyntaxError>> = windows
             .into_par_iter()
             .map(|window| {
+                let left_out: usize = window.left_out.iter().map(|(s, e)| e - s).sum();
+                let _turn = big_trees::turn_for(source.len() - left_out);
                 let parsed = parse_tolerating_indexed(source, &window.left_out, &lines)?;
                 let (tree, errors) = (&parsed.tree, &parsed.errors);
                 // A tree with error nodes is no whole Go file: the final
@@ -1241,6 +1260,60 @@ fn uses_crlf(source: &str) -> bool {
     }
     let lf = source.matches('\n').count();
     lf > 0 && source.matches("\r\n").count() == lf
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+
+    /// A plan over `n` functions of `size` bytes each, back to back after a
+    /// header of 100 bytes, every other one a candidate.
+    fn plan(n: usize, size: usize) -> ParsePlan {
+        let all: Vec<(usize, usize)> = (0..n)
+            .map(|i| (100 + i * size, 100 + (i + 1) * size))
+            .collect();
+        let (functions, left_out): (Vec<_>, Vec<_>) =
+            all.iter().enumerate().partition(|(i, _)| i % 2 == 0);
+        let strip = |v: Vec<(usize, &(usize, usize))>| v.into_iter().map(|(_, f)| *f).collect();
+        let functions: Vec<(usize, usize)> = strip(functions);
+        ParsePlan {
+            candidates: vec![0],
+            ranges: vec![Some(functions.clone())],
+            left_out: strip(left_out),
+            functions,
+        }
+    }
+
+    #[test]
+    fn a_window_parses_its_own_functions_and_nothing_between_them() {
+        let windows = plan(40, 1000).windows();
+        assert_eq!(windows.len(), 2, "20 candidates: two windows of at most 16");
+        let first = &windows[0];
+        assert_eq!(first.functions.len(), 16);
+        let kept = crate::go::narrow::kept(100 + 40 * 1000, &first.left_out);
+        let kept_bytes: usize = kept.iter().map(|(s, e)| e - s).sum();
+        assert_eq!(
+            kept_bytes,
+            100 + 16 * 1000,
+            "the header and its 16 functions"
+        );
+    }
+
+    #[test]
+    fn windows_hold_at_most_a_large_trees_worth_of_text_unless_one_function_is_larger() {
+        let size = big_trees::LARGE / 3;
+        let sizes: Vec<usize> = plan(12, size)
+            .windows()
+            .iter()
+            .map(|w| w.functions.len())
+            .collect();
+        assert_eq!(sizes, [3, 3], "six candidates of a third of LARGE each");
+        let huge = plan(4, big_trees::LARGE * 2).windows();
+        assert_eq!(
+            huge.iter().map(|w| w.functions.len()).collect::<Vec<_>>(),
+            [1, 1]
+        );
+    }
 }
 
 #[cfg(test)]
