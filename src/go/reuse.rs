@@ -7,7 +7,7 @@
 //! the sharing.
 
 use super::flow::Flow;
-use super::reuse_sieve::FunctionWrites;
+use super::reuse_sieve::LiteralSieve;
 use super::scope::{declared_value, resolve, Binding};
 use super::syntax::{descendants, enclosing_body, named_children, text};
 use tree_sitter::Node;
@@ -174,17 +174,10 @@ pub fn handed_over_and_reused(
                 .map(|i| functions[i])
                 .filter(|&(_, end)| brace < end)
         };
-        let mut read: Option<((usize, usize), FunctionWrites)> = None;
+        let mut sieve = LiteralSieve::new(&source, writers);
         let at: Vec<usize> = literal_braces(&source, type_name)
             .filter_map(|brace| Some((brace, function_of(brace)?)))
-            .filter(|&(brace, function)| {
-                // A function's text is read once for all its literals.
-                if read.as_ref().is_none_or(|(f, _)| *f != function) {
-                    read = Some((function, FunctionWrites::of(&source, function, writers)));
-                }
-                let (_, writes) = read.as_ref().expect("just read");
-                writes.may_hand_over_reused(&source, function, brace)
-            })
+            .filter(|&(brace, function)| sieve.may_hand_over_reused(function, brace))
             .map(|(brace, _)| brace)
             .collect();
         if at.is_empty() {

@@ -37,22 +37,11 @@ impl<'s> FunctionWrites<'s> {
         FunctionWrites { declaring, written }
     }
 
-    /// Whether the literal whose `{` is at `brace` (an offset of `source`,
-    /// inside the function) may hand over a variable the function writes:
-    /// a `Key: value` element whose value is a variable or a reslice of
-    /// one, written by the function, or declared from one it writes.
-    pub fn may_hand_over_reused(
-        &self,
-        source: &str,
-        function: (usize, usize),
-        brace: usize,
-    ) -> bool {
-        let Some(values) = keyed_variables(source, brace, function.1) else {
-            // A literal the lexer cannot close: let the parse decide.
-            return true;
-        };
+    /// Whether the function writes one of `values` (the variables a
+    /// literal hands over), or a variable one of them was declared from.
+    fn writes_any(&self, values: &[&str]) -> bool {
         !self.written.is_empty()
-            && values.into_iter().any(|name| {
+            && values.iter().any(|name| {
                 with_origins(&self.declaring, name)
                     .iter()
                     .any(|n| self.written.contains(n))
@@ -60,16 +49,58 @@ impl<'s> FunctionWrites<'s> {
     }
 }
 
+/// The literals of one text, asked about in order: a function's writes
+/// are read once for its literals, and only once one of them hands over a
+/// variable at all.
+pub struct LiteralSieve<'s, 'w> {
+    source: &'s str,
+    writers: &'w [&'w str],
+    read: Option<((usize, usize), FunctionWrites<'s>)>,
+}
+
+impl<'s, 'w> LiteralSieve<'s, 'w> {
+    /// `writers` are the calls that write their slice arguments (`Read`,
+    /// `Strings`…).
+    pub fn new(source: &'s str, writers: &'w [&'w str]) -> Self {
+        LiteralSieve {
+            source,
+            writers,
+            read: None,
+        }
+    }
+
+    /// Whether the literal whose `{` is at `brace`, in the top-level
+    /// function whose byte range is `function`, may hand over a variable
+    /// the function writes: a `Key: value` element whose value is a
+    /// variable or a reslice of one, written by the function, or declared
+    /// from one it writes.
+    pub fn may_hand_over_reused(&mut self, function: (usize, usize), brace: usize) -> bool {
+        let Some(values) = keyed_variables(self.source, brace, function.1) else {
+            // A literal the lexer cannot close: let the parse decide.
+            return true;
+        };
+        if values.is_empty() {
+            return false;
+        }
+        if self.read.as_ref().is_none_or(|(f, _)| *f != function) {
+            let writes = FunctionWrites::of(self.source, function, self.writers);
+            self.read = Some((function, writes));
+        }
+        let (_, writes) = self.read.as_ref().expect("just read");
+        writes.writes_any(&values)
+    }
+}
+
 /// Whether the literal whose `{` is at `brace` may hand over a variable
 /// that the code of `function` (the byte range of the function holding
-/// it) writes (see [`FunctionWrites`]).
+/// it) writes (see [`LiteralSieve`]).
 pub fn may_hand_over_reused(
     source: &str,
     function: (usize, usize),
     brace: usize,
     writers: &[&str],
 ) -> bool {
-    FunctionWrites::of(source, function, writers).may_hand_over_reused(source, function, brace)
+    LiteralSieve::new(source, writers).may_hand_over_reused(function, brace)
 }
 
 /// The variables (`tags` of `Tags: tags`, `buf` of `Data: buf[:n]`) of the
