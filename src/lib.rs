@@ -9,6 +9,7 @@ pub mod filesize;
 pub mod fixtures;
 pub mod forge;
 pub mod fsio;
+pub mod gate;
 pub mod git;
 pub mod go;
 pub mod output;

@@ -1089,3 +1089,76 @@ fn findings_in_a_file_apply_could_not_write_are_not_fixed() {
     );
     assert_eq!(sb.read("x_test.go"), RACY_TEST);
 }
+
+/// The built-in rule's file with `severity = "error"` added: how a team
+/// makes its findings without a fix fail the check.
+fn error_severity_rule(id: &str) -> String {
+    let builtin = concat!(env!("CARGO_MANIFEST_DIR"), "/rules/");
+    let text = fs::read_to_string(format!("{builtin}{id}.toml")).unwrap();
+    text.replacen("\nenabled = ", "\nseverity = \"error\"\nenabled = ", 1)
+}
+
+#[test]
+fn findings_without_a_fix_do_not_fail_check_unless_strict_or_the_rule_says_error() {
+    let sb = Sandbox::new();
+    sb.write("count_test.go", SHARED_COUNTER);
+    let out = sb.fixgen(&["check"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        places(&out),
+        ["count_test.go:9:3", "count_test.go:13:3"],
+        "still reported"
+    );
+    assert_eq!(
+        stderr(&out),
+        "2 finding(s), 0 fixable, in 1 file(s)\n\
+         2 finding(s) without a fix do not fail the check (--strict counts them)\n"
+    );
+
+    let strict = sb.fixgen(&["check", "--strict"]);
+    assert_eq!(code(&strict), 1, "{}", stderr(&strict));
+    assert_eq!(stderr(&strict), "2 finding(s), 0 fixable, in 1 file(s)\n");
+
+    sb.write(
+        "rules/parallel-subtest-shared-var.toml",
+        &error_severity_rule("parallel-subtest-shared-var"),
+    );
+    let error = sb.fixgen(&["check", "--rules", "rules"]);
+    assert_eq!(code(&error), 1, "{}", stderr(&error));
+    assert_eq!(stderr(&error), "2 finding(s), 0 fixable, in 1 file(s)\n");
+
+    // A fixable finding fails the check whatever the rule says.
+    sb.write("x_test.go", RACY_TEST);
+    assert_eq!(code(&sb.fixgen(&["check", "x_test.go"])), 1);
+}
+
+#[test]
+fn a_rule_severity_other_than_warning_or_error_is_refused_with_its_line() {
+    let sb = Sandbox::new();
+    sb.write("x_test.go", RACY_TEST);
+    let rule = error_severity_rule("parallel-subtest-shared-var").replacen(
+        "severity = \"error\"",
+        "severity = \"fatal\"",
+        1,
+    );
+    sb.write("rules/parallel-subtest-shared-var.toml", &rule);
+    let out = sb.fixgen(&["check", "--rules", "rules"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out),
+        "error: rules/parallel-subtest-shared-var.toml:3: unknown variant `fatal`, expected `warning` or `error`\n"
+    );
+}
+
+#[test]
+fn check_help_states_the_exit_codes() {
+    let sb = Sandbox::new();
+    let help = stdout(&sb.fixgen(&["check", "--help"]));
+    assert!(
+        help.contains(
+            "Exit status:\n  0  nothing fails the check: no findings, or only notes and findings without a fix\n"
+        ),
+        "{help}"
+    );
+    assert!(help.contains("\n  2  an error: "), "{help}");
+}

@@ -57,13 +57,17 @@ pub struct GlobalArgs {
 pub enum Command {
     /// List rules: id, enabled by default or not, title.
     Rules,
-    /// Report findings without editing. Exit 0: none, 1: findings, 2: error.
+    /// Report findings without editing. Exit 0: nothing fails the check, 1: a finding fails it, 2: error.
+    #[command(after_help = CHECK_EXIT_CODES)]
     Check {
         /// Go files, folders (each with every folder below it) or package patterns (./..., ./pkg/...); the current folder by default
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Every finding fails the check, with a fix or not (notes excepted).
+        #[arg(long)]
+        strict: bool,
     },
     /// Print the fixes as a unified diff; writes nothing. Exit 0: no change, 1: changes, 2: error.
     Preview {
@@ -114,6 +118,14 @@ pub enum Command {
     },
 }
 
+/// What a CI job reads from `check`'s status.
+const CHECK_EXIT_CODES: &str = "\
+Exit status:
+  0  nothing fails the check: no findings, or only notes and findings without a fix
+  1  a finding fails the check: one with a fix, one of a rule with severity = \"error\",
+     or, with --strict, any finding that is not a note
+  2  an error: a bad option, rule file or .fixgen.toml, a file that could not be read";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Text,
@@ -129,7 +141,11 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
     }
     match cli.command {
         Command::Rules => rules::run(&global),
-        Command::Check { paths, format } => check::run(&global, &paths, format),
+        Command::Check {
+            paths,
+            format,
+            strict,
+        } => check::run(&global, &paths, format, strict),
         Command::Preview { paths, list } => preview::run(&global, &paths, list),
         Command::Apply {
             paths,

@@ -108,6 +108,7 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
         title: file.title,
         rationale: file.rationale.trim().to_string(),
         enabled_by_default: file.enabled,
+        severity: file.severity,
         prefilter: file.prefilter,
         prefilter_all: file
             .prefilter_all

@@ -20,6 +20,7 @@ pub struct Rule {
     pub title: String,
     pub rationale: String,
     pub enabled_by_default: bool,
+    pub severity: model::RuleSeverity,
     /// A file is parsed for this rule only if it contains one of these literals.
     pub prefilter: Vec<String>,
     /// Literals that must all occur too, in the same scope.

@@ -13,6 +13,10 @@ pub struct RuleFile {
     pub rationale: String,
     #[serde(default = "default_enabled")]
     pub enabled: bool,
+    /// Whether a finding without a fix fails `fixgen check` (`error`) or
+    /// is only reported (`warning`, the default).
+    #[serde(default)]
+    pub severity: RuleSeverity,
     #[serde(default)]
     pub prefilter: Vec<String>,
     /// Where a prefilter literal must be for a match to be possible: in
@@ -94,6 +98,20 @@ pub enum PrefilterScope {
     /// As `Function`, and the literal is in a signature (of the function
     /// or of a function literal in it): a parameter's type, say.
     Signature,
+}
+
+/// How much a rule's findings matter to `fixgen check` (the CI gate).
+/// A fixable finding always fails the gate, and a note (shared on
+/// purpose) never does: this decides the findings in between, the
+/// defects reported without a fix.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RuleSeverity {
+    /// Reported; fails the gate only with `--strict`.
+    #[default]
+    Warning,
+    /// Fails the gate, fixable or not.
+    Error,
 }
 
 fn default_enabled() -> bool {
