@@ -142,7 +142,7 @@ fn scan_tree(engine: &Engine, root: &Path, warnings: &str, exact: bool) -> Resul
     };
     let selection = workspace.select(
         std::slice::from_ref(&workspace.root),
-        crate::filesize::MaxFilesize::default(),
+        &crate::workspace::Filters::default(),
     )?;
     let report = scan(engine, selection.files);
     let actual: String = report.warnings.iter().map(|w| format!("{w}\n")).collect();

@@ -5,6 +5,7 @@
 pub mod batch;
 pub mod changeset;
 pub mod engine;
+pub mod exclude;
 pub mod filesize;
 pub mod fixtures;
 pub mod forge;

@@ -2,6 +2,7 @@
 //! walked in parallel with `.gitignore` honoured, never in `vendor/` or
 //! `testdata/`, never outside the repository root.
 
+use crate::exclude::Exclude;
 use crate::filesize::MaxFilesize;
 use anyhow::{bail, Context as _, Result};
 use std::path::{Component, Path, PathBuf};
@@ -24,6 +25,24 @@ pub struct SourceFile {
 pub struct Selection {
     pub files: Vec<SourceFile>,
     pub warnings: Vec<String>,
+}
+
+/// What a selection leaves out, and how many threads walk.
+#[derive(Clone, Debug, Default)]
+pub struct Filters {
+    pub max_filesize: MaxFilesize,
+    pub exclude: Exclude,
+    /// 0: one per core.
+    pub threads: usize,
+}
+
+impl Filters {
+    pub fn sized(max_filesize: MaxFilesize) -> Filters {
+        Filters {
+            max_filesize,
+            ..Filters::default()
+        }
+    }
 }
 
 impl Workspace {
@@ -50,8 +69,9 @@ impl Workspace {
     }
 
     /// Go files under `paths`, sorted by relative path; those larger than
-    /// `max_filesize` are left out with a warning, unread.
-    pub fn select(&self, paths: &[PathBuf], max_filesize: MaxFilesize) -> Result<Selection> {
+    /// `max_filesize` are left out with a warning, unread, and those
+    /// excluded without a word (unless named).
+    pub fn select(&self, paths: &[PathBuf], filters: &Filters) -> Result<Selection> {
         let found = Mutex::new(Vec::new());
         let warnings = Mutex::new(Vec::new());
         let warn = |message: String| warnings.lock().unwrap().push(message);
@@ -62,9 +82,9 @@ impl Workspace {
             if let Err(reason) = self.owns(path) {
                 warn(format!("{}: {reason}", path.display()));
             } else if metadata.is_file() {
-                self.consider(path, true, max_filesize, &found, &warnings);
+                self.consider(path, true, filters, &found, &warnings);
             } else if metadata.is_dir() {
-                self.walk(path, max_filesize, &found, &warnings);
+                self.walk(path, filters, &found, &warnings);
             } else {
                 warn(format!(
                     "{}: not a regular file or folder; skipped",
@@ -135,19 +155,24 @@ impl Workspace {
     fn walk(
         &self,
         path: &Path,
-        max_filesize: MaxFilesize,
+        filters: &Filters,
         found: &Mutex<Vec<SourceFile>>,
         warnings: &Mutex<Vec<String>>,
     ) {
         // Ignore files above the repository are not the repository's (git
         // never reads them): a clone inside an ignored folder, such as a
         // batch's OUT/.work/, must still be scanned.
-        let at_root = path.canonicalize().is_ok_and(|p| p == self.root);
+        let real = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        let at_root = real == self.root;
+        let excluded = excluded_folders(path, &real, &self.root, &filters.exclude);
         ignore::WalkBuilder::new(path)
             .standard_filters(true)
             .require_git(false)
             .parents(!at_root)
-            .filter_entry(|e| e.depth() == 0 || !(is_skipped_dir_entry(e) || is_repository(e)))
+            .threads(filters.threads)
+            .filter_entry(move |e| {
+                e.depth() == 0 || !(is_skipped_dir_entry(e) || is_repository(e) || excluded(e))
+            })
             .build_parallel()
             .run(|| {
                 Box::new(|entry| {
@@ -155,7 +180,7 @@ impl Workspace {
                         Ok(entry) => {
                             let regular = entry.file_type().is_some_and(|t| t.is_file());
                             if regular && entry.path().extension().is_some_and(|e| e == "go") {
-                                self.consider(entry.path(), false, max_filesize, found, warnings);
+                                self.consider(entry.path(), false, filters, found, warnings);
                             }
                         }
                         Err(error) => warnings.lock().unwrap().push(unreadable(&error)),
@@ -169,7 +194,7 @@ impl Workspace {
         &self,
         path: &Path,
         explicit: bool,
-        max_filesize: MaxFilesize,
+        filters: &Filters,
         found: &Mutex<Vec<SourceFile>>,
         warnings: &Mutex<Vec<String>>,
     ) {
@@ -204,18 +229,55 @@ impl Workspace {
             }
             return;
         }
+        if filters.exclude.excludes(&rel) {
+            if explicit {
+                warn(format!(
+                    "{rel}: excluded (--exclude or .fixgen.toml); skipped"
+                ));
+            }
+            return;
+        }
         if explicit && path.extension().is_none_or(|e| e != "go") {
             warn(format!("{rel}: not a Go file; skipped"));
             return;
         }
         // Only the size is asked here: the file is read once, by the scan.
         if let Ok(metadata) = std::fs::metadata(&abs) {
-            if !max_filesize.admits(metadata.len()) {
-                warn(max_filesize.skipped(&rel, metadata.len()));
+            if !filters.max_filesize.admits(metadata.len()) {
+                warn(filters.max_filesize.skipped(&rel, metadata.len()));
                 return;
             }
         }
         found.lock().unwrap().push(SourceFile { rel, abs });
+    }
+}
+
+/// Whether a folder met by the walk from `path` (whose real path is
+/// `real`) is excluded: an excluded folder is not even read. Owned, as
+/// the walk's filter must be.
+fn excluded_folders(
+    path: &Path,
+    real: &Path,
+    root: &Path,
+    exclude: &Exclude,
+) -> impl Fn(&ignore::DirEntry) -> bool + Send + Sync + 'static {
+    let (path, exclude) = (path.to_path_buf(), exclude.clone());
+    let base = real.strip_prefix(root).map(rel_string).unwrap_or_default();
+    move |e| {
+        if exclude.is_empty() || !e.file_type().is_some_and(|t| t.is_dir()) {
+            return false;
+        }
+        let below = e
+            .path()
+            .strip_prefix(&path)
+            .map(rel_string)
+            .unwrap_or_default();
+        let rel = match (base.is_empty(), below.is_empty()) {
+            (true, _) => below,
+            (false, true) => base.clone(),
+            (false, false) => format!("{base}/{below}"),
+        };
+        exclude.excludes(&rel)
     }
 }
 

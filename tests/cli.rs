@@ -1162,3 +1162,88 @@ fn check_help_states_the_exit_codes() {
     );
     assert!(help.contains("\n  2  an error: "), "{help}");
 }
+
+#[test]
+fn exclude_leaves_out_files_and_whole_folders_on_every_scanning_command() {
+    let sb = Sandbox::new();
+    sb.write("gen/api/x_test.go", RACY_TEST);
+    sb.write("pkg/x_test.go", RACY_TEST);
+    sb.write("pkg/y_test.go", RACY_TEST);
+    sb.commit_all();
+    let out = sb.fixgen(&["check", "--exclude", "gen", "--exclude", "**/y_test.go"]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(places(&out), ["pkg/x_test.go:15:3", "pkg/x_test.go:22:3"]);
+
+    let out = sb.fixgen(&["preview", "-l", "--exclude", "pkg/*.go"]);
+    assert_eq!(stdout(&out), "gen/api/x_test.go\n");
+
+    // A file named on the command line is left out too, saying so: a
+    // pre-commit hook hands over every changed file.
+    let out = sb.fixgen(&[
+        "check",
+        "--exclude",
+        "gen/",
+        "gen/api/x_test.go",
+        "pkg/x_test.go",
+    ]);
+    assert_eq!(
+        stderr(&out),
+        "warning: gen/api/x_test.go: excluded (--exclude or .fixgen.toml); skipped\n\
+         2 finding(s), 2 fixable, in 1 file(s)\n"
+    );
+
+    let out = sb.fixgen(&["apply", "--exclude", "pkg"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "fixed gen/api/x_test.go: parallel-subtest-shared-var (2 findings)\n"
+    );
+    assert_eq!(sb.read("pkg/x_test.go"), RACY_TEST);
+}
+
+#[test]
+fn a_bad_exclude_glob_is_an_error_naming_it() {
+    let sb = Sandbox::new();
+    sb.write("x_test.go", RACY_TEST);
+    let out = sb.fixgen(&["check", "--exclude", "pkg/[a"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out),
+        "error: --exclude: `pkg/[a` is not a glob: unclosed character class; missing ']'\n"
+    );
+}
+
+#[test]
+fn jobs_is_taken_by_every_scanning_command_and_must_be_a_positive_number() {
+    let sb = Sandbox::new();
+    sb.write("x_test.go", RACY_TEST);
+    sb.write("ci.log", "ok  \texample.com/x\t0.01s\n");
+    let one = sb.fixgen(&["check", "--jobs", "1"]);
+    assert_eq!(code(&one), 1);
+    assert_eq!(stdout(&one), stdout(&sb.fixgen(&["check"])));
+    let commands: [&[&str]; 6] = [
+        &["check"],
+        &["preview"],
+        &["apply"],
+        &["patch"],
+        &["pr", "--base", "main"],
+        &["triage", "ci.log"],
+    ];
+    for command in commands {
+        for (bad, why) in [
+            ("0", "0 threads would scan nothing; give 1 or more"),
+            ("two", "`two` is not a number of threads (1 or more)"),
+        ] {
+            let out = sb.fixgen(&[command, &["--jobs", bad]].concat());
+            assert_eq!(code(&out), 2, "{command:?}");
+            assert!(
+                stderr(&out).starts_with(&format!(
+                    "error: invalid value '{bad}' for '--jobs <N>': {why}\n"
+                )),
+                "{command:?}: {}",
+                stderr(&out)
+            );
+        }
+    }
+    assert_eq!(sb.read("x_test.go"), RACY_TEST, "nothing was written");
+}

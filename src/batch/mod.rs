@@ -21,7 +21,7 @@ use crate::publish::{self, Target};
 use crate::rule::Rule;
 use crate::secrets::strip_userinfo;
 use crate::verify::{candidates, Report, Verifier};
-use crate::workspace::Workspace;
+use crate::workspace::{Filters, Workspace};
 use anyhow::{anyhow, Context as _, Result};
 use list::RepoSpec;
 use manifest::{Manifest, RepoState, Status};
@@ -185,8 +185,10 @@ impl Batch<'_> {
     /// The fixes in the clone at `dir`, grouped by rule.
     fn scan(&self, dir: &Path, stacking: Stacking, held_back: &HeldBack) -> Result<ChangeSet> {
         let workspace = Workspace::discover(dir)?;
-        let selection =
-            workspace.select(std::slice::from_ref(&workspace.root), self.max_filesize)?;
+        let selection = workspace.select(
+            std::slice::from_ref(&workspace.root),
+            &Filters::sized(self.max_filesize),
+        )?;
         let engine_for = |rule| {
             Engine::new(vec![rule], Vec::new())
                 .with_root(workspace.root.clone())

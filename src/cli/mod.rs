@@ -51,6 +51,29 @@ pub struct GlobalArgs {
     /// Skip Go files larger than SIZE (bytes, or with K, M or G: 512K, 4M).
     #[arg(long, value_name = "SIZE", default_value = "4M", global = true)]
     pub max_filesize: MaxFilesize,
+    /// The scanning command's own `--exclude` and `--jobs`, put here by
+    /// `run` so that everything that scans sees them where it sees the rest.
+    #[arg(skip)]
+    pub scan: ScanArgs,
+}
+
+/// What every command that scans a tree takes beside its paths.
+#[derive(Args, Clone, Debug, Default)]
+pub struct ScanArgs {
+    /// Leave out files and folders matching GLOB, relative to the repository root (repeatable; adds to .fixgen.toml's `exclude`).
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Scan with N threads (default: one per core).
+    #[arg(long, value_name = "N", value_parser = parse_jobs)]
+    pub jobs: Option<usize>,
+}
+
+fn parse_jobs(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(0) => Err("0 threads would scan nothing; give 1 or more".to_string()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{value}` is not a number of threads (1 or more)")),
+    }
 }
 
 #[derive(Subcommand)]
@@ -68,6 +91,8 @@ pub enum Command {
         /// Every finding fails the check, with a fix or not (notes excepted).
         #[arg(long)]
         strict: bool,
+        #[command(flatten)]
+        scan: ScanArgs,
     },
     /// Print the fixes as a unified diff; writes nothing. Exit 0: no change, 1: changes, 2: error.
     Preview {
@@ -77,6 +102,8 @@ pub enum Command {
         /// List the files that would change (or be created), one per line, instead of the diff.
         #[arg(short = 'l', long)]
         list: bool,
+        #[command(flatten)]
+        scan: ScanArgs,
     },
     /// Apply the fixes in place, atomically. Exit 0: ok, 2: error.
     Apply {
@@ -87,6 +114,8 @@ pub enum Command {
         allow: apply::Allow,
         #[command(flatten)]
         verify: session::VerifyArgs,
+        #[command(flatten)]
+        scan: ScanArgs,
     },
     /// Write one patch per rule (git format-patch form; `git am` applies them in order). Exit 0: ok, 2: error.
     Patch {
@@ -101,6 +130,8 @@ pub enum Command {
         templates: Option<PathBuf>,
         #[command(flatten)]
         verify: session::VerifyArgs,
+        #[command(flatten)]
+        scan: ScanArgs,
     },
     /// Branch, commit per rule, push, and open or update the pull request. Exit 0: ok, 2: error.
     Pr(pr::PrArgs),
@@ -134,10 +165,14 @@ pub enum Format {
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
-    let global = cli.global;
+    let mut global = cli.global;
     // batch names its own refusal of --at.
     if !matches!(cli.command, Command::Batch(_)) {
         at::check(&global.at)?;
+    }
+    if let Some(scan) = cli.command.scan_args() {
+        global.scan = scan.clone();
+        use_threads(scan.jobs)?;
     }
     match cli.command {
         Command::Rules => rules::run(&global),
@@ -145,18 +180,21 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             paths,
             format,
             strict,
+            scan: _,
         } => check::run(&global, &paths, format, strict),
-        Command::Preview { paths, list } => preview::run(&global, &paths, list),
+        Command::Preview { paths, list, .. } => preview::run(&global, &paths, list),
         Command::Apply {
             paths,
             allow,
             verify,
+            scan: _,
         } => apply::run(&global, &paths, allow, &verify),
         Command::Patch {
             paths,
             out,
             templates,
             verify,
+            scan: _,
         } => patch::run(&global, &paths, &out, templates.as_deref(), &verify),
         Command::Pr(args) => pr::run(&global, &args),
         Command::Batch(args) => batch::run(&global, &args),
@@ -164,4 +202,32 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Triage(args) => triage::run(&global, &args),
         Command::Test { fixtures } => test::run(&global, &fixtures),
     }
+}
+
+impl Command {
+    /// The `--exclude` and `--jobs` of a command that scans a tree.
+    fn scan_args(&self) -> Option<&ScanArgs> {
+        match self {
+            Command::Check { scan, .. }
+            | Command::Preview { scan, .. }
+            | Command::Apply { scan, .. }
+            | Command::Patch { scan, .. } => Some(scan),
+            Command::Pr(args) => Some(&args.scan),
+            Command::Triage(args) => Some(&args.scan),
+            _ => None,
+        }
+    }
+}
+
+/// `--jobs N`: every parallel part of a scan (the walk reads it from
+/// `GlobalArgs::scan`) runs on rayon's global pool, which is sized once,
+/// before its first use.
+fn use_threads(jobs: Option<usize>) -> anyhow::Result<()> {
+    let Some(n) = jobs else {
+        return Ok(());
+    };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build_global()
+        .map_err(|e| anyhow::anyhow!("--jobs {n}: {e}"))
 }

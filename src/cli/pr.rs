@@ -51,6 +51,8 @@ pub struct PrArgs {
     pub templates: Option<PathBuf>,
     #[command(flatten)]
     pub verify: super::session::VerifyArgs,
+    #[command(flatten)]
+    pub scan: super::ScanArgs,
 }
 
 pub fn run(global: &GlobalArgs, args: &PrArgs) -> Result<u8> {

@@ -7,11 +7,12 @@ use clap::{Args, ValueEnum};
 use fixgen::changeset::{ChangeSet, Stacking};
 use fixgen::engine::HeldBack;
 use fixgen::engine::{Engine, Location};
+use fixgen::exclude::Exclude;
 use fixgen::output::progress::ScanProgress;
 use fixgen::rule::{load_rules, select_rules, Selection};
 use fixgen::scan::{scan_with, ScanReport};
 use fixgen::verify::{candidates, Candidate, Level, Options, Report, Verifier};
-use fixgen::workspace::Workspace;
+use fixgen::workspace::{Filters, Workspace};
 use std::path::PathBuf;
 
 pub struct Session {
@@ -64,7 +65,7 @@ fn open_holding(global: &GlobalArgs, paths: &[PathBuf], held_back: &HeldBack) ->
     let paths = targets(paths)?;
     let workspace = Workspace::discover(&paths[0])?;
     let engine = engine(global, Some(&workspace))?.with_held_back(held_back.clone());
-    let selection = workspace.select(&paths, global.max_filesize)?;
+    let selection = workspace.select(&paths, &filters(global, &workspace)?)?;
     let progress = ScanProgress::new(selection.files.len());
     let mut report = scan_with(&engine, selection.files, &|_| None, Some(&progress));
     progress.finish();
@@ -139,7 +140,7 @@ fn by_rule_holding(
         .iter()
         .map(|a| relative_location(a, Some(&workspace)))
         .collect::<Result<Vec<_>>>()?;
-    let selection = workspace.select(&paths, global.max_filesize)?;
+    let selection = workspace.select(&paths, &filters(global, &workspace)?)?;
     let progress = ScanProgress::new(selection.files.len() * rules.len());
     let engine_for = |rule| {
         Engine::new(vec![rule], locations.clone())
@@ -157,6 +158,17 @@ fn by_rule_holding(
     progress.finish();
     changes.warnings.splice(0..0, selection.warnings);
     Ok((workspace, changes))
+}
+
+/// Which files a scan leaves out, and how many threads walk the tree.
+pub fn filters(global: &GlobalArgs, _workspace: &Workspace) -> Result<Filters> {
+    let exclude = Exclude::new(global.scan.exclude.iter().map(String::as_str))
+        .map_err(|(_, why)| anyhow::anyhow!("--exclude: {why}"))?;
+    Ok(Filters {
+        max_filesize: global.max_filesize,
+        exclude,
+        threads: global.scan.jobs.unwrap_or(0),
+    })
 }
 
 fn verifier(paths: &[PathBuf], verify: &VerifyArgs) -> Result<Option<Verifier>> {

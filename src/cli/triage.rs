@@ -35,6 +35,8 @@ pub struct TriageArgs {
     /// With --apply: apply outside a git working tree.
     #[arg(long, requires = "apply")]
     pub allow_no_vcs: bool,
+    #[command(flatten)]
+    pub scan: super::ScanArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -47,7 +49,8 @@ pub fn run(global: &GlobalArgs, args: &TriageArgs) -> Result<u8> {
     let log = read_log(&args.log)?;
     let repo_path = fixgen::patterns::resolve(&args.repo)?;
     let workspace = Workspace::discover(&repo_path)?;
-    let selection = workspace.select(std::slice::from_ref(&repo_path), global.max_filesize)?;
+    let filters = session::filters(global, &workspace)?;
+    let selection = workspace.select(std::slice::from_ref(&repo_path), &filters)?;
     let selection_warnings = selection.warnings;
     let repo = Repo::new(&workspace.root, selection.files);
     let rules = catalog(global)?;
