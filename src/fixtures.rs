@@ -86,6 +86,7 @@ fn run_case(rule_id: &str, case: &Path, load: &dyn Fn() -> Result<Vec<Rule>>) ->
     let selection = Selection {
         only: vec![rule_id.to_string()],
         sets: options.set.clone(),
+        ..Selection::default()
     };
     let locations = options
         .at

@@ -4,6 +4,7 @@
 
 pub mod batch;
 pub mod changeset;
+pub mod config;
 pub mod engine;
 pub mod exclude;
 pub mod filesize;

@@ -1247,3 +1247,143 @@ fn jobs_is_taken_by_every_scanning_command_and_must_be_a_positive_number() {
     }
     assert_eq!(sb.read("x_test.go"), RACY_TEST, "nothing was written");
 }
+
+/// A poll whose wait is 5s: `eventually-timeout` (off by default, min_wait
+/// 15s) would raise it.
+const SHORT_POLL: &str = "package poll
+
+import (
+	\"testing\"
+	\"time\"
+
+	\"github.com/stretchr/testify/require\"
+)
+
+func ready() bool { return true }
+
+func TestPoll(t *testing.T) {
+	require.Eventually(t, ready, 5*time.Second, 10*time.Millisecond)
+}
+";
+
+fn poll_module() -> Sandbox {
+    let sb = Sandbox::new();
+    sb.write(
+        "go.mod",
+        "module example.com/x\n\ngo 1.22\n\nrequire github.com/stretchr/testify v1.9.0\n",
+    );
+    sb.write("poll/poll_test.go", SHORT_POLL);
+    sb.commit_all();
+    sb
+}
+
+#[test]
+fn the_config_file_turns_rules_on_and_sets_parameters_and_flags_override_it() {
+    let sb = poll_module();
+    assert_eq!(code(&sb.fixgen(&["check"])), 0, "off by default");
+
+    sb.write(
+        ".fixgen.toml",
+        "[rules]\nenable = [\"eventually-timeout\"]\n",
+    );
+    let on = sb.fixgen(&["check"]);
+    assert_eq!(code(&on), 1, "{}", stderr(&on));
+    assert_eq!(places(&on), ["poll/poll_test.go:13:2"]);
+    assert!(
+        stdout(&on).ends_with("the wait becomes 15s\n"),
+        "{}",
+        stdout(&on)
+    );
+
+    sb.write(
+        ".fixgen.toml",
+        "[rules]\nenable = [\"eventually-timeout\"]\n\n[params.eventually-timeout]\nmin_wait = \"3s\"\n",
+    );
+    let out = sb.fixgen(&["check"]);
+    assert_eq!(
+        (code(&out), stdout(&out).as_str()),
+        (0, ""),
+        "5s is enough now"
+    );
+    let set = sb.fixgen(&["check", "--set", "eventually-timeout.min_wait=10s"]);
+    assert_eq!(code(&set), 1);
+    assert!(
+        stdout(&set).ends_with("the wait becomes 10s\n"),
+        "{}",
+        stdout(&set)
+    );
+
+    sb.write(
+        ".fixgen.toml",
+        "[rules]\ndisable = [\"eventually-timeout\"]\n",
+    );
+    assert_eq!(code(&sb.fixgen(&["check"])), 0);
+    let named = sb.fixgen(&["check", "--rule", "eventually-timeout"]);
+    assert_eq!(places(&named), ["poll/poll_test.go:13:2"], "--rule wins");
+}
+
+#[test]
+fn the_config_file_excludes_paths_and_turns_default_rules_off() {
+    let sb = Sandbox::new();
+    sb.write("gen/x_test.go", RACY_TEST);
+    sb.write("pkg/x_test.go", RACY_TEST);
+    sb.write(".fixgen.toml", "exclude = [\"gen\"]\n");
+    sb.commit_all();
+    let out = sb.fixgen(&["check"]);
+    assert_eq!(places(&out), ["pkg/x_test.go:15:3", "pkg/x_test.go:22:3"]);
+    let out = sb.fixgen(&["preview", "-l", "--exclude", "pkg"]);
+    assert_eq!(
+        (code(&out), stdout(&out).as_str()),
+        (0, ""),
+        "--exclude adds to the file's"
+    );
+
+    sb.write(
+        ".fixgen.toml",
+        "exclude = [\"gen\"]\n[rules]\ndisable = [\"parallel-subtest-shared-var\"]\n",
+    );
+    let out = sb.fixgen(&["check"]);
+    assert_eq!((code(&out), stdout(&out).as_str()), (0, ""));
+}
+
+#[test]
+fn a_broken_config_file_is_an_error_naming_its_line_and_nothing_is_written() {
+    let sb = Sandbox::new();
+    sb.write("pkg/x_test.go", RACY_TEST);
+    sb.commit_all();
+    let cases = [
+        ("exclud = [\"gen\"]\n", "1: unknown field `exclud`, expected one of `exclude`, `rules`, `params`"),
+        ("[rules]\nenable = [\"reused-bufer\"]\n", "2: unknown rule `reused-bufer` (see `fixgen rules`)"),
+        ("[rules]\non = []\n", "2: unknown field `on`, expected `enable` or `disable`"),
+        (
+            "[rules]\nenable = [\"reused-buffer\"]\ndisable = [\"reused-buffer\"]\n",
+            "3: rule `reused-buffer` is both enabled and disabled",
+        ),
+        (
+            "[params.goroutine-shared-var]\nlauncher = [\"Go\"]\n",
+            "2: rule `goroutine-shared-var` has no parameter `launcher` (it has: launchers)",
+        ),
+        (
+            "[params.goroutine-shared-var]\nlaunchers = \"Go\"\n",
+            "2: `goroutine-shared-var.launchers`: expected a list, like the default [\"Go\", \"TryGo\", \"Submit\"]",
+        ),
+        (
+            "\nexclude = [\"ok\", \"gen/[x\"]\n",
+            "2: exclude: `gen/[x` is not a glob: unclosed character class; missing ']'",
+        ),
+    ];
+    for (text, error) in cases {
+        sb.write(".fixgen.toml", text);
+        let commands: [&[&str]; 2] = [&["check"], &["apply", "--allow-dirty"]];
+        for command in commands {
+            let out = sb.fixgen_in("pkg", command);
+            assert_eq!(code(&out), 2, "{text}");
+            assert_eq!(
+                stderr(&out),
+                format!("error: ../.fixgen.toml:{error}\n"),
+                "{text}"
+            );
+        }
+    }
+    assert_eq!(sb.read("pkg/x_test.go"), RACY_TEST);
+}

@@ -102,6 +102,7 @@ pub fn run(global: &GlobalArgs, args: &BatchArgs) -> Result<u8> {
             &Selection {
                 only: global.rules_only.clone(),
                 sets: global.sets.clone(),
+                ..Selection::default()
             },
         )
     };

@@ -5,10 +5,12 @@ use super::GlobalArgs;
 use anyhow::{bail, Context as _, Result};
 use clap::{Args, ValueEnum};
 use fixgen::changeset::{ChangeSet, Stacking};
+use fixgen::config::{self, Config};
 use fixgen::engine::HeldBack;
 use fixgen::engine::{Engine, Location};
-use fixgen::exclude::Exclude;
 use fixgen::output::progress::ScanProgress;
+use fixgen::output::shown::Shown;
+use fixgen::rule::Rule;
 use fixgen::rule::{load_rules, select_rules, Selection};
 use fixgen::scan::{scan_with, ScanReport};
 use fixgen::verify::{candidates, Candidate, Level, Options, Report, Verifier};
@@ -21,23 +23,38 @@ pub struct Session {
     pub report: ScanReport,
 }
 
-pub fn engine(global: &GlobalArgs, workspace: Option<&Workspace>) -> Result<Engine> {
-    let rules = load_rules(&global.rule_dirs)?;
-    let selection = Selection {
-        only: global.rules_only.clone(),
-        sets: global.sets.clone(),
-    };
-    let rules = select_rules(rules, &selection)?;
+pub fn engine(global: &GlobalArgs, workspace: &Workspace) -> Result<Engine> {
+    let rules = rules(global, workspace)?;
     let locations = global
         .at
         .iter()
-        .map(|a| relative_location(a, workspace))
+        .map(|a| relative_location(a, Some(workspace)))
         .collect::<Result<Vec<_>>>()?;
-    let engine = Engine::new(rules, locations).with_max_filesize(global.max_filesize);
-    Ok(match workspace {
-        Some(ws) => engine.with_root(ws.root.clone()),
-        None => engine,
-    })
+    Ok(Engine::new(rules, locations)
+        .with_max_filesize(global.max_filesize)
+        .with_root(workspace.root.clone()))
+}
+
+/// The rules this run uses: every rule loaded, set up by the
+/// repository's `.fixgen.toml`, then chosen and set by the flags.
+pub fn rules(global: &GlobalArgs, workspace: &Workspace) -> Result<Vec<Rule>> {
+    let mut rules = load_rules(&global.rule_dirs)?;
+    let config = config(workspace)?;
+    config.apply(&mut rules)?;
+    let selection = Selection {
+        only: global.rules_only.clone(),
+        sets: global.sets.clone(),
+        enable: config.enabled(),
+        disable: config.disabled(),
+    };
+    select_rules(rules, &selection)
+}
+
+/// The repository's `.fixgen.toml` (empty without one), named in its
+/// errors as the user reaches it from the current folder.
+pub fn config(workspace: &Workspace) -> Result<Config> {
+    let shown = Shown::from_cwd(&workspace.root).path(config::FILE_NAME);
+    Config::load(&workspace.root, &shown)
 }
 
 /// `--at` paths may be given relative to the current folder or absolute;
@@ -64,7 +81,7 @@ pub fn open(global: &GlobalArgs, paths: &[PathBuf]) -> Result<Session> {
 fn open_holding(global: &GlobalArgs, paths: &[PathBuf], held_back: &HeldBack) -> Result<Session> {
     let paths = targets(paths)?;
     let workspace = Workspace::discover(&paths[0])?;
-    let engine = engine(global, Some(&workspace))?.with_held_back(held_back.clone());
+    let engine = engine(global, &workspace)?.with_held_back(held_back.clone());
     let selection = workspace.select(&paths, &filters(global, &workspace)?)?;
     let progress = ScanProgress::new(selection.files.len());
     let mut report = scan_with(&engine, selection.files, &|_| None, Some(&progress));
@@ -128,13 +145,7 @@ fn by_rule_holding(
 ) -> Result<(Workspace, ChangeSet)> {
     let paths = targets(paths)?;
     let workspace = Workspace::discover(&paths[0])?;
-    let rules = select_rules(
-        load_rules(&global.rule_dirs)?,
-        &Selection {
-            only: global.rules_only.clone(),
-            sets: global.sets.clone(),
-        },
-    )?;
+    let rules = rules(global, &workspace)?;
     let locations = global
         .at
         .iter()
@@ -161,9 +172,8 @@ fn by_rule_holding(
 }
 
 /// Which files a scan leaves out, and how many threads walk the tree.
-pub fn filters(global: &GlobalArgs, _workspace: &Workspace) -> Result<Filters> {
-    let exclude = Exclude::new(global.scan.exclude.iter().map(String::as_str))
-        .map_err(|(_, why)| anyhow::anyhow!("--exclude: {why}"))?;
+pub fn filters(global: &GlobalArgs, workspace: &Workspace) -> Result<Filters> {
+    let exclude = config(workspace)?.exclude(&global.scan.exclude)?;
     Ok(Filters {
         max_filesize: global.max_filesize,
         exclude,

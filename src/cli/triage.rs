@@ -53,7 +53,7 @@ pub fn run(global: &GlobalArgs, args: &TriageArgs) -> Result<u8> {
     let selection = workspace.select(std::slice::from_ref(&repo_path), &filters)?;
     let selection_warnings = selection.warnings;
     let repo = Repo::new(&workspace.root, selection.files);
-    let rules = catalog(global)?;
+    let rules = catalog(global, &workspace)?;
     let engine_for = |only: &[String], sets: &[String], at: &[fixgen::engine::Location]| {
         let mut g = global.clone();
         g.rules_only = only.to_vec();
@@ -65,7 +65,7 @@ pub fn run(global: &GlobalArgs, args: &TriageArgs) -> Result<u8> {
         g.sets
             .retain(|s| only.iter().any(|id| s.starts_with(&format!("{id}."))));
         g.sets.extend(sets.iter().cloned());
-        session::engine(&g, Some(&workspace))
+        session::engine(&g, &workspace)
     };
     let result = triage(&log, &repo, &rules, &engine_for)?;
     // A `--preview` or `--apply` run selects the same files again, and
@@ -132,8 +132,10 @@ fn run_fixes(
 
 /// The rules triage may propose: those declaring evidence, limited to the
 /// user's `--rule` list when given, with `--set` values applied.
-fn catalog(global: &GlobalArgs) -> Result<Vec<RuleInfo>> {
-    let all = load_rules(&global.rule_dirs)?;
+fn catalog(global: &GlobalArgs, workspace: &Workspace) -> Result<Vec<RuleInfo>> {
+    let mut all = load_rules(&global.rule_dirs)?;
+    // The repository's parameters (a rule's `codes`) hold here too.
+    session::config(workspace)?.apply(&mut all)?;
     let only: Vec<String> = all
         .iter()
         .filter(|r| !r.evidence.is_empty())
@@ -149,7 +151,14 @@ fn catalog(global: &GlobalArgs) -> Result<Vec<RuleInfo>> {
         return Ok(Vec::new());
     }
     let sets = sets_for(&global.sets, &only);
-    let selected = select_rules(all, &Selection { only, sets })?;
+    let selected = select_rules(
+        all,
+        &Selection {
+            only,
+            sets,
+            ..Selection::default()
+        },
+    )?;
     Ok(selected
         .iter()
         .map(|r| RuleInfo {

@@ -1345,7 +1345,7 @@ mod prefilter_tests {
             rules,
             &crate::rule::Selection {
                 only: vec!["request-slice-alias".into()],
-                sets: Vec::new(),
+                ..Default::default()
             },
         )
         .unwrap();
@@ -1403,7 +1403,7 @@ mod prefilter_tests {
             rules,
             &crate::rule::Selection {
                 only,
-                sets: Vec::new(),
+                ..Default::default()
             },
         )
         .unwrap();

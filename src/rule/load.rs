@@ -282,6 +282,11 @@ pub struct Selection {
     pub only: Vec<String>,
     /// `--set RULE.PARAM=VALUE`.
     pub sets: Vec<String>,
+    /// Run by default too, as if named (`.fixgen.toml`'s `enable`);
+    /// ignored when `only` names rules.
+    pub enable: Vec<String>,
+    /// Not run by default (`disable`); ignored when `only` names rules.
+    pub disable: Vec<String>,
 }
 
 pub fn select_rules(rules: Vec<Rule>, selection: &Selection) -> Result<Vec<Rule>> {
@@ -294,14 +299,21 @@ pub fn select_rules(rules: Vec<Rule>, selection: &Selection) -> Result<Vec<Rule>
         .into_iter()
         .filter(|r| {
             if selection.only.is_empty() {
-                r.enabled_by_default
+                (r.enabled_by_default || selection.enable.contains(&r.id))
+                    && !selection.disable.contains(&r.id)
             } else {
                 selection.only.contains(&r.id)
             }
         })
         .collect();
+    // The configuration's `enable` is the team's standing word, as
+    // `--rule` is the user's: evidence before churn takes either.
+    let named = match selection.only.is_empty() {
+        true => &selection.enable,
+        false => &selection.only,
+    };
     for rule in &mut selected {
-        rule.named = selection.only.contains(&rule.id);
+        rule.named = named.contains(&rule.id);
     }
     for set in &selection.sets {
         apply_set(&mut selected, set)?;
