@@ -147,6 +147,11 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         fixtures: Vec<PathBuf>,
     },
+    /// Print a shell completion script: `fixgen completions bash > ~/.local/share/bash-completion/completions/fixgen`. Exit 0.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// What a CI job reads from `check`'s status.
@@ -201,6 +206,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::BatchReport(args) => batch::report(&args),
         Command::Triage(args) => triage::run(&global, &args),
         Command::Test { fixtures } => test::run(&global, &fixtures),
+        Command::Completions { shell } => print_completions(shell),
     }
 }
 
@@ -216,6 +222,21 @@ impl Command {
             Command::Triage(args) => Some(&args.scan),
             _ => None,
         }
+    }
+}
+
+/// The script a shell sources to complete fixgen's commands and options,
+/// generated from the same definitions as `--help`, so it cannot drift.
+/// Written whole from memory: a pager or `head` closing the pipe early is
+/// no error of ours.
+fn print_completions(shell: clap_complete::Shell) -> anyhow::Result<u8> {
+    use clap::CommandFactory as _;
+    use std::io::Write as _;
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "fixgen", &mut script);
+    match std::io::stdout().write_all(&script) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(0),
     }
 }
 

@@ -1,0 +1,125 @@
+//! fixgen where a team's tools call it: shell completions and the
+//! pre-commit hooks this repository declares, run as those tools run them.
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use support::{code, stderr, stdout, Sandbox};
+
+/// A test with two parallel subtests writing the parent's `err`.
+const RACY_TEST: &str = r#"package x
+
+import "testing"
+
+func step(string) error { return nil }
+
+func TestSteps(t *testing.T) {
+	var err error
+	for _, name := range []string{"a", "b"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			err = step(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+"#;
+
+#[test]
+fn bash_completes_commands_and_options_from_the_generated_script() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.fixgen(&["completions", "bash"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let script = sandbox.write("fixgen.bash", &stdout(&out));
+    if !support::require_tool("bash") {
+        return;
+    }
+    let complete = |words: &str| {
+        let probe = format!(
+            "source {}; COMP_WORDS=({words}); COMP_CWORD=$((${{#COMP_WORDS[@]}} - 1)); \
+             _fixgen fixgen \"${{COMP_WORDS[-1]}}\" \"${{COMP_WORDS[-2]}}\"; \
+             printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            script.display()
+        );
+        let out = Command::new("bash").args(["-c", &probe]).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out)
+    };
+    assert_eq!(complete("fixgen pre"), "preview\n");
+    assert!(complete("fixgen check --str").contains("--strict"));
+    assert!(complete("fixgen check --format ''").contains("sarif"));
+}
+
+#[test]
+fn zsh_and_fish_scripts_are_printed_and_an_unknown_shell_is_an_error() {
+    let sandbox = Sandbox::new();
+    for (shell, marker) in [("zsh", "#compdef fixgen"), ("fish", "complete -c fixgen")] {
+        let out = sandbox.fixgen(&["completions", shell]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert!(stdout(&out).contains(marker), "{shell}: {}", stdout(&out));
+    }
+    let out = sandbox.fixgen(&["completions", "tcsh"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("invalid value 'tcsh'"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// The `entry` of each hook in .pre-commit-hooks.yaml, by id.
+fn hook_entries() -> Vec<(String, String)> {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml");
+    let text = std::fs::read_to_string(file).unwrap();
+    let mut hooks = Vec::new();
+    let mut id = None;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("- id: ") {
+            id = Some(rest.trim().to_string());
+        } else if let Some(entry) = line.trim().strip_prefix("entry: ") {
+            hooks.push((id.clone().expect("entry before id"), entry.to_string()));
+        }
+    }
+    hooks
+}
+
+/// Runs a hook as pre-commit does: its entry, then the staged file names.
+fn run_hook(sandbox: &Sandbox, entry: &str, files: &[&str]) -> std::process::Output {
+    let mut words = entry.split_whitespace();
+    assert_eq!(words.next(), Some("fixgen"), "{entry}");
+    let args: Vec<&str> = words.chain(files.iter().copied()).collect();
+    sandbox.fixgen(&args)
+}
+
+#[test]
+fn the_pre_commit_hooks_stop_a_racy_commit_and_fix_it() {
+    let hooks = hook_entries();
+    let ids: Vec<&str> = hooks.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["fixgen-check", "fixgen-apply"]);
+    let sandbox = Sandbox::new();
+    sandbox.write("x_test.go", "package x\n");
+    sandbox.commit_all();
+    sandbox.write("x_test.go", RACY_TEST);
+    sandbox.git(&["add", "x_test.go"]);
+
+    let check = run_hook(&sandbox, &hooks[0].1, &["x_test.go"]);
+    assert_eq!(code(&check), 1, "{}", stderr(&check));
+    assert!(
+        stdout(&check).contains("x_test.go:12:"),
+        "{}",
+        stdout(&check)
+    );
+
+    // Staged changes make the tree dirty: the hook must still apply.
+    let apply = run_hook(&sandbox, &hooks[1].1, &["x_test.go"]);
+    assert_eq!(code(&apply), 0, "{}", stderr(&apply));
+    assert!(sandbox
+        .read("x_test.go")
+        .contains("\t\t\terr := step(name)\n"));
+
+    let again = run_hook(&sandbox, &hooks[0].1, &["x_test.go"]);
+    assert_eq!(code(&again), 0, "{}", stdout(&again));
+}
