@@ -643,3 +643,91 @@ fn a_one_character_token_masks_no_letter_of_the_forge_errors() {
     );
     assert!(text.contains("/repos/nobody/nothing/pulls"), "{text}");
 }
+
+/// `scripts/action.sh`, the GitHub Action's steps, run as the action runs
+/// them: its inputs as environment variables, in the checkout.
+fn action(sandbox: &Sandbox, forge: &FakeForge, command: &str, env: &[(&str, &str)]) -> Output {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let pr_args = format!("--forge github --api-url {} --slug acme/api", forge.url);
+    Command::new(root.join("scripts/action.sh"))
+        .arg(command)
+        .current_dir(sandbox.path())
+        .env("FIXGEN", env!("CARGO_BIN_EXE_fixgen"))
+        .env("FIXGEN_BASE", "main")
+        .env("FIXGEN_PR_ARGS", pr_args)
+        .env("GITHUB_TOKEN", TOKEN)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap()
+}
+
+fn shipped_log(name: &str) -> String {
+    let log = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/e2e/logs")
+        .join(name);
+    log.to_str().unwrap().to_string()
+}
+
+#[test]
+fn the_action_opens_a_race_proven_pull_request_from_a_failed_test_log() {
+    if !support::require_tool("go") || !support::require_tool("jq") {
+        return;
+    }
+    let (sandbox, remote) = repo_with_remote();
+    let forge = FakeForge::start(false);
+    let log = shipped_log("parallel-subtests.log");
+    let out = action(
+        &sandbox,
+        &forge,
+        "triage",
+        &[("FIXGEN_LOG", &log), ("FIXGEN_PR_ARGS", "")],
+    );
+    // FIXGEN_PR_ARGS emptied: the remote's host names no forge, and pr's
+    // failure is the step's.
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+    assert!(
+        all_output(&out).contains("cannot tell the forge from the remote's URL"),
+        "{}",
+        all_output(&out)
+    );
+
+    let out = action(
+        &sandbox,
+        &forge,
+        "triage",
+        &[("FIXGEN_LOG", &log), ("FIXGEN_VERIFY", "race")],
+    );
+    let text = assert_ok_without_token(&out);
+    assert!(
+        text.contains(&format!("{BRANCH}: opened {}/acme/api/pull/1", forge.url)),
+        "{text}"
+    );
+    let file = git(remote.path(), &["show", &format!("{BRANCH}:tools_test.go")]);
+    assert!(
+        file.contains("\t\terr := store.UpdateAppHealth(ctx, id)"),
+        "{file}"
+    );
+    let create = forge
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.path == "/repos/acme/api/pulls")
+        .expect("a pull request was opened");
+    let body: Value = serde_json::from_str(&create.body).unwrap();
+    let body = body["body"].as_str().unwrap();
+    assert!(body.contains("race seen before"), "{body}");
+    assert!(body.contains("gone after"), "{body}");
+}
+
+#[test]
+fn the_action_opens_nothing_for_a_log_without_a_fixable_verdict() {
+    if !support::require_tool("jq") {
+        return;
+    }
+    let (sandbox, _remote) = repo_with_remote();
+    let forge = FakeForge::start(false);
+    let log = shipped_log("no-race.log");
+    let out = action(&sandbox, &forge, "triage", &[("FIXGEN_LOG", &log)]);
+    let text = assert_ok_without_token(&out);
+    assert!(text.contains("no fixable verdict"), "{text}");
+    assert!(forge.requests().is_empty(), "nothing is sent");
+}
