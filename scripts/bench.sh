@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark: fixgen (every built-in rule) against ast-grep (one pattern rule,
+# Benchmark: fixgen (the rules on by default: what `fixgen check` runs in a
+# CI gate) against ast-grep (one pattern rule,
 # scripts/bench/parallel-subtest.yml) on the Go standard library and, with
 # CORPUS=DIR, on a corpus of your own (say, a folder of cloned repositories)
 # in the same run; each rule's time alone; and how fixgen's time grows with
@@ -15,6 +16,9 @@
 #   RUNS=n              timed runs of each command (default 5; each rule
 #                       alone gets min(n, 3))
 #   BENCH_NO_FAIL=1     report only; exit 0 even when a target fails
+#   BENCH_RULES=all     compare with every built-in rule named (--rule each,
+#                       the off-by-default and --at-only ones too) instead of
+#                       the default set
 # Targets, on every corpus: fixgen's median time <= 10% of ast-grep's;
 # fixgen's peak RSS < 64 MiB.
 # Exit: 0 targets met, 1 a target failed, 2 error.
@@ -109,8 +113,16 @@ pin_note=
 
 rules=$("$fixgen" --color never rules | awk 'NF { print $1 }') || die "$fixgen rules failed"
 [ -n "$rules" ] || die "$fixgen rules listed no rule"
+default_rules=$("$fixgen" --color never rules | awk '$2 == "on" { print $1 }')
 rule_args=()
-for r in $rules; do rule_args+=(--rule "$r"); done
+case ${BENCH_RULES:-default} in
+  default) compared="the rules on by default: ${default_rules//$'\n'/ }" ;;
+  all)
+    for r in $rules; do rule_args+=(--rule "$r"); done
+    compared="every rule, named: ${rules//$'\n'/ }"
+    ;;
+  *) die "BENCH_RULES must be default or all, not '$BENCH_RULES'" ;;
+esac
 
 # --- helpers ----------------------------------------------------------------
 # The .go files fixgen reads under a folder, relative to it: not under
@@ -157,12 +169,12 @@ within_ratio() { awk -v a="$1" -v b="$2" -v t="$RATIO_TARGET" 'BEGIN { print (b 
 within_memory() { awk -v m="$1" -v t="$MEM_TARGET_MIB" 'BEGIN { print (m < t) ? 1 : 0 }'; }
 
 # The commands compared; the corpus goes last.
-fixgen_cmd=("$fixgen" "${rule_args[@]}" check --format json)
+fixgen_cmd=("$fixgen" ${rule_args[@]+"${rule_args[@]}"} check --format json)
 astgrep_cmd=("$astgrep" scan --rule "$rule_file" --json=compact)
 
 cores=$(nproc)
 load=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo '?')
-echo "fixgen:   $fixgen ($("$fixgen" --version)); rules: ${rules//$'\n'/ }"
+echo "fixgen:   $fixgen ($("$fixgen" --version)); $compared"
 echo "ast-grep: $astgrep (ast-grep $astgrep_version)$pin_note; rule: scripts/bench/parallel-subtest.yml"
 echo "machine:  $cores cores, load average $load; $go_version"
 if awk -v l="$load" -v c="$cores" 'BEGIN { exit !(l + 0 > c / 2) }'; then
