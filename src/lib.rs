@@ -20,6 +20,7 @@ pub mod publish;
 pub mod rule;
 pub mod scan;
 pub mod secrets;
+pub mod suppress;
 pub mod triage;
 pub mod verify;
 pub mod workspace;

@@ -35,6 +35,11 @@ impl ScanReport {
         self.files.iter().flat_map(|f| f.result.findings.iter())
     }
 
+    /// Findings a `//fixgen:ignore` directive ignores (see `suppress`).
+    pub fn suppressed(&self) -> impl Iterator<Item = &crate::engine::Finding> {
+        self.files.iter().flat_map(|f| f.result.suppressed.iter())
+    }
+
     pub fn changed(&self) -> impl Iterator<Item = (&Scanned, &str)> {
         self.files
             .iter()
@@ -140,6 +145,9 @@ fn collect_created(engine: &Engine, report: &mut ScanReport) {
                 scanned.file.rel, missing.path
             ));
             scanned.result.fixed = None;
+            for finding in &mut scanned.result.findings {
+                finding.fix = None;
+            }
         }
     }
 }

@@ -54,6 +54,8 @@ pub struct Batch<'a> {
     pub rule_set: String,
     /// A fresh copy of the selected rules (rules are not `Clone`).
     pub rules: &'a (dyn Fn() -> Result<Vec<Rule>> + Sync),
+    /// Every rule id loaded: what a `//fixgen:ignore` may name.
+    pub known_rules: Vec<String>,
     pub messages: &'a Messages,
     pub prs: Option<PrOptions>,
     /// `--verify`: the fixes are proven in each clone before patches are written.
@@ -191,6 +193,7 @@ impl Batch<'_> {
         )?;
         let engine_for = |rule| {
             Engine::new(vec![rule], Vec::new())
+                .with_known_rules(self.known_rules.clone())
                 .with_root(workspace.root.clone())
                 .with_held_back(held_back.clone())
                 .with_max_filesize(self.max_filesize)

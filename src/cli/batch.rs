@@ -123,6 +123,7 @@ pub fn run(global: &GlobalArgs, args: &BatchArgs) -> Result<u8> {
         out: args.out.clone(),
         rule_set,
         rules: &rules_for,
+        known_rules: super::session::known_rules(global)?,
         messages: &messages,
         prs: args.open_prs.then(|| PrOptions {
             forge: args.forge,

@@ -86,11 +86,15 @@ pub enum Command {
         /// Go files, folders (each with every folder below it) or package patterns (./..., ./pkg/...); the current folder by default
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
+        /// text: PATH:LINE:COL: RULE: MESSAGE; json: an array of findings, with each fix's edits; sarif: SARIF 2.1.0 with fixes; github: workflow commands (::error/::warning/::notice) that annotate a pull request, paths relative to the repository root, which GitHub resolves from the workspace root
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         /// Every finding fails the check, with a fix or not (notes excepted).
         #[arg(long)]
         strict: bool,
+        /// Also list the findings //fixgen:ignore directives ignore, with their reasons.
+        #[arg(long)]
+        show_ignored: bool,
         #[command(flatten)]
         scan: ScanArgs,
     },
@@ -160,13 +164,20 @@ Exit status:
   0  nothing fails the check: no findings, or only notes and findings without a fix
   1  a finding fails the check: one with a fix, one of a rule with severity = \"error\",
      or, with --strict, any finding that is not a note
-  2  an error: a bad option, rule file or .fixgen.toml, a file that could not be read";
+  2  an error: a bad option, rule file or .fixgen.toml, a file that could not be read
+
+A finding is ignored, neither reported nor failing the check nor fixed, where a
+comment on its line, or alone on the line above, says
+  //fixgen:ignore RULE-ID[,RULE-ID] reason
+A directive without a reason, or naming no rule, ignores nothing and is a warning.";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     Text,
     Json,
     Sarif,
+    /// GitHub Actions workflow commands.
+    Github,
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -185,8 +196,16 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             paths,
             format,
             strict,
+            show_ignored,
             scan: _,
-        } => check::run(&global, &paths, format, strict),
+        } => {
+            let options = check::Options {
+                format,
+                strict,
+                show_ignored,
+            };
+            check::run(&global, &paths, &options)
+        }
         Command::Preview { paths, list, .. } => preview::run(&global, &paths, list),
         Command::Apply {
             paths,

@@ -31,6 +31,7 @@ pub fn engine(global: &GlobalArgs, workspace: &Workspace) -> Result<Engine> {
         .map(|a| relative_location(a, Some(workspace)))
         .collect::<Result<Vec<_>>>()?;
     Ok(Engine::new(rules, locations)
+        .with_known_rules(known_rules(global)?)
         .with_max_filesize(global.max_filesize)
         .with_root(workspace.root.clone()))
 }
@@ -48,6 +49,15 @@ pub fn rules(global: &GlobalArgs, workspace: &Workspace) -> Result<Vec<Rule>> {
         disable: config.disabled(),
     };
     select_rules(rules, &selection)
+}
+
+/// Every rule id loaded, chosen for this run or not: what a
+/// `//fixgen:ignore` directive may name without being a typo.
+pub fn known_rules(global: &GlobalArgs) -> Result<Vec<String>> {
+    Ok(load_rules(&global.rule_dirs)?
+        .into_iter()
+        .map(|r| r.id)
+        .collect())
 }
 
 /// The repository's `.fixgen.toml` (empty without one), named in its
@@ -153,8 +163,10 @@ fn by_rule_holding(
         .collect::<Result<Vec<_>>>()?;
     let selection = workspace.select(&paths, &filters(global, &workspace)?)?;
     let progress = ScanProgress::new(selection.files.len() * rules.len());
+    let known = known_rules(global)?;
     let engine_for = |rule| {
         Engine::new(vec![rule], locations.clone())
+            .with_known_rules(known.clone())
             .with_root(workspace.root.clone())
             .with_held_back(held_back.clone())
             .with_max_filesize(global.max_filesize)

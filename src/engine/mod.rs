@@ -8,6 +8,7 @@ pub mod edit;
 mod location;
 pub mod lookup;
 pub mod matcher;
+pub mod placed;
 pub mod predicate;
 
 use crate::go::error_nodes::{why_not_fixable, ErrorNode, ErrorNodes};
@@ -20,6 +21,7 @@ use crate::go::parse::{
 use crate::go::syntax::LineIndex;
 use crate::rule::model::PrefilterScope;
 use crate::rule::Rule;
+use crate::suppress::Directives;
 use actions::PlanEnv;
 use aho_corasick::AhoCorasick;
 use context::FileContext;
@@ -49,6 +51,18 @@ pub struct Finding {
     pub related_lines: Vec<usize>,
     /// `error` for a defect, `note` for what is shared on purpose.
     pub severity: Severity,
+    /// The edits `apply` makes for this finding, in the file as it was
+    /// read: `None` without a fix, or when the fix waits for a later round
+    /// (it overlaps another) or is not written. Findings one fix serves
+    /// share it. Output formats choose how to show it.
+    #[serde(skip)]
+    pub fix: Option<placed::PlacedFix>,
+    /// `column` and `end_column` in UTF-16 code units (SARIF's columns).
+    #[serde(skip)]
+    pub utf16_columns: (usize, usize),
+    /// The reason of the `//fixgen:ignore` directive that ignores it.
+    #[serde(skip)]
+    pub suppressed: Option<String>,
 }
 
 /// How much a finding matters to a gate: `check` fails on errors only.
@@ -64,6 +78,9 @@ pub enum Severity {
 pub struct FileResult {
     /// Findings in the file as it was.
     pub findings: Vec<Finding>,
+    /// Findings a `//fixgen:ignore` directive ignores: neither reported
+    /// nor fixed, kept for `check --show-ignored`.
+    pub suppressed: Vec<Finding>,
     /// The fixed text, when it differs.
     pub fixed: Option<String>,
     /// Whether any rule looked at the file: false when no prefilter
@@ -103,6 +120,10 @@ pub struct Engine {
     held_back: HeldBack,
     /// Files larger than this are neither scanned nor read for types.
     max_filesize: crate::filesize::MaxFilesize,
+    /// Every rule id a `//fixgen:ignore` may name: all rules loaded, not
+    /// only those this engine runs (a run of one rule must not call a
+    /// directive for another unknown).
+    known_rules: Arc<std::collections::BTreeSet<String>>,
 }
 
 /// A rule, and which of its literal lists a literal is in (`None`:
@@ -380,6 +401,7 @@ impl Engine {
             })
             .collect();
         let prefilter = (!patterns.is_empty()).then(|| Prefilter::new(&patterns, &pattern_groups));
+        let known_rules = Arc::new(rules.iter().map(|r| r.id.clone()).collect());
         Engine {
             rules,
             root: None,
@@ -391,7 +413,16 @@ impl Engine {
             locations,
             held_back: HeldBack::default(),
             max_filesize: Default::default(),
+            known_rules,
         }
+    }
+
+    /// Rule ids that `//fixgen:ignore` may name beside this engine's own.
+    pub fn with_known_rules(mut self, ids: impl IntoIterator<Item = String>) -> Self {
+        let mut known = (*self.known_rules).clone();
+        known.extend(ids);
+        self.known_rules = Arc::new(known);
+        self
     }
 
     /// Leaves files larger than `limit` unread, by the scan and by the
@@ -652,8 +683,15 @@ impl Engine {
             source
         };
         let mut result = self.fixed_point(path, text)?;
+        if result.fixed.is_none() {
+            // Nothing is written: no finding's edits are what apply makes.
+            result.findings.iter_mut().for_each(|f| f.fix = None);
+        }
         if crlf {
             result.fixed = result.fixed.map(|t| t.replace('\n', "\r\n"));
+            for finding in &mut result.findings {
+                finding.fix = finding.fix.take().map(placed::PlacedFix::in_crlf);
+            }
         }
         Ok(result)
     }
@@ -709,12 +747,14 @@ impl Engine {
                 }
             };
             errors_seen |= !errors.is_empty();
+            let (next, applied) = apply_fixes(&current, &fixes);
             if round == 0 {
                 original_errors = errors;
-                result.findings = findings;
+                (result.findings, result.suppressed) =
+                    findings.into_iter().partition(|f| f.suppressed.is_none());
+                keep_fixes_applied(&mut result.findings, &fixes, &applied);
                 result.warnings.extend(warnings);
             }
-            let (next, applied) = apply_fixes(&current, &fixes);
             // Edits that change nothing (a file already as the fix wants it).
             if applied.is_empty() || next == current {
                 checked_valid = checked;
@@ -797,6 +837,7 @@ impl Engine {
     ) -> Result<Round, SyntaxError> {
         use rayon::prelude::*;
         let lines = LineIndex::new(source);
+        let directives = Directives::scan(source, &|id| self.known_rules.contains(id));
         let whole_file = plan.left_out.is_empty() && plan.ranges.iter().all(|r| r.is_none());
         let (windows, decls_from) = match check_text.then(|| plan.covering(source)).flatten() {
             Some(covering) => covering,
@@ -821,7 +862,10 @@ impl Engine {
                     && check_parsed(tree.root_node(), source, &window.left_out, decls_from).is_ok();
                 let found = match window.candidates.is_empty() {
                     true => (Vec::new(), Vec::new(), Vec::new()),
-                    false => self.run_rules(path, source, (tree, errors), &window, at, &lines),
+                    false => {
+                        let places = (at, &lines, &directives);
+                        self.run_rules(path, source, (tree, errors), &window, places)
+                    }
                 };
                 Ok(Round {
                     found,
@@ -831,6 +875,9 @@ impl Engine {
             })
             .collect();
         let mut found = (Vec::new(), Vec::new(), Vec::new());
+        found.2.extend(
+            (directives.problems.iter()).map(|(line, problem)| format!("{path}:{line}: {problem}")),
+        );
         let mut valid = checking && no_bad_characters(source);
         let mut errors = Vec::new();
         for window in per_window {
@@ -858,8 +905,7 @@ impl Engine {
         source: &str,
         (tree, errors): (&tree_sitter::Tree, &ErrorNodes),
         plan: &ParsePlan,
-        at: Option<&[usize]>,
-        lines: &LineIndex,
+        places: Places,
     ) -> (Vec<Finding>, Vec<Fix>, Vec<String>) {
         let _names = crate::go::package_names::PackageNames::list(tree.root_node(), source);
         let mut cx = FileContext::new(path, source, tree.root_node()).with_syntax_errors(errors);
@@ -876,7 +922,7 @@ impl Engine {
         for (&i, ranges) in plan.candidates.iter().zip(&plan.ranges) {
             let rule = &self.rules[i];
             let out = (&mut findings, &mut fixes);
-            self.run_rule(rule, &cx, ranges.as_deref(), at, lines, out);
+            self.run_rule(rule, &cx, ranges.as_deref(), places, out);
             warnings.extend(
                 cx.take_warnings()
                     .into_iter()
@@ -893,8 +939,7 @@ impl Engine {
         rule: &Rule,
         cx: &FileContext<'t>,
         ranges: Option<&[(usize, usize)]>,
-        at: Option<&[usize]>,
-        lines: &LineIndex,
+        (at, lines, directives): Places,
         (findings, fixes): (&mut Vec<Finding>, &mut Vec<Fix>),
     ) {
         let path = cx.path;
@@ -924,6 +969,8 @@ impl Engine {
         if self.held_back.holds(&rule.id, path) {
             hold_back(&mut plan);
         }
+        let line_of = |offset| lines.line_column(offset).0;
+        let ignored = crate::suppress::withhold(&mut plan, &rule.id, directives, &line_of);
         let fix_base = fixes.len();
         for edits in plan.fixes {
             fixes.push(Fix::new(rule.id.clone(), edits));
@@ -931,7 +978,7 @@ impl Engine {
         for (index, file) in plan.files {
             fixes[fix_base + index].files.push(file);
         }
-        for planned in plan.findings {
+        for (planned, suppressed) in plan.findings.into_iter().zip(ignored) {
             let m = &matches[planned.match_index];
             let message = env
                 .render(
@@ -948,26 +995,32 @@ impl Engine {
                 Some(note) => format!("{}; {note}", message.trim_end()),
                 None => message.trim_end().to_string(),
             };
-            let (line, column) = lines.line_column(planned.start);
-            let (end_line, end_column) = lines.line_column(planned.end);
-            let fixable = planned
+            let (start, end) = (
+                placed::place(cx.source, lines, planned.start),
+                placed::place(cx.source, lines, planned.end),
+            );
+            let fix = planned
                 .fix
-                .is_some_and(|f| !fixes[fix_base + f].edits.is_empty());
+                .map(|f| &fixes[fix_base + f])
+                .filter(|f| !f.edits.is_empty());
             findings.push(Finding {
                 rule: rule.id.clone(),
                 path: path.to_string(),
-                line,
-                column,
-                end_line,
-                end_column,
+                line: start.line,
+                column: start.column,
+                end_line: end.line,
+                end_column: end.column,
                 message,
-                fixable,
+                fixable: fix.is_some(),
                 related_lines: planned
                     .related
                     .iter()
                     .map(|&offset| lines.line_column(offset).0)
                     .collect(),
                 severity: planned.severity,
+                fix: fix.map(|f| placed::placed(f, path, cx.source, lines)),
+                utf16_columns: (start.utf16_column, end.utf16_column),
+                suppressed,
             });
         }
     }
@@ -1167,6 +1220,32 @@ fn hold_back(plan: &mut actions::Plan) {
                 "not fixed: with this fix its package did not pass --verify (see the verify report)"
                     .into(),
             );
+        }
+    }
+}
+
+/// What a rule's matches are placed by: the `--at` lines (`None`: every
+/// match), the file's lines, and its `//fixgen:ignore` directives.
+type Places<'a> = (Option<&'a [usize]>, &'a LineIndex, &'a Directives);
+
+/// Findings keep the edits of their fix only where round 0 made it: a
+/// fix that overlapped another waits for a later round, on other text.
+fn keep_fixes_applied(findings: &mut [Finding], fixes: &[Fix], applied: &[usize]) {
+    let made: std::collections::HashSet<Vec<(usize, usize, &str)>> = applied
+        .iter()
+        .map(|&i| {
+            (fixes[i].edits.iter())
+                .map(|e| (e.start, e.end, e.text.as_str()))
+                .collect()
+        })
+        .collect();
+    for finding in findings {
+        if finding
+            .fix
+            .as_ref()
+            .is_some_and(|f| !made.contains(&f.key()))
+        {
+            finding.fix = None;
         }
     }
 }

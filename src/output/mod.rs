@@ -2,6 +2,7 @@
 
 pub mod diff;
 pub mod findings;
+pub mod github;
 pub mod messages;
 pub mod patch;
 pub mod progress;
