@@ -86,7 +86,7 @@ pub enum Command {
         /// Go files, folders (each with every folder below it) or package patterns (./..., ./pkg/...); the current folder by default
         #[arg(value_name = "PATH")]
         paths: Vec<PathBuf>,
-        /// text: PATH:LINE:COL: RULE: MESSAGE; json: an array of findings, with each fix's edits; sarif: SARIF 2.1.0 with fixes; github: workflow commands (::error/::warning/::notice) that annotate a pull request, paths relative to the repository root, which GitHub resolves from the workspace root
+        /// How findings are printed on stdout.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         /// Every finding fails the check, with a fix or not (notes excepted).
@@ -173,10 +173,13 @@ A directive without a reason, or naming no rule, ignores nothing and is a warnin
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
+    /// PATH:LINE:COL: RULE: MESSAGE, files named from the current folder
     Text,
+    /// An array of findings, each fixable one with the edits `apply` makes ("fix")
     Json,
+    /// SARIF 2.1.0 for code scanning, with each finding's fix
     Sarif,
-    /// GitHub Actions workflow commands.
+    /// GitHub Actions workflow commands (::error, ::warning, ::notice) that annotate a pull request; paths relative to the repository root, which GitHub resolves from the workspace root
     Github,
 }
 
