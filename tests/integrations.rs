@@ -123,3 +123,40 @@ fn the_pre_commit_hooks_stop_a_racy_commit_and_fix_it() {
     let again = run_hook(&sandbox, &hooks[0].1, &["x_test.go"]);
     assert_eq!(code(&again), 0, "{}", stdout(&again));
 }
+
+/// The GitHub Action's gate step (`scripts/action.sh check`), run as the
+/// action runs it: in the checkout, its inputs in the environment.
+fn action_check(sandbox: &Sandbox) -> std::process::Output {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/action.sh");
+    Command::new(script)
+        .arg("check")
+        .current_dir(sandbox.path())
+        .env("FIXGEN", env!("CARGO_BIN_EXE_fixgen"))
+        .env("FIXGEN_PATHS", "./...")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_action_gate_annotates_a_race_and_passes_once_it_is_judged() {
+    let sandbox = Sandbox::new();
+    sandbox.write("x_test.go", RACY_TEST);
+    let out = action_check(&sandbox);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with(
+            "::error file=x_test.go,line=12,col=4,title=fixgen parallel-subtest-shared-var::`err`"
+        ),
+        "{}",
+        stdout(&out)
+    );
+
+    let judged = RACY_TEST.replace(
+        "\t\t\terr = step(name)",
+        "\t\t\t//fixgen:ignore parallel-subtest-shared-var step is serialised by its own lock\n\t\t\terr = step(name)",
+    );
+    sandbox.write("x_test.go", &judged);
+    let out = action_check(&sandbox);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(stdout(&out), "");
+}
