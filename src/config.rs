@@ -154,32 +154,32 @@ impl Config {
         Ok(())
     }
 
+    /// One parameter's value, checked against the parameter's type as a
+    /// `--set` value is (see `rule::param`).
     fn set_param(
         &self,
         rule: &mut Rule,
         name: &Spanned<String>,
         value: &Spanned<toml::Value>,
     ) -> Result<()> {
-        let Some(default) = rule.params.get(name.get_ref()) else {
-            let known: Vec<&str> = rule.params.keys().map(String::as_str).collect();
+        let Some(info) = rule.param_info.get(name.get_ref()) else {
             bail!(self.error_at(
                 name.span().start,
                 &format!(
-                    "rule `{}` has no parameter `{}` (it has: {})",
+                    "rule `{}` has no parameter `{}` ({})",
                     rule.id,
                     name.get_ref(),
-                    known.join(", ")
+                    rule.params_listed()
                 )
             ));
         };
-        if let Err(why) = same_shape(default, value.get_ref()) {
-            bail!(self.error_at(
+        let checked = info.ty.check(value.get_ref()).map_err(|why| {
+            self.error_at(
                 value.span().start,
-                &format!("`{}.{}`: {why}", rule.id, name.get_ref())
-            ));
-        }
-        rule.params
-            .insert(name.get_ref().clone(), value.get_ref().clone());
+                &format!("`{}.{}`: {why}", rule.id, name.get_ref()),
+            )
+        })?;
+        rule.params.insert(name.get_ref().clone(), checked);
         Ok(())
     }
 
@@ -196,60 +196,5 @@ impl Config {
             .count()
             + 1;
         anyhow!("{}:{line}: {message}", self.shown)
-    }
-}
-
-/// A value takes the type of the parameter's default (a list, the type of
-/// its first element), as `--set` values do: a rule's template reads it
-/// as that type.
-fn same_shape(default: &toml::Value, value: &toml::Value) -> Result<(), String> {
-    let expected = match default {
-        toml::Value::Array(items) => {
-            let toml::Value::Array(values) = value else {
-                return Err(format!("expected a list, like the default {default}"));
-            };
-            let Some(first) = items.first() else {
-                return Ok(());
-            };
-            return match values.iter().find(|v| v.type_str() != first.type_str()) {
-                Some(odd) => Err(format!(
-                    "expected a list of {}s, like the default {default}; found {odd}",
-                    first.type_str()
-                )),
-                None => Ok(()),
-            };
-        }
-        other => other.type_str(),
-    };
-    if value.type_str() == expected {
-        Ok(())
-    } else {
-        let article = if expected.starts_with(['a', 'i']) {
-            "an"
-        } else {
-            "a"
-        };
-        Err(format!(
-            "expected {article} {expected}, like the default {default}; found {value}"
-        ))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_value_must_have_its_default_s_shape() {
-        let list = toml::Value::Array(vec![toml::Value::String("a".into())]);
-        assert!(same_shape(&list, &toml::Value::Array(vec![])).is_ok());
-        assert_eq!(
-            same_shape(&list, &toml::Value::Array(vec![toml::Value::Integer(1)])).unwrap_err(),
-            "expected a list of strings, like the default [\"a\"]; found 1"
-        );
-        assert_eq!(
-            same_shape(&toml::Value::Integer(20), &toml::Value::String("x".into())).unwrap_err(),
-            "expected an integer, like the default 20; found \"x\""
-        );
     }
 }

@@ -1352,9 +1352,18 @@ fn a_broken_config_file_is_an_error_naming_its_line_and_nothing_is_written() {
     sb.write("pkg/x_test.go", RACY_TEST);
     sb.commit_all();
     let cases = [
-        ("exclud = [\"gen\"]\n", "1: unknown field `exclud`, expected one of `exclude`, `rules`, `params`"),
-        ("[rules]\nenable = [\"reused-bufer\"]\n", "2: unknown rule `reused-bufer` (see `fixgen rules`)"),
-        ("[rules]\non = []\n", "2: unknown field `on`, expected `enable` or `disable`"),
+        (
+            "exclud = [\"gen\"]\n",
+            "1: unknown field `exclud`, expected one of `exclude`, `rules`, `params`",
+        ),
+        (
+            "[rules]\nenable = [\"reused-bufer\"]\n",
+            "2: unknown rule `reused-bufer` (see `fixgen rules`)",
+        ),
+        (
+            "[rules]\non = []\n",
+            "2: unknown field `on`, expected `enable` or `disable`",
+        ),
         (
             "[rules]\nenable = [\"reused-buffer\"]\ndisable = [\"reused-buffer\"]\n",
             "3: rule `reused-buffer` is both enabled and disabled",
@@ -1365,7 +1374,7 @@ fn a_broken_config_file_is_an_error_naming_its_line_and_nothing_is_written() {
         ),
         (
             "[params.goroutine-shared-var]\nlaunchers = \"Go\"\n",
-            "2: `goroutine-shared-var.launchers`: expected a list, like the default [\"Go\", \"TryGo\", \"Submit\"]",
+            "2: `goroutine-shared-var.launchers`: expected a list of strings, found \"Go\"",
         ),
         (
             "\nexclude = [\"ok\", \"gen/[x\"]\n",

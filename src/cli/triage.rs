@@ -6,7 +6,7 @@
 use super::{apply, preview, session, GlobalArgs};
 use anyhow::{Context as _, Result};
 use clap::{Args, ValueEnum};
-use fixgen::rule::{load_rules, select_rules, Selection};
+use fixgen::rule::{apply_sets, load_rules, select_rules, Selection};
 use fixgen::triage::places::Repo;
 use fixgen::triage::{report, triage, RuleInfo, Triage};
 use fixgen::workspace::Workspace;
@@ -112,6 +112,7 @@ fn run_fixes(
     g.rules_only = sites.iter().map(|s| s.rule.clone()).collect();
     g.rules_only.sort();
     g.rules_only.dedup();
+    g.sets = sets_for(&g.sets, &g.rules_only);
     g.sets.extend(result.sets());
     g.at = sites
         .iter()
@@ -136,6 +137,9 @@ fn catalog(global: &GlobalArgs, workspace: &Workspace) -> Result<Vec<RuleInfo>> 
     let mut all = load_rules(&global.rule_dirs)?;
     // The repository's parameters (a rule's `codes`) hold here too.
     session::config(workspace)?.apply(&mut all)?;
+    // Every --set is checked here, though only those for the rules a
+    // verdict names are used.
+    apply_sets(&mut all, &global.sets)?;
     let only: Vec<String> = all
         .iter()
         .filter(|r| !r.evidence.is_empty())

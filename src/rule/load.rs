@@ -3,12 +3,14 @@
 //! a broken file is reported with its path and line before any scan.
 
 use super::error::RuleError;
-use super::model::RuleFile;
+use super::model::{ParamSpec, RuleFile};
+use super::param::{ParamInfo, ParamType};
 use super::{Rule, BUILTIN_RULES};
 use crate::engine::actions;
 use crate::engine::predicate::Condition;
 use crate::go::parse::language;
 use anyhow::{bail, Context as _, Result};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use toml::Spanned;
 use tree_sitter::{Query, QueryErrorKind};
@@ -103,6 +105,7 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
     }
     let action =
         actions::compile(file.fix.as_ref(), &query, &param_exists).map_err(|(o, m)| at(o, m))?;
+    let param_info = compile_params(&file.params).map_err(|(o, m)| at(o, m))?;
     Ok(Rule {
         id: file.id.into_inner(),
         title: file.title,
@@ -126,15 +129,51 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
         proof,
         named: false,
         templates,
-        params: file
-            .params
-            .into_iter()
-            .map(|(k, v)| (k, v.default))
+        params: param_info
+            .iter()
+            .map(|(name, info)| (name.clone(), info.default.clone()))
             .collect(),
+        param_info,
         action,
         origin: path.to_string(),
         evidence: file.evidence,
     })
+}
+
+/// Each parameter's type (named, or implied by its default), and its
+/// default checked against it: a rule must run as written.
+fn compile_params(
+    specs: &BTreeMap<String, ParamSpec>,
+) -> Result<BTreeMap<String, ParamInfo>, (usize, String)> {
+    let mut out = BTreeMap::new();
+    for (name, spec) in specs {
+        let default = &spec.default;
+        let ty = match &spec.ty {
+            Some(ty) => ty.get_ref().parse().map_err(|m| (ty.span().start, m))?,
+            None => ParamType::implied_by(default.get_ref()).ok_or_else(|| {
+                (
+                    default.span().start,
+                    format!(
+                        "parameter `{name}`: a default like {} needs a `type`",
+                        default.get_ref()
+                    ),
+                )
+            })?,
+        };
+        let checked = ty.check(default.get_ref()).map_err(|why| {
+            (
+                default.span().start,
+                format!("parameter `{name}`: the default is not a {ty}: {why}"),
+            )
+        })?;
+        let info = ParamInfo {
+            ty,
+            default: checked,
+            doc: spec.doc.clone(),
+        };
+        out.insert(name.clone(), info);
+    }
+    Ok(out)
 }
 
 /// `proof_by_type_name = true` holds only where the prefilter finds type
@@ -289,23 +328,32 @@ pub struct Selection {
     pub disable: Vec<String>,
 }
 
-pub fn select_rules(rules: Vec<Rule>, selection: &Selection) -> Result<Vec<Rule>> {
+pub fn select_rules(mut rules: Vec<Rule>, selection: &Selection) -> Result<Vec<Rule>> {
     for id in &selection.only {
         if !rules.iter().any(|r| &r.id == id) {
             bail!("unknown rule `{id}` (see `fixgen rules`)");
         }
     }
-    let mut selected: Vec<Rule> = rules
-        .into_iter()
-        .filter(|r| {
-            if selection.only.is_empty() {
-                (r.enabled_by_default || selection.enable.contains(&r.id))
-                    && !selection.disable.contains(&r.id)
-            } else {
-                selection.only.contains(&r.id)
-            }
-        })
-        .collect();
+    // Every value is checked, for a rule that runs or not.
+    apply_sets(&mut rules, &selection.sets)?;
+    let runs = |r: &Rule| {
+        if selection.only.is_empty() {
+            (r.enabled_by_default || selection.enable.contains(&r.id))
+                && !selection.disable.contains(&r.id)
+        } else {
+            selection.only.contains(&r.id)
+        }
+    };
+    for set in &selection.sets {
+        let rule_id = set.split_once('.').map_or("", |(id, _)| id);
+        if let Some(rule) = rules.iter().find(|r| r.id == rule_id && !runs(r)) {
+            bail!(
+                "--set {set}: rule `{rule_id}` is not selected in this run ({}); add --rule {rule_id} to run it",
+                why_not_selected(rule, selection)
+            );
+        }
+    }
+    let mut selected: Vec<Rule> = rules.into_iter().filter(|r| runs(r)).collect();
     // The configuration's `enable` is the team's standing word, as
     // `--rule` is the user's: evidence before churn takes either.
     let named = match selection.only.is_empty() {
@@ -315,58 +363,47 @@ pub fn select_rules(rules: Vec<Rule>, selection: &Selection) -> Result<Vec<Rule>
     for rule in &mut selected {
         rule.named = named.contains(&rule.id);
     }
-    for set in &selection.sets {
-        apply_set(&mut selected, set)?;
-    }
     Ok(selected)
 }
 
-fn apply_set(rules: &mut [Rule], set: &str) -> Result<()> {
-    let (key, value) = set
-        .split_once('=')
-        .with_context(|| format!("--set `{set}`: expected RULE.PARAM=VALUE"))?;
-    let (rule_id, param) = key
-        .split_once('.')
-        .with_context(|| format!("--set `{set}`: expected RULE.PARAM=VALUE"))?;
-    let Some(rule) = rules.iter_mut().find(|r| r.id == rule_id) else {
-        bail!("--set `{set}`: rule `{rule_id}` is unknown or not selected");
-    };
-    let Some(default) = rule.params.get(param) else {
-        let known: Vec<&String> = rule.params.keys().collect();
-        bail!("--set `{set}`: rule `{rule_id}` has no parameter `{param}` (it has: {known:?})");
-    };
-    let parsed = parse_param(default, value).with_context(|| format!("--set `{set}`"))?;
-    rule.params.insert(param.to_string(), parsed);
+fn why_not_selected(rule: &Rule, selection: &Selection) -> &'static str {
+    if !selection.only.is_empty() {
+        "only the rules named with --rule run"
+    } else if selection.disable.contains(&rule.id) {
+        ".fixgen.toml disables it"
+    } else {
+        "it is off by default"
+    }
+}
+
+/// `--set RULE.PARAM=VALUE` values, each checked against its
+/// parameter's type and set on its rule: all are checked before the
+/// selection is (see `select_rules`), so that a value is never taken on
+/// trust, whichever rules run.
+pub fn apply_sets(rules: &mut [Rule], sets: &[String]) -> Result<()> {
+    for set in sets {
+        apply_set(rules, set)?;
+    }
     Ok(())
 }
 
-/// A command-line value takes the shape of the parameter's default.
-fn parse_param(default: &toml::Value, value: &str) -> Result<toml::Value> {
-    Ok(match default {
-        toml::Value::Integer(_) => {
-            toml::Value::Integer(value.trim().parse().context("expected a whole number")?)
-        }
-        toml::Value::Float(_) => {
-            toml::Value::Float(value.trim().parse().context("expected a number")?)
-        }
-        toml::Value::Boolean(_) => {
-            toml::Value::Boolean(value.trim().parse().context("expected true or false")?)
-        }
-        // Each element takes the shape of the default's first (numbers stay numbers).
-        toml::Value::Array(items) => {
-            let element = items
-                .first()
-                .cloned()
-                .unwrap_or(toml::Value::String(String::new()));
-            toml::Value::Array(
-                value
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(|s| parse_param(&element, s))
-                    .collect::<Result<_>>()?,
-            )
-        }
-        _ => toml::Value::String(value.to_string()),
-    })
+fn apply_set(rules: &mut [Rule], set: &str) -> Result<()> {
+    let expected = || format!("--set {set}: expected RULE.PARAM=VALUE");
+    let (key, value) = set.split_once('=').with_context(expected)?;
+    let (rule_id, param) = key.split_once('.').with_context(expected)?;
+    let Some(rule) = rules.iter_mut().find(|r| r.id == rule_id) else {
+        bail!("--set {set}: unknown rule `{rule_id}` (see `fixgen rules`)");
+    };
+    let Some(info) = rule.param_info.get(param) else {
+        bail!(
+            "--set {set}: rule `{rule_id}` has no parameter `{param}` ({})",
+            rule.params_listed()
+        );
+    };
+    let parsed = info
+        .ty
+        .parse(value)
+        .map_err(|why| anyhow::anyhow!("--set {set}: {why}"))?;
+    rule.params.insert(param.to_string(), parsed);
+    Ok(())
 }

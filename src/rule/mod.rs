@@ -4,11 +4,12 @@
 pub mod error;
 pub mod load;
 pub mod model;
+pub mod param;
 pub mod template_bounds;
 pub mod template_growth;
 
 pub use error::RuleError;
-pub use load::{load_rules, select_rules, Selection};
+pub use load::{apply_sets, load_rules, select_rules, Selection};
 
 use crate::engine::actions::Action;
 use std::collections::BTreeMap;
@@ -51,7 +52,10 @@ pub struct Rule {
     pub named: bool,
     /// Templates: `message`, and the action's own.
     pub templates: tera::Tera,
+    /// The parameters' values: defaults, then `.fixgen.toml`, then `--set`.
     pub params: BTreeMap<String, toml::Value>,
+    /// Each parameter's type, default and doc, as the rule file says.
+    pub param_info: BTreeMap<String, param::ParamInfo>,
     pub action: Box<dyn Action>,
     /// Where the rule came from: `rules/x.toml` (built in) or a user's path.
     pub origin: String,
@@ -87,6 +91,18 @@ pub enum Evidence {
 }
 
 impl Rule {
+    /// "it has: a, b" (or "it has none"): for an error naming a
+    /// parameter the rule lacks.
+    pub fn params_listed(&self) -> String {
+        match self.param_info.is_empty() {
+            true => "it has none".to_string(),
+            false => {
+                let names: Vec<&str> = self.param_info.keys().map(String::as_str).collect();
+                format!("it has: {}", names.join(", "))
+            }
+        }
+    }
+
     pub fn capture_name(&self, index: u32) -> &str {
         self.query.capture_names()[index as usize]
     }

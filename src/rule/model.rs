@@ -121,7 +121,11 @@ fn default_enabled() -> bool {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ParamSpec {
-    pub default: toml::Value,
+    pub default: Spanned<toml::Value>,
+    /// What values the parameter takes (see `rule::param`); by default
+    /// what its default is.
+    #[serde(rename = "type")]
+    pub ty: Option<Spanned<String>>,
     #[serde(default)]
     pub doc: String,
 }
