@@ -730,4 +730,151 @@ fn the_action_opens_nothing_for_a_log_without_a_fixable_verdict() {
     let text = assert_ok_without_token(&out);
     assert!(text.contains("no fixable verdict"), "{text}");
     assert!(forge.requests().is_empty(), "nothing is sent");
+
+/// `fixgen pr ARGS` in the sandbox with the forge's token set to `token`,
+/// or with no token at all.
+fn pr_with(sandbox: &Sandbox, args: &[&str], token: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_fixgen"));
+    command.arg("pr").args(args).current_dir(sandbox.path());
+    for variable in ["GITHUB_TOKEN", "GITLAB_TOKEN", "GITEA_TOKEN"] {
+        command.env_remove(variable);
+    }
+    if let Some(token) = token {
+        command.env("GITHUB_TOKEN", token);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn a_dry_run_refuses_what_the_real_run_would_refuse_with_the_same_message() {
+    let (sandbox, remote) = repo_with_remote();
+    let forge = FakeForge::start(false);
+    let api = ["--api-url", forge.url.as_str()];
+    let full = |extra: &[&str]| -> Vec<String> {
+        ["--forge", "github", api[0], api[1], "--slug", "acme/api"]
+            .iter()
+            .chain(extra)
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let cases: Vec<(Vec<String>, Option<&str>, &str)> = vec![
+        (
+            full(&["--base", "mian"]),
+            Some(TOKEN),
+            "--base mian: no branch `mian` here or on origin (neither refs/heads/mian nor refs/remotes/origin/mian; `git fetch origin` may bring it)",
+        ),
+        (
+            full(&["--base", "main", "--remote", "upstream"]),
+            Some(TOKEN),
+            "no remote named `upstream` (see `git remote -v`)",
+        ),
+        (
+            vec!["--base".into(), "main".into()],
+            Some(TOKEN),
+            "cannot tell the forge from the remote's URL: pass --forge github|gitlab|gitea",
+        ),
+        (
+            vec!["--base".into(), "main".into(), "--forge".into(), "github".into()],
+            Some(TOKEN),
+            "cannot tell the forge's API URL from the remote's URL: pass --api-url",
+        ),
+        (
+            ["--base", "main", "--forge", "github", api[0], api[1]]
+                .map(String::from)
+                .to_vec(),
+            Some(TOKEN),
+            "cannot tell OWNER/NAME from the remote's URL: pass --slug",
+        ),
+        (
+            full(&["--base", "main"]),
+            None,
+            "GITHUB_TOKEN is not set: the forge needs a token to open pull requests",
+        ),
+    ];
+    for (args, token, message) in cases {
+        for dry_run in [true, false] {
+            let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+            if dry_run {
+                args.push("--dry-run");
+            }
+            let out = pr_with(&sandbox, &args, token);
+            assert_eq!(
+                (out.status.code(), all_output(&out)),
+                (Some(2), format!("error: {message}\n")),
+                "{args:?}"
+            );
+        }
+    }
+    assert!(forge.requests().is_empty(), "nothing was sent");
+    let branches = git(remote.path(), &["branch", "--list"]);
+    assert!(
+        !branches.contains("fixgen/"),
+        "nothing was pushed: {branches}"
+    );
+}
+
+#[test]
+fn a_base_known_only_as_the_remote_s_branch_passes_the_dry_run() {
+    let (sandbox, _remote) = repo_with_remote();
+    git(sandbox.path(), &["push", "-q", "origin", "main:release"]);
+    git(sandbox.path(), &["fetch", "-q", "origin"]);
+    git(sandbox.path(), &["branch", "--list", "release"]);
+    let forge = FakeForge::start(false);
+    let args = [
+        "--base",
+        "release",
+        "--forge",
+        "github",
+        "--api-url",
+        &forge.url,
+        "--slug",
+        "acme/api",
+        "--dry-run",
+    ];
+    let out = pr_with(&sandbox, &args, Some(TOKEN));
+    let text = assert_ok_without_token(&out);
+    assert!(
+        text.contains(&format!("branch: {BRANCH} (from release)")),
+        "{text}"
+    );
+}
+
+/// `x` is the first letter of git's token user (`x-access-token`) and of
+/// many words: a one-letter token must mask only an `x` standing alone.
+#[test]
+fn a_one_letter_token_x_masks_no_x_in_words_paths_or_diffs() {
+    let (sandbox, _remote) = repo_with_remote();
+    let forge = FakeForge::start(false);
+    let args = |slug: &'static str| {
+        vec![
+            "--base".to_string(),
+            "main".into(),
+            "--forge".into(),
+            "github".into(),
+            "--api-url".into(),
+            forge.url.clone(),
+            "--slug".into(),
+            slug.into(),
+        ]
+    };
+    let mut dry = args("acme/api");
+    dry.push("--dry-run".into());
+    let dry: Vec<&str> = dry.iter().map(String::as_str).collect();
+    let out = pr_with(&sandbox, &dry, Some("x"));
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("+\t\terr := store.UpdateAppHealth(ctx, id)"),
+        "{text}"
+    );
+    assert!(!text.contains("***"), "{text}");
+
+    // The forge knows no repository x/box: its 404 names the path.
+    let real = args("x/box-x");
+    let real: Vec<&str> = real.iter().map(String::as_str).collect();
+    let out = pr_with(&sandbox, &real, Some("x"));
+    let text = all_output(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains("/repos/x/box-x/pulls"), "{text}");
+    assert!(!text.contains("***"), "{text}");
 }

@@ -185,17 +185,18 @@ fn patches_and_pr_bodies_leave_the_broken_fix_out_and_say_what_was_verified() {
         "the tree is untouched"
     );
 
-    let out = fixgen(
+    // A dry run checks what a real run needs: a forge's remote and a token.
+    git(
         &dir,
-        &[
-            "pr",
-            "--base",
-            "main",
-            "--dry-run",
-            "--verify=race",
-            "--race-count=2",
-        ],
+        &["remote", "add", "origin", "https://github.com/acme/api.git"],
     );
+    let out = Command::new(env!("CARGO_BIN_EXE_fixgen"))
+        .args(["pr", "--base", "main", "--dry-run"])
+        .args(["--verify=race", "--race-count=2"])
+        .current_dir(&dir)
+        .env("GITHUB_TOKEN", "test-token-not-used")
+        .output()
+        .unwrap();
     let (stdout, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
     assert!(

@@ -1,17 +1,18 @@
 //! `fixgen pr`: a branch per rule (or one with `--single-branch`), one
 //! commit per rule, pushed to the remote, and the pull request opened or
 //! updated through the forge's API. `--dry-run` shows it all and sends
-//! nothing.
+//! nothing, after checking what sending would need.
 
 use super::{session, GlobalArgs};
-use anyhow::{anyhow, bail, Context as _, Result};
+use anyhow::{anyhow, Context as _, Result};
 use clap::Args;
 use fixgen::changeset::Stacking;
 use fixgen::forge::{self, Kind};
+use fixgen::git::branch::find_base;
 use fixgen::output::messages::{verification, Messages};
 use fixgen::publish::{self, Target};
 use fixgen::secrets::redact;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
 pub struct PrArgs {
@@ -57,6 +58,10 @@ pub struct PrArgs {
 
 pub fn run(global: &GlobalArgs, args: &PrArgs) -> Result<u8> {
     let messages = Messages::load(args.templates.as_deref())?;
+    // Checked before the scan, and by a dry run too: a dry run that passes
+    // is one whose real run can push and open pull requests.
+    let repo = repository(args)?;
+    let destination = destination(&repo, args)?;
     let stacking = if args.single_branch {
         Stacking::Chained
     } else {
@@ -66,9 +71,6 @@ pub fn run(global: &GlobalArgs, args: &PrArgs) -> Result<u8> {
     let (workspace, changes, report) =
         session::open_by_rule(global, &paths, stacking, &args.verify)?;
     let held_back = report.as_ref().map_or(0, |r| r.held_back.len());
-    if !workspace.in_git {
-        bail!("fixgen pr needs a git repository");
-    }
     if changes.rules.is_empty() {
         eprintln!("nothing to fix: no pull request");
         let verified = session::exit_for_held_back(held_back);
@@ -82,7 +84,8 @@ pub fn run(global: &GlobalArgs, args: &PrArgs) -> Result<u8> {
     )?;
     if args.dry_run {
         for plan in &plans {
-            println!("{}", publish::describe(plan, &args.base));
+            // Output, like the real run's: the token is now known.
+            println!("{}", redact(&publish::describe(plan, &args.base)));
         }
         eprintln!(
             "dry run: {} branch(es); nothing pushed or sent",
@@ -92,31 +95,18 @@ pub fn run(global: &GlobalArgs, args: &PrArgs) -> Result<u8> {
     }
     // The commits hold the fixed files as they are in the working tree.
     super::apply::refuse_dirty_tree(&workspace.root)?;
-    let repo = git2::Repository::open(&workspace.root)?;
     let head = repo
         .head()
         .and_then(|h| h.peel_to_commit())
         .context("the repository has no commit to branch from")?
         .id();
-    let remote_url = fixgen::git::remote::url(&repo, &args.remote)?;
-    let from_url = forge::parse_remote_url(&remote_url);
-    let kind = args.forge.or(from_url.kind).ok_or_else(|| {
-        anyhow!("cannot tell the forge from the remote's URL: pass --forge github|gitlab|gitea")
-    })?;
-    let api_url = args.api_url.clone().or(from_url.api_url).ok_or_else(|| {
-        anyhow!("cannot tell the forge's API URL from the remote's URL: pass --api-url")
-    })?;
-    let slug = args
-        .slug
-        .clone()
-        .or(from_url.slug)
-        .ok_or_else(|| anyhow!("cannot tell OWNER/NAME from the remote's URL: pass --slug"))?;
-    let variable = forge::token_variable(kind);
-    let token = forge::token(kind);
-    if token.is_none() {
-        eprintln!("warning: {variable} is not set; the forge may refuse to open pull requests");
-    }
-    let forge = forge::connect(kind, &api_url, &slug, token.clone())?;
+    let token = destination.token;
+    let forge = forge::connect(
+        destination.kind,
+        &destination.api_url,
+        &destination.slug,
+        Some(token.clone()),
+    )?;
     let author = fixgen::git::author(&workspace.root);
     let target = Target {
         repo: &repo,
@@ -124,7 +114,7 @@ pub fn run(global: &GlobalArgs, args: &PrArgs) -> Result<u8> {
         base: &args.base,
         head,
         author: &author,
-        token: token.as_deref(),
+        token: Some(&token),
         forge: forge.as_ref(),
         draft: args.draft,
         labels: &args.labels,
@@ -143,4 +133,51 @@ pub fn run(global: &GlobalArgs, args: &PrArgs) -> Result<u8> {
     let verified = session::exit_for_held_back(held_back);
     let status = if failed == 0 { verified } else { 2 };
     Ok(session::with_errors(&changes.errors, status))
+}
+
+/// The git repository holding PATH (the current folder by default).
+fn repository(args: &PrArgs) -> Result<git2::Repository> {
+    let start = fixgen::patterns::resolve(args.path.as_deref().unwrap_or(Path::new(".")))?;
+    git2::Repository::discover(&start).map_err(|_| anyhow!("fixgen pr needs a git repository"))
+}
+
+/// Where pull requests go, with what a real run needs to open them.
+struct Destination {
+    kind: Kind,
+    api_url: String,
+    slug: String,
+    token: String,
+}
+
+/// Everything a run needs before it can publish, checked in the order
+/// it is needed: the remote, the forge, its API and the repository on
+/// it, the token, and the base branch. The first missing one is the error.
+fn destination(repo: &git2::Repository, args: &PrArgs) -> Result<Destination> {
+    let remote_url = fixgen::git::remote::url(repo, &args.remote)?;
+    let from_url = forge::parse_remote_url(&remote_url);
+    let kind = args.forge.or(from_url.kind).ok_or_else(|| {
+        anyhow!("cannot tell the forge from the remote's URL: pass --forge github|gitlab|gitea")
+    })?;
+    let api_url = args.api_url.clone().or(from_url.api_url).ok_or_else(|| {
+        anyhow!("cannot tell the forge's API URL from the remote's URL: pass --api-url")
+    })?;
+    let slug = args
+        .slug
+        .clone()
+        .or(from_url.slug)
+        .ok_or_else(|| anyhow!("cannot tell OWNER/NAME from the remote's URL: pass --slug"))?;
+    // Every forge refuses to open a pull request without one.
+    let token = forge::token(kind).ok_or_else(|| {
+        anyhow!(
+            "{} is not set: the forge needs a token to open pull requests",
+            forge::token_variable(kind)
+        )
+    })?;
+    find_base(repo, &args.remote, &args.base)?;
+    Ok(Destination {
+        kind,
+        api_url,
+        slug,
+        token,
+    })
 }

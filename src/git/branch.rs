@@ -10,6 +10,22 @@ use git2::{build::TreeUpdateBuilder, FileMode, Oid, Repository, Signature};
 /// The trailer every fixgen commit carries.
 pub const MARKER_TRAILER: &str = "Fixgen-Marker:";
 
+/// The branch pull requests merge into must exist: as a local branch, or
+/// as `remote`'s branch the last fetch saw. The forge would refuse a pull
+/// request into a branch it lacks, after the fix branch was pushed.
+pub fn find_base(repo: &Repository, remote: &str, base: &str) -> Result<Oid> {
+    let local = format!("refs/heads/{base}");
+    let tracking = format!("refs/remotes/{remote}/{base}");
+    [&local, &tracking]
+        .iter()
+        .find_map(|name| repo.refname_to_id(name).ok())
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--base {base}: no branch `{base}` here or on {remote} (neither {local} nor {tracking}; `git fetch {remote}` may bring it)"
+            )
+        })
+}
+
 /// Commits `files` on top of `parent` with `message`; returns the commit.
 pub fn commit_changes(
     repo: &Repository,
