@@ -730,6 +730,7 @@ fn the_action_opens_nothing_for_a_log_without_a_fixable_verdict() {
     let text = assert_ok_without_token(&out);
     assert!(text.contains("no fixable verdict"), "{text}");
     assert!(forge.requests().is_empty(), "nothing is sent");
+}
 
 /// `fixgen pr ARGS` in the sandbox with the forge's token set to `token`,
 /// or with no token at all.
