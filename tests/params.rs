@@ -221,3 +221,66 @@ fn a_rule_s_default_must_be_of_its_type() {
         );
     }
 }
+
+#[test]
+fn rules_explain_prints_rationale_parameters_evidence_and_an_example() {
+    let sb = Sandbox::new();
+    let out = sb.fixgen(&["rules", "--explain", "eventually-timeout"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    for expected in [
+        "eventually-timeout: A testify poll gives asynchronous work a short, fixed time\n",
+        "runs: off by default: runs when named",
+        "from: rules/eventually-timeout.toml\n",
+        "  min_wait (duration, default \"15s\")\n",
+        "CI evidence it answers (fixgen triage): poll-timeout",
+        "Example (fixtures/eventually-timeout/",
+        "\n--- a/",
+        "\n+++ b/",
+    ] {
+        assert!(text.contains(expected), "lacks {expected:?}:\n{text}");
+    }
+    // The example is a real change: a line removed and one added.
+    assert!(text.lines().any(|l| l.starts_with("-\t")), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("+\t")), "{text}");
+
+    let out = sb.fixgen(&["rules", "--explain", "no-such-rule"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out),
+        "error: unknown rule `no-such-rule` (see `fixgen rules`)\n"
+    );
+}
+
+#[test]
+fn rules_explain_takes_a_user_rule_s_example_from_its_fixtures() {
+    let sb = Sandbox::new();
+    sb.write(
+        "myrules/exit-in-test.toml",
+        r#"id = "exit-in-test"
+title = "os.Exit in a test"
+enabled = false
+rationale = "os.Exit skips the test's cleanup."
+query = '(call_expression function: (selector_expression operand: (identifier) @pkg field: (field_identifier) @f) (#eq? @pkg "os") (#eq? @f "Exit")) @call'
+report = "call"
+message = "os.Exit in a test"
+"#,
+    );
+    sb.write(
+        "myrules/fixtures/exit-in-test/exits/before/x_test.go",
+        "package x\n\nfunc a() {\n\tos.Exit(1)\n}\n",
+    );
+    sb.write(
+        "myrules/fixtures/exit-in-test/exits/after/x_test.go",
+        "package x\n\nfunc a() {\n\tpanic(1)\n}\n",
+    );
+    let out = sb.fixgen(&["--rules", "myrules", "rules", "--explain", "exit-in-test"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Example (fixtures/exit-in-test/exits):\n"),
+        "{text}"
+    );
+    assert!(text.contains("-\tos.Exit(1)\n+\tpanic(1)\n"), "{text}");
+    assert!(text.contains("Parameters: none\n"), "{text}");
+}

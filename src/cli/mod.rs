@@ -78,8 +78,12 @@ fn parse_jobs(value: &str) -> Result<usize, String> {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// List rules: id, enabled by default or not, title.
-    Rules,
+    /// List rules: id, enabled by default or not, title; or explain one. Exit 0, 2: unknown rule.
+    Rules {
+        /// Print the rule's rationale, parameters (type, default, doc), evidence kinds and a before/after example from its fixtures.
+        #[arg(long, value_name = "ID")]
+        explain: Option<String>,
+    },
     /// Report findings without editing. Exit 0: nothing fails the check, 1: a finding fails it, 2: error.
     #[command(after_help = CHECK_EXIT_CODES)]
     Check {
@@ -194,7 +198,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         use_threads(scan.jobs)?;
     }
     match cli.command {
-        Command::Rules => rules::run(&global),
+        Command::Rules { explain } => rules::run(&global, explain.as_deref()),
         Command::Check {
             paths,
             format,

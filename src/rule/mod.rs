@@ -2,6 +2,7 @@
 //! and the built-in rule files embedded at build time.
 
 pub mod error;
+pub mod example;
 pub mod load;
 pub mod model;
 pub mod param;
@@ -112,4 +113,4 @@ mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 }
 
-pub use builtin::BUILTIN_RULES;
+pub use builtin::{BUILTIN_EXAMPLES, BUILTIN_RULES};
