@@ -160,3 +160,32 @@ fn the_action_gate_annotates_a_race_and_passes_once_it_is_judged() {
     assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
     assert_eq!(stdout(&out), "");
 }
+
+/// A new user's first gate: `check ./...` on their module fails on a
+/// race, the race is judged and suppressed with a reason, and the same
+/// command passes.
+#[test]
+fn a_new_user_suppresses_a_judged_finding_and_the_gate_passes() {
+    let sandbox = Sandbox::new();
+    sandbox.write("pkg/x_test.go", RACY_TEST);
+    let out = sandbox.fixgen(&["check", "./..."]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stdout(&out).starts_with("pkg/x_test.go:12:4: parallel-subtest-shared-var: "),
+        "{}",
+        stdout(&out)
+    );
+    let judged = RACY_TEST.replace(
+        "\t\t\terr = step(name)",
+        "\t\t\terr = step(name) //fixgen:ignore parallel-subtest-shared-var step holds its own lock",
+    );
+    sandbox.write("pkg/x_test.go", &judged);
+    let out = sandbox.fixgen_in("pkg", &["check", "./..."]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(stdout(&out), "");
+    assert!(
+        stderr(&out).contains("1 ignored by //fixgen:ignore"),
+        "{}",
+        stderr(&out)
+    );
+}
