@@ -124,6 +124,18 @@ fn the_pre_commit_hooks_stop_a_racy_commit_and_fix_it() {
     assert_eq!(code(&again), 0, "{}", stdout(&again));
 }
 
+/// RACY_TEST with its race judged: an ignore directive, with a reason, on
+/// the line above the write or trailing it.
+fn judged(above: bool) -> String {
+    let directive = "//fixgen:ignore parallel-subtest-shared-var step holds its own lock";
+    let write = "\t\t\terr = step(name)";
+    let with = match above {
+        true => format!("\t\t\t{directive}\n{write}"),
+        false => format!("{write} {directive}"),
+    };
+    RACY_TEST.replace(write, &with)
+}
+
 /// The GitHub Action's gate step (`scripts/action.sh check`), run as the
 /// action runs it: in the checkout, its inputs in the environment.
 fn action_check(sandbox: &Sandbox) -> std::process::Output {
@@ -151,11 +163,7 @@ fn the_action_gate_annotates_a_race_and_passes_once_it_is_judged() {
         stdout(&out)
     );
 
-    let judged = RACY_TEST.replace(
-        "\t\t\terr = step(name)",
-        "\t\t\t//fixgen:ignore parallel-subtest-shared-var step is serialised by its own lock\n\t\t\terr = step(name)",
-    );
-    sandbox.write("x_test.go", &judged);
+    sandbox.write("x_test.go", &judged(true));
     let out = action_check(&sandbox);
     assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
     assert_eq!(stdout(&out), "");
@@ -175,11 +183,7 @@ fn a_new_user_suppresses_a_judged_finding_and_the_gate_passes() {
         "{}",
         stdout(&out)
     );
-    let judged = RACY_TEST.replace(
-        "\t\t\terr = step(name)",
-        "\t\t\terr = step(name) //fixgen:ignore parallel-subtest-shared-var step holds its own lock",
-    );
-    sandbox.write("pkg/x_test.go", &judged);
+    sandbox.write("pkg/x_test.go", &judged(false));
     let out = sandbox.fixgen_in("pkg", &["check", "./..."]);
     assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
     assert_eq!(stdout(&out), "");
