@@ -38,17 +38,19 @@ struct CaseOptions {
     by_default: bool,
 }
 
-/// Runs every case under `fixtures_dir`; `load` gives fresh rules (rules
-/// are not `Clone`: each case selects its own with its own parameters).
+/// Runs every case under `fixtures_dir` (only those of the rules `only`
+/// names, when it names any); `load` gives fresh rules (rules are not
+/// `Clone`: each case selects its own with its own parameters).
 pub fn run_all(
     fixtures_dir: &Path,
+    only: &[String],
     load: &dyn Fn() -> Result<Vec<Rule>>,
 ) -> Result<Vec<CaseResult>> {
     let known: Vec<String> = load()?.into_iter().map(|r| r.id).collect();
     let mut results = Vec::new();
     for rule_dir in sorted_dirs(fixtures_dir)? {
         let rule_id = file_name(&rule_dir);
-        if NOT_RULES.contains(&rule_id.as_str()) {
+        if NOT_RULES.contains(&rule_id.as_str()) || !(only.is_empty() || only.contains(&rule_id)) {
             continue;
         }
         if !known.contains(&rule_id) {
@@ -70,6 +72,14 @@ pub fn run_all(
         }
     }
     Ok(results)
+}
+
+/// The rules among `ids` with no case folder in any of `fixtures_dirs`.
+pub fn without_fixtures<'a>(ids: &'a [String], fixtures_dirs: &[PathBuf]) -> Vec<&'a str> {
+    ids.iter()
+        .filter(|id| !fixtures_dirs.iter().any(|d| d.join(id).is_dir()))
+        .map(String::as_str)
+        .collect()
 }
 
 fn run_case(rule_id: &str, case: &Path, load: &dyn Fn() -> Result<Vec<Rule>>) -> Result<()> {

@@ -461,6 +461,56 @@ fn a_user_rule_with_a_template_fix_runs_from_rules_dir() {
     );
 }
 
+/// `fixgen test` on a user's rules: `--rule` runs only that rule's cases,
+/// a folder named twice runs once, and a rule with no fixtures is named.
+#[test]
+fn fixgen_test_honours_rule_and_names_rules_without_fixtures() {
+    let sb = Sandbox::new();
+    sb.write("myrules/errors.toml", GOOD_RULE);
+    sb.write(
+        "myrules/other.toml",
+        &GOOD_RULE.replace("id = \"errors-new-sprintf\"", "id = \"other-rule\""),
+    );
+    let case = "myrules/fixtures/errors-new-sprintf/sprintf";
+    let before = "package x\n\nimport (\n\t\"errors\"\n\t\"fmt\"\n)\n\nvar errBase = errors.New(\"base\")\n\nfunc f(n int) error {\n\treturn errors.New(fmt.Sprintf(\"bad %d\", n))\n}\n";
+    sb.write(
+        &format!("{case}/before/go.mod"),
+        "module example.com/x\n\ngo 1.22\n",
+    );
+    sb.write(&format!("{case}/before/e.go"), before);
+    sb.write(
+        &format!("{case}/after/go.mod"),
+        "module example.com/x\n\ngo 1.22\n",
+    );
+    sb.write(
+        &format!("{case}/after/e.go"),
+        "package x\n\nimport (\n\t\"errors\"\n\t\"fmt\"\n)\n\nvar errBase = errors.New(\"base\")\n\nfunc f(n int) error {\n\treturn fmt.Errorf(\"bad %d\", n)\n}\n",
+    );
+    let out = sb.fixgen(&[
+        "test",
+        "--rules",
+        "myrules",
+        "--fixtures",
+        "myrules/fixtures",
+        "--fixtures",
+        "./myrules/fixtures/",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        "ok    errors-new-sprintf/sprintf\n1 passed, 0 failed\n",
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        stderr(&out),
+        "warning: rule `other-rule` has no fixtures (no other-rule/ in the fixtures folders): nothing tests it\n"
+    );
+    let out = sb.fixgen(&["test", "--rules", "myrules", "--rule", "other-rule"]);
+    assert_eq!(stdout(&out), "0 passed, 0 failed\n", "{}", stderr(&out));
+    let out = sb.fixgen(&["test", "--rules", "myrules", "--rule", "no-such"]);
+    assert_eq!(code(&out), 2);
+}
+
 /// Each broken rule file must name itself and the line that is wrong.
 #[test]
 fn a_broken_rule_file_is_reported_with_its_path_and_line() {

@@ -1,5 +1,5 @@
 use super::GlobalArgs;
-use fixgen::fixtures::run_all;
+use fixgen::fixtures::{run_all, without_fixtures};
 use fixgen::rule::load_rules;
 use std::path::PathBuf;
 
@@ -18,11 +18,37 @@ pub fn run(global: &GlobalArgs, fixtures: &[PathBuf]) -> anyhow::Result<u8> {
     if dirs.is_empty() {
         anyhow::bail!("no fixtures folder: run from the repository root, or pass --fixtures DIR");
     }
+    // The same folder named twice (`--rules .` beside ./fixtures) runs once.
+    let mut seen = Vec::new();
+    dirs.retain(|d| {
+        let real = d.canonicalize().unwrap_or_else(|_| d.clone());
+        let new = !seen.contains(&real);
+        seen.push(real);
+        new
+    });
     let rule_dirs = global.rule_dirs.clone();
     let load = move || load_rules(&rule_dirs);
+    let rules = load()?;
+    let only = &global.rules_only;
+    if let Some(unknown) = only.iter().find(|id| !rules.iter().any(|r| &r.id == *id)) {
+        anyhow::bail!("unknown rule `{unknown}` (see `fixgen rules`)");
+    }
+    // The rules whose fixtures belong here: those named, else the user's
+    // own (built-in rules' fixtures live in fixgen's repository).
+    let asked: Vec<String> = match only.is_empty() {
+        false => only.clone(),
+        true => rules
+            .iter()
+            .filter(|r| !r.origin.starts_with("rules/"))
+            .map(|r| r.id.clone())
+            .collect(),
+    };
+    for id in without_fixtures(&asked, &dirs) {
+        eprintln!("warning: rule `{id}` has no fixtures (no {id}/ in the fixtures folders): nothing tests it");
+    }
     let (mut passed, mut failed) = (0, 0);
     for dir in &dirs {
-        for case in run_all(dir, &load)? {
+        for case in run_all(dir, only, &load)? {
             match case.failure {
                 None => {
                     println!("ok    {}", case.name);
