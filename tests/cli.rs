@@ -1446,3 +1446,26 @@ fn a_broken_config_file_is_an_error_naming_its_line_and_nothing_is_written() {
     }
     assert_eq!(sb.read("pkg/x_test.go"), RACY_TEST);
 }
+
+#[test]
+fn tree_prints_the_nodes_of_a_line_with_fields_and_kinds() {
+    let sb = Sandbox::new();
+    sb.write("x.go", "package x\n\nfunc f() int {\n\treturn g(1)\n}\n");
+    let out = sb.fixgen(&["tree", "x.go:4"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).ends_with(
+            "        return_statement [4:2-4:13]\n\
+             \x20         expression_list [4:9-4:13]\n\
+             \x20           call_expression [4:9-4:13]\n\
+             \x20             function: identifier [4:9-4:10] \"g\"\n\
+             \x20             arguments: argument_list [4:10-4:13]\n\
+             \x20               int_literal [4:11-4:12] \"1\"\n"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    let out = sb.fixgen(&["tree", "x.go:9"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(stderr(&out), "error: x.go:9: the file has 5 line(s)\n");
+}

@@ -11,6 +11,7 @@ mod preview;
 mod rules;
 mod session;
 mod test;
+mod tree;
 mod triage;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -155,6 +156,12 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         fixtures: Vec<PathBuf>,
     },
+    /// Print a Go file's syntax tree: each node's field, kind and place, and its leaves' text; the names a rule's query uses. Exit 0, 2: error.
+    Tree {
+        /// A Go file, or FILE:LINE for only the nodes on that line (with their ancestors).
+        #[arg(value_name = "FILE[:LINE]")]
+        target: String,
+    },
     /// Print a shell completion script: `fixgen completions bash > ~/.local/share/bash-completion/completions/fixgen`. Exit 0.
     Completions {
         #[arg(value_enum)]
@@ -233,6 +240,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Triage(args) => triage::run(&global, &args),
         Command::Test { fixtures } => test::run(&global, &fixtures),
         Command::Completions { shell } => print_completions(shell),
+        Command::Tree { target } => tree::run(&target),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod imports;
 pub mod lintconfig;
 pub mod module;
 pub mod narrow;
+pub mod outline;
 pub mod package_names;
 pub mod parse;
 pub mod refs;
