@@ -41,9 +41,13 @@ struct CaseOptions {
 /// Runs every case under `fixtures_dir` (only those of the rules `only`
 /// names, when it names any); `load` gives fresh rules (rules are not
 /// `Clone`: each case selects its own with its own parameters).
+/// With `update`, each case's `after/` and `findings.txt` are first
+/// rewritten from what fixgen does now (`fixgen test --update`, for
+/// review with `git diff`); idempotency is still checked.
 pub fn run_all(
     fixtures_dir: &Path,
     only: &[String],
+    update: bool,
     load: &dyn Fn() -> Result<Vec<Rule>>,
 ) -> Result<Vec<CaseResult>> {
     let known: Vec<String> = load()?.into_iter().map(|r| r.id).collect();
@@ -65,7 +69,7 @@ pub fn run_all(
         }
         for case in sorted_dirs(&rule_dir)? {
             let name = format!("{rule_id}/{}", file_name(&case));
-            let failure = run_case(&rule_id, &case, load)
+            let failure = run_case(&rule_id, &case, update, load)
                 .err()
                 .map(|e| format!("{e:#}"));
             results.push(CaseResult { name, failure });
@@ -82,7 +86,12 @@ pub fn without_fixtures<'a>(ids: &'a [String], fixtures_dirs: &[PathBuf]) -> Vec
         .collect()
 }
 
-fn run_case(rule_id: &str, case: &Path, load: &dyn Fn() -> Result<Vec<Rule>>) -> Result<()> {
+fn run_case(
+    rule_id: &str,
+    case: &Path,
+    update: bool,
+    load: &dyn Fn() -> Result<Vec<Rule>>,
+) -> Result<()> {
     let before = case.join("before");
     if !before.is_dir() {
         bail!("{}: no before/ folder", case.display());
@@ -112,6 +121,9 @@ fn run_case(rule_id: &str, case: &Path, load: &dyn Fn() -> Result<Vec<Rule>>) ->
     let engine = Engine::new(rules, locations).with_root(work.path().canonicalize()?);
     let warnings = std::fs::read_to_string(case.join("warnings.txt")).unwrap_or_default();
     let first = scan_tree(&engine, work.path(), &warnings, true)?;
+    if update {
+        update_findings(case, &first)?;
+    }
     if let Ok(expected) = std::fs::read_to_string(case.join("findings.txt")) {
         let actual = findings::to_text(&first.findings().cloned().collect::<Vec<_>>());
         if actual != expected {
@@ -122,6 +134,9 @@ fn run_case(rule_id: &str, case: &Path, load: &dyn Fn() -> Result<Vec<Rule>>) ->
         }
     }
     write_fixes(&first, work.path())?;
+    if update {
+        update_after(case, &before, work.path())?;
+    }
     let expected_dir = if case.join("after").is_dir() {
         case.join("after")
     } else {
@@ -166,6 +181,31 @@ fn scan_tree(engine: &Engine, root: &Path, warnings: &str, exact: bool) -> Resul
         ),
         _ => Ok(report),
     }
+}
+
+/// `findings.txt` from the findings of this run, where the case has one
+/// (an empty one asks for it): a case that does not pin its findings is
+/// not made to.
+fn update_findings(case: &Path, report: &ScanReport) -> Result<()> {
+    let path = case.join("findings.txt");
+    if path.exists() {
+        let text = findings::to_text(&report.findings().cloned().collect::<Vec<_>>());
+        std::fs::write(&path, text)?;
+    }
+    Ok(())
+}
+
+/// `after/` as the fixed copy `fixed` stands, or no `after/` when the
+/// run changed nothing (an absent `after/` means "no change").
+fn update_after(case: &Path, before: &Path, fixed: &Path) -> Result<()> {
+    let after = case.join("after");
+    if after.is_dir() {
+        std::fs::remove_dir_all(&after)?;
+    }
+    if read_tree(fixed)? != read_tree(before)? {
+        copy_tree(fixed, &after)?;
+    }
+    Ok(())
 }
 
 fn write_fixes(report: &ScanReport, root: &Path) -> Result<()> {

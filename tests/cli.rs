@@ -461,6 +461,11 @@ fn a_user_rule_with_a_template_fix_runs_from_rules_dir() {
     );
 }
 
+/// A use of `errors.New(fmt.Sprintf(…))`, before and after GOOD_RULE's fix
+/// (`errors` stays used).
+const SPRINTF_BEFORE: &str = "package x\n\nimport (\n\t\"errors\"\n\t\"fmt\"\n)\n\nvar errBase = errors.New(\"base\")\n\nfunc f(n int) error {\n\treturn errors.New(fmt.Sprintf(\"bad %d\", n))\n}\n";
+const SPRINTF_AFTER: &str = "package x\n\nimport (\n\t\"errors\"\n\t\"fmt\"\n)\n\nvar errBase = errors.New(\"base\")\n\nfunc f(n int) error {\n\treturn fmt.Errorf(\"bad %d\", n)\n}\n";
+
 /// `fixgen test` on a user's rules: `--rule` runs only that rule's cases,
 /// a folder named twice runs once, and a rule with no fixtures is named.
 #[test]
@@ -472,20 +477,16 @@ fn fixgen_test_honours_rule_and_names_rules_without_fixtures() {
         &GOOD_RULE.replace("id = \"errors-new-sprintf\"", "id = \"other-rule\""),
     );
     let case = "myrules/fixtures/errors-new-sprintf/sprintf";
-    let before = "package x\n\nimport (\n\t\"errors\"\n\t\"fmt\"\n)\n\nvar errBase = errors.New(\"base\")\n\nfunc f(n int) error {\n\treturn errors.New(fmt.Sprintf(\"bad %d\", n))\n}\n";
     sb.write(
         &format!("{case}/before/go.mod"),
         "module example.com/x\n\ngo 1.22\n",
     );
-    sb.write(&format!("{case}/before/e.go"), before);
+    sb.write(&format!("{case}/before/e.go"), SPRINTF_BEFORE);
     sb.write(
         &format!("{case}/after/go.mod"),
         "module example.com/x\n\ngo 1.22\n",
     );
-    sb.write(
-        &format!("{case}/after/e.go"),
-        "package x\n\nimport (\n\t\"errors\"\n\t\"fmt\"\n)\n\nvar errBase = errors.New(\"base\")\n\nfunc f(n int) error {\n\treturn fmt.Errorf(\"bad %d\", n)\n}\n",
-    );
+    sb.write(&format!("{case}/after/e.go"), SPRINTF_AFTER);
     let out = sb.fixgen(&[
         "test",
         "--rules",
@@ -1468,4 +1469,38 @@ fn tree_prints_the_nodes_of_a_line_with_fields_and_kinds() {
     let out = sb.fixgen(&["tree", "x.go:9"]);
     assert_eq!(code(&out), 2);
     assert_eq!(stderr(&out), "error: x.go:9: the file has 5 line(s)\n");
+}
+
+/// `fixgen test --update` rewrites a stale `after/` and an empty
+/// `findings.txt` from the current output, after which `fixgen test` passes.
+#[test]
+fn fixgen_test_update_writes_after_and_findings_from_the_current_output() {
+    let sb = Sandbox::new();
+    sb.write("myrules/errors.toml", GOOD_RULE);
+    let case = "myrules/fixtures/errors-new-sprintf/sprintf";
+    let go_mod = "module example.com/x\n\ngo 1.22\n";
+    sb.write(&format!("{case}/before/go.mod"), go_mod);
+    sb.write(&format!("{case}/before/e.go"), SPRINTF_BEFORE);
+    sb.write(&format!("{case}/after/go.mod"), go_mod);
+    sb.write(&format!("{case}/after/e.go"), SPRINTF_BEFORE);
+    sb.write(&format!("{case}/findings.txt"), "");
+    let args = ["test", "--rules", "myrules"];
+    assert_eq!(code(&sb.fixgen(&args)), 1, "a stale after/ fails");
+
+    let out = sb.fixgen(&["test", "--rules", "myrules", "--update"]);
+    assert_eq!(
+        stdout(&out),
+        "wrote errors-new-sprintf/sprintf\n1 passed, 0 failed\n",
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(sb.read(&format!("{case}/after/e.go")), SPRINTF_AFTER);
+    assert!(
+        sb.read(&format!("{case}/findings.txt"))
+            .starts_with("e.go:11:9: errors-new-sprintf: "),
+        "{}",
+        sb.read(&format!("{case}/findings.txt"))
+    );
+    let out = sb.fixgen(&args);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
 }

@@ -155,6 +155,9 @@ pub enum Command {
         /// The fixtures folder (default: ./fixtures, and DIR/fixtures for each --rules DIR).
         #[arg(long, value_name = "DIR")]
         fixtures: Vec<PathBuf>,
+        /// Rewrite each case's after/ and findings.txt from what fixgen does now, for review with git diff (idempotency is still checked).
+        #[arg(long)]
+        update: bool,
     },
     /// Print a Go file's syntax tree: each node's field, kind and place, and its leaves' text; the names a rule's query uses. Exit 0, 2: error.
     Tree {
@@ -238,7 +241,7 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Batch(args) => batch::run(&global, &args),
         Command::BatchReport(args) => batch::report(&args),
         Command::Triage(args) => triage::run(&global, &args),
-        Command::Test { fixtures } => test::run(&global, &fixtures),
+        Command::Test { fixtures, update } => test::run(&global, &fixtures, update),
         Command::Completions { shell } => print_completions(shell),
         Command::Tree { target } => tree::run(&target),
     }

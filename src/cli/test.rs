@@ -3,7 +3,7 @@ use fixgen::fixtures::{run_all, without_fixtures};
 use fixgen::rule::load_rules;
 use std::path::PathBuf;
 
-pub fn run(global: &GlobalArgs, fixtures: &[PathBuf]) -> anyhow::Result<u8> {
+pub fn run(global: &GlobalArgs, fixtures: &[PathBuf], update: bool) -> anyhow::Result<u8> {
     let mut dirs: Vec<PathBuf> = fixtures.to_vec();
     if dirs.is_empty() {
         dirs.extend(std::iter::once(PathBuf::from("fixtures")).filter(|d| d.is_dir()));
@@ -48,10 +48,11 @@ pub fn run(global: &GlobalArgs, fixtures: &[PathBuf]) -> anyhow::Result<u8> {
     }
     let (mut passed, mut failed) = (0, 0);
     for dir in &dirs {
-        for case in run_all(dir, only, &load)? {
+        for case in run_all(dir, only, update, &load)? {
             match case.failure {
                 None => {
-                    println!("ok    {}", case.name);
+                    let word = if update { "wrote" } else { "ok   " };
+                    println!("{word} {}", case.name);
                     passed += 1;
                 }
                 Some(why) => {
