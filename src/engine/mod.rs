@@ -13,7 +13,7 @@ pub mod predicate;
 
 use crate::go::error_nodes::{why_not_fixable, ErrorNode, ErrorNodes};
 use crate::go::generated::is_generated;
-use crate::go::narrow::{file_parts, signature_ranges, TopLevel};
+use crate::go::narrow::{file_parts, TopLevel};
 use crate::go::parse::{
     check_go_file, check_parsed, no_bad_characters, parse_go_file_tolerating, parse_keeping_errors,
     parse_tolerating_indexed, SyntaxError, PART_BYTES,
@@ -597,17 +597,8 @@ impl Engine {
                 functions: Vec::new(),
             };
         }
-        let signatures = if candidates
-            .iter()
-            .any(|&i| scope(i) == PrefilterScope::Signature)
-        {
-            signature_ranges(source)
-        } else {
-            Vec::new()
-        };
         let counts = |&(offset, rule): &(usize, usize)| {
-            scope(rule) != PrefilterScope::Signature
-                || signatures.iter().any(|&(s, e)| s <= offset && offset < e)
+            scope(rule) != PrefilterScope::Signature || top.in_signature(offset)
         };
         let hits: Vec<(usize, usize)> = hits.into_iter().filter(counts).collect();
         let hits = self.proven_by_type_name(path, source, hits, located);

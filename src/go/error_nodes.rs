@@ -249,7 +249,8 @@ fn masked_newer_calls(source: &str) -> String {
     // (offset of `(`, its depth) of the calls open.
     let mut open: Vec<(usize, i64)> = Vec::new();
     let mut arguments: Vec<(usize, usize)> = Vec::new();
-    super::narrow::walk_code(source, 0, bytes.len(), |i, b, depth| {
+    let parens = super::narrow::ByteSet::of(b"()");
+    super::narrow::walk_code_bytes(source, 0, bytes.len(), &parens, |i, b, depth| {
         match b {
             b'(' if is_newer_call(i) => open.push((i, depth)),
             b')' if open.last().is_some_and(|&(_, d)| d + 1 == depth) => {
@@ -272,7 +273,8 @@ fn masked_newer_calls(source: &str) -> String {
 fn brackets_match(source: &str, from: usize, to: usize) -> bool {
     let mut open: Vec<u8> = Vec::new();
     let mut matched = true;
-    super::narrow::walk_code(source, from, to, |_, b, _| {
+    let brackets = super::narrow::ByteSet::of(b"{([})]");
+    super::narrow::walk_code_bytes(source, from, to, &brackets, |_, b, _| {
         let opener = match b {
             b'{' | b'(' | b'[' => {
                 open.push(b);

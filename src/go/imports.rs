@@ -30,6 +30,31 @@ pub fn imports(root: Node, source: &str) -> Vec<Import> {
         .collect()
 }
 
+/// Whether code of `source` (not its strings or comments) qualifies a
+/// name with `package` (`require.NoError`): whether an import under that
+/// name is still used. A lexer, not a parse: asked after each edit, and
+/// code tree-sitter-go does not parse (go::error_nodes) counts as well.
+pub fn names_package(source: &str, package: &str) -> bool {
+    let bytes = source.as_bytes();
+    let Some(&first) = bytes.first().and(package.as_bytes().first()) else {
+        return false;
+    };
+    let in_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
+    let mut found = false;
+    let wanted = super::narrow::ByteSet::of(&[first]);
+    super::narrow::walk_code_bytes(source, 0, bytes.len(), &wanted, |i, _, _| {
+        let after = i + package.len();
+        found = bytes[i..].starts_with(package.as_bytes())
+            && (i == 0 || !(in_name(bytes[i - 1]) || bytes[i - 1] == b'.'))
+            && bytes[after..]
+                .iter()
+                .find(|b| !matches!(b, b' ' | b'\t'))
+                .is_some_and(|&b| b == b'.');
+        !found
+    });
+    found
+}
+
 /// The name a package is conventionally declared with: the last path
 /// element, skipping a major-version suffix (`…/v2`), without the
 /// `gopkg.in` version (`yaml.v3`) and the `go-` / `-go` / `.go` that name
@@ -117,10 +142,13 @@ pub fn imports_change(
     add: &[&str],
     remove: &[&str],
 ) -> Option<(usize, usize, String)> {
-    // Only the header is read: error nodes in function bodies (syntax
+    // Only the header is parsed: error nodes in function bodies (syntax
     // tree-sitter-go does not know, see go::error_nodes) do not stop an
     // import a fix elsewhere needs.
-    let header = |text: &str| super::parse::parse_keeping_errors(text).tree;
+    let header = |text: &str| {
+        let end = super::narrow::header_end(text).unwrap_or(text.len());
+        super::parse::parse_keeping_errors(&text[..end]).tree
+    };
     let mut current = source.to_string();
     for path in add {
         let tree = header(&current);
@@ -289,6 +317,30 @@ fn is_standard(quoted_path: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_package_is_named_only_by_code_that_qualifies_with_it() {
+        let file =
+            |body: &str| format!("package p\n\nimport \"x/require\"\n\nfunc F() {{\n{body}\n}}\n");
+        for used in [
+            "\trequire.NoError(t, err)",
+            "\t_ = require .Equal",
+            "\tf(require.New(t))",
+        ] {
+            assert!(names_package(&file(used), "require"), "{used}");
+        }
+        for unused in [
+            "\t// require.NoError(t, err)",
+            "\t_ = \"require.NoError\"",
+            "\t_ = `require.X`",
+            "\t_ = s.require.X",
+            "\t_ = myrequire.X",
+            "\trequire := 1\n\t_ = require",
+            "\t/* require.X */",
+        ] {
+            assert!(!names_package(&file(unused), "require"), "{unused}");
+        }
+    }
 
     #[test]
     fn default_names_skip_major_versions() {

@@ -13,6 +13,8 @@ pub struct TopLevel<'s> {
     source: &'s str,
     items: std::cell::OnceCell<Vec<(usize, usize)>>,
     functions: std::cell::OnceCell<Vec<(usize, usize)>>,
+    /// The signatures of each function asked about, by its start.
+    signatures: std::cell::RefCell<std::collections::HashMap<usize, Vec<(usize, usize)>>>,
 }
 
 impl<'s> TopLevel<'s> {
@@ -21,7 +23,31 @@ impl<'s> TopLevel<'s> {
             source,
             items: std::cell::OnceCell::new(),
             functions: std::cell::OnceCell::new(),
+            signatures: Default::default(),
         }
+    }
+
+    /// The top-level function holding `offset`, if any.
+    pub fn function_holding(&self, offset: usize) -> Option<(usize, usize)> {
+        let functions = self.functions();
+        let i = functions.partition_point(|&(start, _)| start <= offset);
+        let function = functions[..i].last().copied()?;
+        (offset < function.1).then_some(function)
+    }
+
+    /// Whether `offset` lies in a signature (see [`signature_ranges`]) of
+    /// the top-level function holding it: its own, or a function
+    /// literal's or function type's in its body. Only that function is
+    /// lexed, once. Outside every function it lies in none that counts.
+    pub fn in_signature(&self, offset: usize) -> bool {
+        let Some((start, end)) = self.function_holding(offset) else {
+            return false;
+        };
+        let mut cache = self.signatures.borrow_mut();
+        let ranges = cache
+            .entry(start)
+            .or_insert_with(|| signature_ranges_in(self.source, start, end));
+        ranges.iter().any(|&(s, e)| s <= offset && offset < e)
     }
 
     pub fn source(&self) -> &'s str {
@@ -121,12 +147,23 @@ fn holding(offsets: &[usize]) -> impl Fn(usize, usize) -> bool {
 fn top_level_items(source: &str) -> Vec<(usize, usize)> {
     let bytes = source.as_bytes();
     let mut starts = Vec::new();
-    walk_code(source, 0, bytes.len(), |i, b, depth| {
-        if (i == 0 || bytes[i - 1] == b'\n') && depth == 0 && !b.is_ascii_whitespace() {
-            starts.push(i);
-        }
-        true
-    });
+    if bytes.first().is_some_and(|b| !b.is_ascii_whitespace()) {
+        starts.push(0);
+    }
+    // A line starts an item where the newline before it is code (or ends
+    // a line comment) at depth zero.
+    walk_code_bytes(
+        source,
+        0,
+        bytes.len(),
+        &ByteSet::of(b"\n"),
+        |i, _, depth| {
+            if depth == 0 && bytes.get(i + 1).is_some_and(|b| !b.is_ascii_whitespace()) {
+                starts.push(i + 1);
+            }
+            true
+        },
+    );
     let ends = starts.iter().skip(1).copied().chain([bytes.len()]);
     starts.iter().copied().zip(ends).collect()
 }
@@ -177,11 +214,7 @@ pub fn file_parts(source: &str, part_bytes: usize, max_items: usize) -> Option<F
     let items = top_level_items(source);
     let starts_with =
         |&(start, _): &(usize, usize), word: &[u8]| source.as_bytes()[start..].starts_with(word);
-    let header_end = items
-        .iter()
-        .rev()
-        .find(|i| starts_with(i, b"package") || starts_with(i, b"import"))?
-        .1;
+    let header_end = header_end_of(source, &items)?;
     let mut parts: Vec<(usize, usize)> = Vec::new();
     let mut count = 0;
     for &(start, end) in items.iter().filter(|i| i.0 >= header_end) {
@@ -206,6 +239,22 @@ pub fn file_parts(source: &str, part_bytes: usize, max_items: usize) -> Option<F
         parts,
         variables,
     })
+}
+
+/// Where the header of `source` ends: after its package clause and
+/// imports (and what follows them up to the next declaration). `None`
+/// when the lexer finds neither.
+pub fn header_end(source: &str) -> Option<usize> {
+    header_end_of(source, &top_level_items(source))
+}
+
+fn header_end_of(source: &str, items: &[(usize, usize)]) -> Option<usize> {
+    let starts_with = |start: usize, word: &[u8]| source.as_bytes()[start..].starts_with(word);
+    let header = items
+        .iter()
+        .rev()
+        .find(|&&(start, _)| starts_with(start, b"package") || starts_with(start, b"import"))?;
+    Some(header.1)
 }
 
 /// The insides of the bodies of the top-level functions: what the type
@@ -258,11 +307,20 @@ fn starts_keyword(item: &[u8], keyword: &[u8]) -> bool {
 /// (a declaration, a function literal or a function type) to the `{` of
 /// its body, or to where its bracket closes or its line ends.
 pub fn signature_ranges(source: &str) -> Vec<(usize, usize)> {
+    signature_ranges_in(source, 0, source.len())
+}
+
+/// [`signature_ranges`] of `source[from..to]`, a run of whole top-level
+/// items: a scan asks only about the functions holding a hit, not the
+/// whole file.
+pub fn signature_ranges_in(source: &str, from: usize, to: usize) -> Vec<(usize, usize)> {
     let bytes = source.as_bytes();
     let mut ranges = Vec::new();
     // (start, depth of the `func` keyword)
     let mut open: Vec<(usize, i64)> = Vec::new();
-    walk_code(source, 0, bytes.len(), |i, b, depth| {
+    // The bytes that end a signature, and the `f` that may start one.
+    let wanted = ByteSet::of(b"f{)]}\n");
+    walk_code_bytes(source, from, to, &wanted, |i, b, depth| {
         open.retain(|&(start, at)| {
             let ends = match b {
                 b'{' => depth == at && !opens_type(&source[start..i]),
@@ -280,7 +338,7 @@ pub fn signature_ranges(source: &str) -> Vec<(usize, usize)> {
         }
         true
     });
-    ranges.extend(open.into_iter().map(|(start, _)| (start, bytes.len())));
+    ranges.extend(open.into_iter().map(|(start, _)| (start, to)));
     ranges.sort_unstable();
     ranges
 }
@@ -324,82 +382,119 @@ pub fn kept(len: usize, left_out: &[(usize, usize)]) -> Vec<(usize, usize)> {
     kept
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum State {
-    Code,
-    LineComment,
-    BlockComment,
-    RawString,
-    String,
-    Rune,
+/// A set of bytes: which code bytes a walk reports.
+#[derive(Clone, Copy)]
+pub(super) struct ByteSet([bool; 256]);
+
+impl ByteSet {
+    /// Every byte.
+    #[cfg(test)]
+    pub(super) const ALL: ByteSet = ByteSet([true; 256]);
+
+    pub(super) const fn of(bytes: &[u8]) -> ByteSet {
+        let mut set = [false; 256];
+        let mut i = 0;
+        while i < bytes.len() {
+            set[bytes[i] as usize] = true;
+            i += 1;
+        }
+        ByteSet(set)
+    }
+
+    fn has(&self, b: u8) -> bool {
+        self.0[b as usize]
+    }
 }
 
+/// The bytes that change a walk's state: comment, string and rune
+/// openers, and brackets.
+const STRUCTURE: ByteSet = ByteSet::of(b"/`\"'{([})]");
+
 /// Calls `visit(offset, byte, depth)` for each byte of code in
-/// `source[from..to]` (not in a string, rune or comment); `depth` counts
-/// the brackets open before it, from zero at `from`. Stops when `visit`
-/// says so.
-pub(super) fn walk_code(
+/// `source[from..to]` (not in a string, rune or comment) that is in
+/// `wanted`; `depth` counts the brackets open before it, from zero at
+/// `from`. Stops when `visit` says so. A newline in `wanted` includes the
+/// one ending a line comment.
+///
+/// Runs of other bytes are skipped without a call, and strings and comments
+/// with a vectorised search: the lexers of a large scan read every byte
+/// of every candidate file, so this is most of their cost.
+pub(super) fn walk_code_bytes(
     source: &str,
     from: usize,
     to: usize,
+    wanted: &ByteSet,
     mut visit: impl FnMut(usize, u8, i64) -> bool,
 ) {
     let bytes = source.as_bytes();
-    let mut state = State::Code;
+    let to = to.min(bytes.len());
+    let newline_wanted = wanted.has(b'\n');
     let mut depth: i64 = 0;
     let mut i = from;
     while i < to {
         let b = bytes[i];
+        if wanted.has(b) && !visit(i, b, depth) {
+            return;
+        }
+        if !STRUCTURE.has(b) {
+            i += 1;
+            continue;
+        }
         let next = bytes.get(i + 1).copied();
-        match state {
-            State::Code => {
-                if !visit(i, b, depth) {
+        i = match b {
+            b'/' if next == Some(b'/') => {
+                let Some(k) = memchr::memchr(b'\n', &bytes[i + 1..to]) else {
+                    return;
+                };
+                let newline = i + 1 + k;
+                if newline_wanted && !visit(newline, b'\n', depth) {
                     return;
                 }
-                match b {
-                    b'/' if next == Some(b'/') => state = State::LineComment,
-                    b'/' if next == Some(b'*') => {
-                        state = State::BlockComment;
-                        i += 1;
-                    }
-                    b'`' => state = State::RawString,
-                    b'"' => state = State::String,
-                    b'\'' => state = State::Rune,
-                    b'{' | b'(' | b'[' => depth += 1,
-                    b'}' | b')' | b']' => depth -= 1,
-                    _ => {}
-                }
+                newline + 1
             }
-            State::LineComment => {
-                if b == b'\n' {
-                    state = State::Code;
-                    if !visit(i, b, depth) {
-                        return;
-                    }
-                }
+            b'/' if next == Some(b'*') => {
+                let from = (i + 2).min(to);
+                let Some(k) = memchr::memmem::find(&bytes[from..to], b"*/") else {
+                    return;
+                };
+                from + k + 2
             }
-            State::BlockComment => {
-                if b == b'*' && next == Some(b'/') {
-                    state = State::Code;
-                    i += 1;
-                }
+            b'`' => {
+                let Some(k) = memchr::memchr(b'`', &bytes[i + 1..to]) else {
+                    return;
+                };
+                i + 1 + k + 1
             }
-            State::RawString => {
-                if b == b'`' {
-                    state = State::Code;
-                }
+            b'"' | b'\'' => after_quoted(bytes, i + 1, to, b),
+            b'{' | b'(' | b'[' => {
+                depth += 1;
+                i + 1
             }
-            State::String | State::Rune => {
-                let close = if state == State::String { b'"' } else { b'\'' };
-                if b == b'\\' {
-                    i += 1;
-                } else if b == close || b == b'\n' {
-                    state = State::Code;
-                }
+            b'}' | b')' | b']' => {
+                depth -= 1;
+                i + 1
             }
-        }
-        i += 1;
+            _ => i + 1,
+        };
     }
+}
+
+/// The offset after the string or rune whose text starts at `from` and
+/// closes with `close`: after the closing quote, or after the newline
+/// that ends it unclosed; `to` if neither comes first.
+fn after_quoted(bytes: &[u8], mut from: usize, to: usize, close: u8) -> usize {
+    while from < to {
+        let Some(k) = memchr::memchr3(close, b'\\', b'\n', &bytes[from..to]) else {
+            return to;
+        };
+        let at = from + k;
+        if bytes[at] == b'\\' {
+            from = at + 2;
+        } else {
+            return at + 1;
+        }
+    }
+    to
 }
 
 /// Byte ranges of top-level `func` declarations: from the `func` line to
@@ -415,7 +510,7 @@ pub fn top_level_functions(source: &str) -> Vec<(usize, usize)> {
 fn body_braces(source: &str, start: usize, end: usize) -> Option<(usize, usize)> {
     let mut open = None;
     let mut close = None;
-    walk_code(source, start, end, |i, b, depth| {
+    walk_code_bytes(source, start, end, &ByteSet::of(b"{}"), |i, b, depth| {
         match (open, b) {
             (None, b'{') if depth == 0 && !opens_type(&source[start..i]) => open = Some(i),
             (Some(_), b'}') if depth == 1 => {
@@ -442,6 +537,155 @@ fn starts_function(line: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The lexer as first written, a byte at a time: what the skipping
+    /// one must agree with.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum State {
+        Code,
+        LineComment,
+        BlockComment,
+        RawString,
+        String,
+        Rune,
+    }
+
+    /// Calls `visit(offset, byte, depth)` for each byte of code in
+    /// `source[from..to]` (not in a string, rune or comment); `depth` counts
+    /// the brackets open before it, from zero at `from`. Stops when `visit`
+    /// says so.
+    fn walk_code_reference(
+        source: &str,
+        from: usize,
+        to: usize,
+        mut visit: impl FnMut(usize, u8, i64) -> bool,
+    ) {
+        let bytes = source.as_bytes();
+        let mut state = State::Code;
+        let mut depth: i64 = 0;
+        let mut i = from;
+        while i < to {
+            let b = bytes[i];
+            let next = bytes.get(i + 1).copied();
+            match state {
+                State::Code => {
+                    if !visit(i, b, depth) {
+                        return;
+                    }
+                    match b {
+                        b'/' if next == Some(b'/') => state = State::LineComment,
+                        b'/' if next == Some(b'*') => {
+                            state = State::BlockComment;
+                            i += 1;
+                        }
+                        b'`' => state = State::RawString,
+                        b'"' => state = State::String,
+                        b'\'' => state = State::Rune,
+                        b'{' | b'(' | b'[' => depth += 1,
+                        b'}' | b')' | b']' => depth -= 1,
+                        _ => {}
+                    }
+                }
+                State::LineComment => {
+                    if b == b'\n' {
+                        state = State::Code;
+                        if !visit(i, b, depth) {
+                            return;
+                        }
+                    }
+                }
+                State::BlockComment => {
+                    if b == b'*' && next == Some(b'/') {
+                        state = State::Code;
+                        i += 1;
+                    }
+                }
+                State::RawString => {
+                    if b == b'`' {
+                        state = State::Code;
+                    }
+                }
+                State::String | State::Rune => {
+                    let close = if state == State::String { b'"' } else { b'\'' };
+                    if b == b'\\' {
+                        i += 1;
+                    } else if b == close || b == b'\n' {
+                        state = State::Code;
+                    }
+                }
+            }
+            i += 1;
+        }
+    }
+
+    fn visits(source: &str, wanted: &ByteSet) -> Vec<(usize, u8, i64)> {
+        let mut seen = Vec::new();
+        walk_code_bytes(source, 0, source.len(), wanted, |i, b, d| {
+            seen.push((i, b, d));
+            true
+        });
+        seen
+    }
+
+    fn reference_visits(source: &str, wanted: &ByteSet) -> Vec<(usize, u8, i64)> {
+        let mut seen = Vec::new();
+        walk_code_reference(source, 0, source.len(), |i, b, d| {
+            if wanted.has(b) {
+                seen.push((i, b, d));
+            }
+            true
+        });
+        seen
+    }
+
+    const TRICKY: &[&str] = &[
+        "package p\n\nvar s = \"a\\\"{\" // }\nfunc F() { _ = '\\'' ; _ = `{\n}` }\n/* { */ func G() {}\n",
+        "package p\nvar r = '}'\nvar u = \"unclosed\nfunc H() {}\n",
+        "package p\n/* unclosed { \nfunc X() {}",
+        "package p\nvar b = `unclosed {\n",
+        "package p\n// only a comment { (",
+        "/*/ x */ package p\n",
+        "",
+    ];
+
+    #[test]
+    fn the_skipping_lexer_sees_what_the_byte_at_a_time_one_sees() {
+        let goroot = std::process::Command::new("go")
+            .args(["env", "GOROOT"])
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+        let mut sources: Vec<String> = TRICKY.iter().map(|s| s.to_string()).collect();
+        if let Some(root) = goroot.filter(|r| !r.is_empty()) {
+            for dir in [
+                "src/net/http",
+                "src/go/parser",
+                "src/strconv",
+                "src/regexp/syntax",
+            ] {
+                let Ok(entries) = std::fs::read_dir(std::path::Path::new(&root).join(dir)) else {
+                    continue;
+                };
+                for entry in entries.flatten() {
+                    if entry.path().extension().is_some_and(|e| e == "go") {
+                        sources.extend(std::fs::read_to_string(entry.path()).ok());
+                    }
+                }
+            }
+        } else {
+            eprintln!("go not on PATH: the lexers are compared on the built-in samples only");
+        }
+        let sets = [ByteSet::ALL, ByteSet::of(b"\n"), ByteSet::of(b"{}:,f")];
+        for source in &sources {
+            for set in &sets {
+                assert!(
+                    visits(source, set) == reference_visits(source, set),
+                    "lexers differ on:\n{}",
+                    &source[..source.len().min(200)]
+                );
+            }
+        }
+    }
     use crate::go::parse::{parse, parse_leaving_out};
     use crate::go::syntax::text;
 

@@ -236,37 +236,36 @@ fn keyed_values(literal: Node) -> Vec<Node> {
 /// candidate in it).
 pub fn may_be_written(handed: Node, source: &str, writers: &[&str]) -> bool {
     thread_local! {
-        static WRITTEN: std::cell::RefCell<(u64, Vec<String>)> =
-            const { std::cell::RefCell::new((0, Vec::new())) };
+        /// The names each body writes, for the file being read (its
+        /// buffer's address and length): the candidates of one file come
+        /// from a few bodies, in and out of nested function literals.
+        static WRITTEN: std::cell::RefCell<WrittenByBody> = Default::default();
     }
     let (Some(variable), Some(body)) = (storage_variable(handed), enclosing_body(handed)) else {
         return false;
     };
     // The text's buffer and the body's span and node name it; what the
     // cache holds is only a sieve for the flow analysis after it.
-    let key = {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (
-            source.as_ptr() as usize,
-            source.len(),
-            body.byte_range(),
-            body.id(),
-        )
-            .hash(&mut h);
-        h.finish() | 1
-    };
+    let file = (source.as_ptr() as usize, source.len());
+    let key = (body.byte_range().start, body.byte_range().end, body.id());
     let name = text(variable, source);
-    let written: Vec<String> = WRITTEN.with(|cache| {
+    let written = WRITTEN.with(|cache| {
         let mut cache = cache.borrow_mut();
-        if cache.0 != key {
-            let names = written_storage(body, source, writers)
-                .into_iter()
-                .map(|n| text(n, source).to_string())
-                .collect();
-            *cache = (key, names);
+        if cache.file != file {
+            cache.file = file;
+            cache.bodies.clear();
         }
-        cache.1.clone()
+        cache
+            .bodies
+            .entry(key)
+            .or_insert_with(|| {
+                let names = written_storage(body, source, writers)
+                    .into_iter()
+                    .map(|n| text(n, source).to_string())
+                    .collect();
+                std::rc::Rc::new(names)
+            })
+            .clone()
     });
     if written.is_empty() {
         return false;
@@ -280,6 +279,13 @@ pub fn may_be_written(handed: Node, source: &str, writers: &[&str]) -> bool {
             .iter()
             .any(|b| written.iter().any(|w| w == text(b.name, source)))
     })
+}
+
+/// The names each body of one file writes (see [`may_be_written`]).
+#[derive(Default)]
+struct WrittenByBody {
+    file: (usize, usize),
+    bodies: std::collections::HashMap<(usize, usize, usize), std::rc::Rc<Vec<String>>>,
 }
 
 /// Every variable whose storage `body` writes, found from the writing

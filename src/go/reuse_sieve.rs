@@ -9,7 +9,7 @@
 //! argument; the variables it was copied from (`tasks := pending`) are
 //! read off the lines declaring it.
 
-use super::narrow::walk_code;
+use super::narrow::{walk_code_bytes, ByteSet};
 
 /// What the text of one function writes, read once for all the literals
 /// in it: the names with a writing use, and the names each name may have
@@ -112,7 +112,7 @@ fn keyed_variables(source: &str, brace: usize, end: usize) -> Option<Vec<&str>> 
     // own level (not in `[a:b]` or a nested literal).
     let mut colons = Vec::new();
     let mut ends = Vec::new();
-    walk_code(source, brace, end, |i, b, depth| {
+    walk_code_bytes(source, brace, end, &ByteSet::of(b":,}"), |i, b, depth| {
         match (b, depth) {
             (b':', 1) if source.as_bytes().get(i + 1) != Some(&b'=') => colons.push(i),
             (b',', 1) => ends.push(i),

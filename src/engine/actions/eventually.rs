@@ -247,23 +247,10 @@ fn unused_after(
         .map(|e| (e.start, e.end, e.text.clone()))
         .collect();
     let edited = apply_within(source, 0, source.len(), &changes);
-    let parsed = crate::go::parse::parse_keeping_errors(&edited);
-    let tree = parsed.tree;
-    // Code tree-sitter-go does not parse (go::error_nodes) may use the
-    // package in a form the tree does not show: naming it counts.
-    let named_in_errors = |name: &str| parsed.errors.iter().any(|e| e.text.contains(name));
     imports
         .iter()
         .filter(|i| i.path == crate::go::testify::REQUIRE)
-        .filter(|i| !named_in_errors(&i.local_name))
-        .filter(|i| {
-            !descendants(tree.root_node()).into_iter().any(|n| {
-                n.kind() == "selector_expression"
-                    && n.child_by_field_name("operand").is_some_and(|o| {
-                        o.kind() == "identifier" && text(o, &edited) == i.local_name
-                    })
-            })
-        })
+        .filter(|i| !crate::go::imports::names_package(&edited, &i.local_name))
         .map(|i| i.path.clone())
         .collect()
 }
