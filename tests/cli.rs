@@ -573,6 +573,24 @@ fn a_broken_rule_file_is_reported_with_its_path_and_line() {
             ),
             "bad.toml:16: `imports(\"errors\")` cannot be answered from a type name",
         ),
+        (
+            "unknown function sieve",
+            GOOD_RULE.replace("report = ", "function_sieve = \"sends\"\nreport = "),
+            "bad.toml:14: function_sieve `sends`: no such sieve (known: hands-over-written)",
+        ),
+        (
+            "function sieve without a function scope",
+            GOOD_RULE.replace("report = ", "function_sieve = \"hands-over-written\"\nreport = "),
+            "bad.toml:14: function_sieve `hands-over-written` looks at the function holding a prefilter literal",
+        ),
+        (
+            "function sieve without the parameters it reads",
+            GOOD_RULE.replace(
+                "report = ",
+                "prefilter_scope = \"function\"\nfunction_sieve = \"hands-over-written\"\nreport = ",
+            ),
+            "bad.toml:15: function_sieve `hands-over-written` reads the parameter `writers`",
+        ),
     ];
     for (what, text, expected) in cases {
         let sb = Sandbox::new();

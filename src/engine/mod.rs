@@ -10,6 +10,7 @@ pub mod lookup;
 pub mod matcher;
 pub mod placed;
 pub mod predicate;
+pub mod sieve;
 
 use crate::go::error_nodes::{why_not_fixable, ErrorNode, ErrorNodes};
 use crate::go::generated::is_generated;
@@ -497,10 +498,7 @@ impl Engine {
                 wanted[rule] = true;
             }
         }
-        if hits
-            .iter()
-            .any(|&(_, rule)| self.rules[rule].action.function_sieve().is_some())
-        {
+        if hits.iter().any(|&(_, rule)| self.sieves(rule)) {
             hits = self.sifted(top, hits);
             wanted = self.unfiltered.clone();
             for &(_, rule) in &hits {
@@ -513,29 +511,42 @@ impl Engine {
         (rules, hits)
     }
 
-    /// The hits whose top-level function passes their rule's action's
-    /// first look at its text (`Action::function_sieve`); each function is
-    /// looked at once per sieve. A hit outside any function stays.
+    /// The hits whose top-level function passes their rule's first looks
+    /// at its text: the action's (`Action::function_sieve`) and the
+    /// rule's `function_sieve`; each function is looked at once per rule.
+    /// A hit outside any function stays.
     fn sifted(&self, top: &TopLevel, hits: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
-        let functions = top.functions();
         let mut passed: std::collections::HashMap<(usize, usize), bool> = Default::default();
         hits.into_iter()
             .filter(|&(offset, rule)| {
-                let Some(sieve) = self.rules[rule].action.function_sieve() else {
-                    return true;
-                };
-                let i = functions.partition_point(|&(start, _)| start <= offset);
-                let Some(&function) = i.checked_sub(1).map(|i| &functions[i]) else {
-                    return true;
-                };
-                if offset >= function.1 {
+                if !self.sieves(rule) {
                     return true;
                 }
+                let Some(function) = top.function_holding(offset) else {
+                    return true;
+                };
                 *passed
-                    .entry((sieve as usize, function.0))
-                    .or_insert_with(|| sieve(top.source(), function))
+                    .entry((rule, function.0))
+                    .or_insert_with(|| self.function_kept(rule, top.source(), function))
             })
             .collect()
+    }
+
+    /// Whether rule `rule` has a first look at a function's text.
+    fn sieves(&self, rule: usize) -> bool {
+        let rule = &self.rules[rule];
+        rule.action.function_sieve().is_some() || rule.function_sieve.is_some()
+    }
+
+    /// Whether every first look of rule `rule` keeps `function`.
+    fn function_kept(&self, rule: usize, source: &str, function: (usize, usize)) -> bool {
+        let rule = &self.rules[rule];
+        rule.action
+            .function_sieve()
+            .is_none_or(|sieve| sieve(source, function))
+            && rule
+                .function_sieve
+                .is_none_or(|sieve| sieve.keeps(source, function, &rule.params))
     }
 
     /// The hits that have every `prefilter_all` literal of their rule
@@ -1480,7 +1491,7 @@ mod prefilter_tests {
         let engine = Engine::new(rules, Vec::new());
         let prefilter = engine.prefilter.as_ref().unwrap();
         assert!(!prefilter.overlapping);
-        let text = "func F(r *Request) { go func() { n++ }(); x = append(x, 1) }\nfunc T(t *testing.T) { t.Run(\"a\", func(t *testing.T) { t.Parallel(); err = f() }) }\nfunc S(db *sql.DB) { db.ExecContext(ctx, q) }\n";
+        let text = "func F(r *Request) { go func() { n++ }(); ch <- x; x = append(x, 1) }\nfunc T(t *testing.T) { t.Run(\"a\", func(t *testing.T) { t.Parallel(); err = f() }) }\nfunc S(db *sql.DB) { db.ExecContext(ctx, q) }\n";
         let candidates: Vec<&str> = engine
             .candidate_rules("x.go", text)
             .into_iter()

@@ -388,7 +388,6 @@ pub(super) struct ByteSet([bool; 256]);
 
 impl ByteSet {
     /// Every byte.
-    #[cfg(test)]
     pub(super) const ALL: ByteSet = ByteSet([true; 256]);
 
     pub(super) const fn of(bytes: &[u8]) -> ByteSet {

@@ -43,8 +43,7 @@ impl<'s> FunctionWrites<'s> {
         !self.written.is_empty()
             && values.iter().any(|name| {
                 with_origins(&self.declaring, name)
-                    .iter()
-                    .any(|n| self.written.contains(n))
+                    .is_none_or(|names| names.iter().any(|n| self.written.contains(n)))
             })
     }
 }
@@ -103,6 +102,179 @@ pub fn may_hand_over_reused(
     LiteralSieve::new(source, writers).may_hand_over_reused(function, brace)
 }
 
+/// Whether the top-level function `function` of `source` may hand a
+/// variable over and write its storage again, from its text alone: some
+/// name it hands over (sends, `ch <- buf[:n]`; puts in a composite
+/// literal, `Packet{buf, from}`; passes to a `go` call or to a method in
+/// `queue_methods`) is one the function writes (see [`FunctionWrites`]),
+/// or was declared from one. The first look of `reused-buffer`'s
+/// `function_sieve`: a function with a send and an `append` is common, one
+/// sending what it appends to is not. It may keep what the parse then
+/// rejects, never the other way round: every value those shapes hand over
+/// starts with its variable's name right after `<-`, after `{`, `,` or
+/// `:` inside braces, or after `(` or `,` in such a call's arguments.
+pub fn hands_over_written(
+    source: &str,
+    function: (usize, usize),
+    writers: &[&str],
+    queue_methods: &[&str],
+) -> bool {
+    let handed = handed_names(source, function, queue_methods);
+    if handed.is_empty() {
+        return false;
+    }
+    let writes = FunctionWrites::of(source, function, writers);
+    writes.writes_any(&handed)
+}
+
+/// What an open bracket holds, for [`handed_names`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Opened {
+    /// `{`: a block or a composite literal (the text cannot tell).
+    Brace,
+    /// `(` of a call whose arguments are handed over: a `go` statement's
+    /// (on a line starting with `go`, or after `}` as in `go func(){…}(x)`)
+    /// or a queue method's.
+    HandingCall,
+    /// Any other `(` or `[`.
+    Other,
+}
+
+/// The names at the places [`hands_over_written`] counts as handing over.
+fn handed_names<'s>(
+    source: &'s str,
+    (start, end): (usize, usize),
+    queue_methods: &[&str],
+) -> Vec<&'s str> {
+    let bytes = source.as_bytes();
+    let mut names: Vec<&str> = Vec::new();
+    let mut open: Vec<Opened> = Vec::new();
+    // The last code byte that is not a blank, and where the line began.
+    let mut previous: Option<usize> = None;
+    let mut line_start = start;
+    super::narrow::walk_code_bytes(
+        source,
+        start,
+        end,
+        &super::narrow::ByteSet::ALL,
+        |i, b, _| {
+            let word_starts = in_name(b) && (i == 0 || !in_name(bytes[i - 1]));
+            if word_starts && !b.is_ascii_digit() {
+                let before = previous.map(|p| bytes[p]);
+                let sent =
+                    before == Some(b'-') && previous.is_some_and(|p| p > 0 && bytes[p - 1] == b'<');
+                let len = bytes[i..end].iter().take_while(|&&c| in_name(c)).count();
+                let name = &source[i..i + len];
+                let element = open.last() == Some(&Opened::Brace)
+                    && matches!(before, Some(b'{' | b',' | b':'))
+                    && ends_an_element(&source[i + len..end]);
+                let argument = open.last() == Some(&Opened::HandingCall)
+                    && matches!(before, Some(b'(' | b','));
+                if (sent || element || argument) && !is_keyword(name) && name != "_" {
+                    names.push(name);
+                }
+            }
+            match b {
+                b'{' => open.push(Opened::Brace),
+                b'(' => {
+                    let line = source[line_start..i].trim_start();
+                    let go_call = line.starts_with("go ") || line.starts_with("go\t");
+                    let after_literal = previous.is_some_and(|p| bytes[p] == b'}');
+                    let queued = method_before(&source[start..i])
+                        .is_some_and(|m| queue_methods.contains(&m));
+                    open.push(if go_call || after_literal || queued {
+                        Opened::HandingCall
+                    } else {
+                        Opened::Other
+                    });
+                }
+                b'[' => open.push(Opened::Other),
+                b'}' | b')' | b']' => {
+                    open.pop();
+                }
+                b'\n' => line_start = i + 1,
+                _ => {}
+            }
+            if !b.is_ascii_whitespace() {
+                previous = Some(i);
+            }
+            true
+        },
+    );
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// Whether a name followed by `rest` may be a whole element of a
+/// composite literal (a key, a value, or a reslice of one as a value):
+/// after a `[…]`, the next code is `,`, `}`, or a `:` that is no `:=`.
+/// A statement starting a block (`buf = append(…)`, `x.f()`) is not.
+/// A comment there keeps the name.
+fn ends_an_element(rest: &str) -> bool {
+    let mut rest = rest.trim_start();
+    if rest.starts_with('[') {
+        let mut depth = 0;
+        let close = rest.bytes().position(|b| {
+            match b {
+                b'[' => depth += 1,
+                b']' => depth -= 1,
+                _ => {}
+            }
+            depth == 0
+        });
+        match close {
+            Some(close) => rest = rest[close + 1..].trim_start(),
+            None => return true,
+        }
+    }
+    match rest.as_bytes().first() {
+        Some(b',' | b'}' | b'/') | None => true,
+        Some(b':') => !rest.starts_with(":="),
+        _ => false,
+    }
+}
+
+/// Go's keywords: never a variable.
+fn is_keyword(word: &str) -> bool {
+    matches!(
+        word,
+        "break"
+            | "case"
+            | "chan"
+            | "const"
+            | "continue"
+            | "default"
+            | "defer"
+            | "else"
+            | "fallthrough"
+            | "for"
+            | "func"
+            | "go"
+            | "goto"
+            | "if"
+            | "import"
+            | "interface"
+            | "map"
+            | "package"
+            | "range"
+            | "return"
+            | "select"
+            | "struct"
+            | "switch"
+            | "type"
+            | "var"
+    )
+}
+
+/// The method name of a call whose `(` ends `before`: `Enqueue` of
+/// `q.Enqueue`.
+fn method_before(before: &str) -> Option<&str> {
+    let len = before.bytes().rev().take_while(|&b| in_name(b)).count();
+    let name = &before[before.len() - len..];
+    (len > 0 && before[..before.len() - len].ends_with('.')).then_some(name)
+}
+
 /// The variables (`tags` of `Tags: tags`, `buf` of `Data: buf[:n]`) of the
 /// keyed elements of the literal opening at `brace`; `None` when the
 /// literal does not close before `end`.
@@ -144,24 +316,124 @@ fn storage_name(value: &str) -> Option<&str> {
     (len > 0 && plain && !name.as_bytes()[0].is_ascii_digit()).then_some(name)
 }
 
-/// `name` and the variables it may have been copied from: every
-/// identifier on a line that declares it (`tasks := pending`, `var b =
-/// buf[:n]`), followed four steps back as [`super::reuse`] does.
-fn with_origins<'a>(declaring: &[&'a str], name: &'a str) -> Vec<&'a str> {
+/// `name` and the variables it may have been copied from: the variable
+/// (or reslice of one) a line declaring it gives it as its value (`tasks
+/// := pending`, `var b = buf[:n]`), followed four steps back as
+/// [`super::reuse`] does. `None` when a declaration's value cannot be read
+/// off its line: then any variable may be its origin.
+fn with_origins<'a>(declaring: &[&'a str], name: &'a str) -> Option<Vec<&'a str>> {
     let mut names = vec![name];
     let mut next = 0;
     while next < names.len() && next <= 4 && names.len() < 32 {
         let current = names[next];
         next += 1;
         for line in declaring.iter().filter(|l| declares(l, current)) {
-            for word in words(line) {
-                if !names.contains(&word) {
-                    names.push(word);
-                }
+            match origin_declared(line, current) {
+                Origin::Unknown => return None,
+                Origin::Variable(origin) if !names.contains(&origin) => names.push(origin),
+                Origin::Variable(_) | Origin::None => {}
             }
         }
     }
-    names
+    Some(names)
+}
+
+/// What a declaring line gives a name as its value.
+#[derive(Debug, PartialEq, Eq)]
+enum Origin<'a> {
+    /// A variable, or a reslice of one: it shares that one's storage.
+    Variable(&'a str),
+    /// Something else (a call, a literal, `range`): no variable's storage.
+    None,
+    /// The line does not say (the value is on the next line; a string or
+    /// comment may hide a comma).
+    Unknown,
+}
+
+/// The value `line` declares `name` with, when it is a variable: the
+/// `:=` of a short declaration (also in `if`/`for`/`switch` headers) or
+/// the `=` of a `var` line, paired by position as Go pairs them.
+fn origin_declared<'a>(line: &'a str, name: &str) -> Origin<'a> {
+    let trimmed = line.trim_start();
+    let (left, right, first_words) = if let Some(spec) = trimmed.strip_prefix("var ") {
+        match spec.find('=') {
+            Some(eq) => (&spec[..eq], &spec[eq + 1..], true),
+            None => return Origin::None,
+        }
+    } else {
+        match line.find(":=") {
+            Some(at) => (&line[..at], &line[at + 2..], false),
+            None => return Origin::None,
+        }
+    };
+    // An `if`/`switch` header's declaration ends at its `;`.
+    let right = right.split(';').next().unwrap_or(right).trim();
+    if right.is_empty() || right.starts_with("//") || right.starts_with("/*") {
+        return Origin::Unknown;
+    }
+    let names: Vec<&str> = left
+        .split(',')
+        .filter_map(|part| {
+            let mut words = words(part);
+            if first_words {
+                words.next()
+            } else {
+                words.last()
+            }
+        })
+        .collect();
+    let values = top_level_commas(right);
+    // `n, err := f(…)`: one call for several names, none a variable.
+    if names.len() != values.len() {
+        return Origin::None;
+    }
+    // The word is elsewhere on the line: not declared here.
+    let Some(position) = names.iter().position(|n| *n == name) else {
+        return Origin::None;
+    };
+    storage_name(values[position].trim()).map_or(Origin::None, Origin::Variable)
+}
+
+/// `text` (the rest of one line) cut at the commas outside brackets,
+/// strings and comments; a `//` comment ends it.
+fn top_level_commas(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut parts = Vec::new();
+    let mut depth = 0i32;
+    let mut from = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' => depth -= 1,
+            b',' if depth == 0 => {
+                parts.push(&text[from..i]);
+                from = i + 1;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                parts.push(&text[from..i]);
+                return parts;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |k| i + 2 + k + 1);
+            }
+            quote @ (b'"' | b'\'' | b'`') => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != quote {
+                    if bytes[i] == b'\\' && quote != b'`' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    parts.push(&text[from..]);
+    parts
 }
 
 /// Whether `line` may declare `name`: it holds the word and a `:=`, or
@@ -330,6 +602,100 @@ mod tests {
         assert!(!kept(
             "\tc.Put(&Request{Name: name, Tags: []string{a}, N: 3, Data: x.Field})\n\tfmt.Println(tags[0] == x, name)\n\tother = append(other, name)\n\tif n <= 3 && m >= 2 {}"
         ));
+    }
+
+    const QUEUE: &[&str] = &["Enqueue"];
+
+    /// Whether a one-function file with `body` passes `hands_over_written`.
+    fn hands_over(body: &str) -> bool {
+        let source = format!("package p\n\nfunc f(ch chan []byte, q Q) {{\n{body}\n}}\n");
+        hands_over_written(&source, (11, source.len()), WRITERS, QUEUE)
+    }
+
+    #[test]
+    fn each_hand_over_of_a_written_variable_is_kept() {
+        for handed in [
+            "	ch <- buf[:n]",
+            "	ch <- buf",
+            "	out <- Packet{buf[:n], from}",
+            "	out <- &Packet{\n\t\tData: buf,\n\t}",
+            "	p := Packet{Data: buf /* kept */}\n\tout <- p",
+            "	m := map[string][]byte{\"k\": buf}\n\tkeep(m)",
+            "	go send(conn,\n\t\tbuf[:n])",
+            "	go func(b []byte) {\n\t\tuse(b)\n\t}(buf)",
+            "	q.Enqueue(buf)",
+        ] {
+            let body = format!("\tfor {{\n\t\tn, _ := conn.Read(buf)\n{handed}\n\t}}");
+            assert!(hands_over(&body), "{handed}");
+        }
+    }
+
+    #[test]
+    fn a_hand_over_of_a_copy_declared_from_a_written_variable_is_kept() {
+        assert!(hands_over(
+            "\ttasks := pending[:2]\n\tch <- tasks\n\tpending = append(pending, t)"
+        ));
+        assert!(hands_over(
+            "\tvar tasks = pending\n\tch <- tasks\n\tpending[0] = t"
+        ));
+        assert!(hands_over(
+            "\tif tasks := pending; ok {\n\t\tch <- tasks\n\t}\n\tpending[0] = t"
+        ));
+        // A value the line does not show (continued on the next) may be any variable.
+        assert!(hands_over(
+            "\ttasks :=\n\t\tpending\n\tch <- tasks\n\tpending[0] = t"
+        ));
+    }
+
+    #[test]
+    fn functions_handing_over_nothing_they_write_are_turned_down() {
+        for body in [
+            // Sends a fresh value; appends to another slice.
+            "\tch <- []byte(s)\n\tout = append(out, s)",
+            // Sends an error; the write is to a buffer never handed over.
+            "\tn, err := conn.Read(buf)\n\terrCh <- err\n\t_ = n",
+            // A block statement after `{` is no literal element.
+            "\tfor {\n\t\tbuf = append(buf, 1)\n\t\tx := T{Name: name}\n\t\tch <- x\n\t}",
+            // An argument of a call that neither starts a goroutine nor queues.
+            "\tuse(buf)\n\tbuf[0] = 1\n\tch <- nil",
+            // Declared from a call: shares no variable's storage.
+            "\tdata, err := load(buf, \"a, b\")\n\tch <- data\n\tbuf[0] = 1\n\t_ = err",
+        ] {
+            assert!(!hands_over(body), "{body}");
+        }
+    }
+
+    #[test]
+    fn origins_are_read_as_go_pairs_names_and_values() {
+        assert_eq!(
+            origin_declared("\tb := buf[:n]", "b"),
+            Origin::Variable("buf")
+        );
+        assert_eq!(
+            origin_declared("\ta, b := x, (y)", "b"),
+            Origin::Variable("y")
+        );
+        assert_eq!(
+            origin_declared("\tvar b []byte = buf // c, d", "b"),
+            Origin::Variable("buf")
+        );
+        assert_eq!(
+            origin_declared("\tn, err := r.Read(buf)", "err"),
+            Origin::None
+        );
+        assert_eq!(
+            origin_declared("\tfor _, b := range bufs {", "b"),
+            Origin::None
+        );
+        assert_eq!(origin_declared("\tb := T{x}", "b"), Origin::None);
+        assert_eq!(
+            origin_declared("\tif err := f(); err != nil {", "nil"),
+            Origin::None
+        );
+        assert_eq!(
+            origin_declared("\tb := // the buffer", "b"),
+            Origin::Unknown
+        );
     }
 
     #[test]

@@ -94,6 +94,17 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
     let conditions = parse_all(&file.conditions)?;
     let proof = parse_all(&file.proof)?;
     let proof_by_type_name = check_proof_by_type_name(&file, &proof).map_err(|(o, m)| at(o, m))?;
+    let function_sieve = match &file.function_sieve {
+        Some(name) => Some(
+            crate::engine::sieve::TextSieve::compile(
+                name.get_ref(),
+                &file.prefilter_scope,
+                &param_exists,
+            )
+            .map_err(|m| at(name.span().start, m))?,
+        ),
+        None => None,
+    };
     let mut templates = super::template_bounds::instance();
     templates.register_filter("go_duration", go_duration_filter);
     add_template(&mut templates, "message", &file.message).map_err(|(o, m)| at(o, m))?;
@@ -121,6 +132,7 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
         prefilter_scope: file.prefilter_scope,
         prefilter_type_names: file.prefilter_type_names,
         proof_by_type_name,
+        function_sieve,
         test_files: file.test_files,
         needs_location: file.needs_location,
         query,

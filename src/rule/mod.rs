@@ -37,6 +37,8 @@ pub struct Rule {
     /// every `proof` condition holds: those conditions are about the
     /// declared type of a parameter, and answer from its name.
     pub proof_by_type_name: bool,
+    /// The rule's first look at a candidate function's text.
+    pub function_sieve: Option<crate::engine::sieve::TextSieve>,
     /// False when `_test.go` files are none of the rule's business.
     pub test_files: bool,
     /// Matches are findings only at `--at` places.

@@ -35,6 +35,10 @@ pub struct RuleFile {
     /// prefilter finds: a default run asks it about each such name before
     /// parsing.
     pub proof_by_type_name: Option<Spanned<bool>>,
+    /// A first look at the text of each function holding a prefilter
+    /// literal, named from the engine's (`engine::sieve`): a function it
+    /// turns down is not parsed for the rule.
+    pub function_sieve: Option<Spanned<String>>,
     /// Whether the rule looks at `_test.go` files (by default it does).
     #[serde(default = "default_enabled")]
     pub test_files: bool,
