@@ -19,14 +19,27 @@ pub enum TextSieve {
     /// parameter) or one it was declared from. For rules whose matches are
     /// such hand-overs followed by a write (`reused-buffer`).
     HandsOverWritten,
+    /// `launched-literal-writes-outside`: a function literal that may run
+    /// on its own goroutine (after `go`, the first argument of a method in
+    /// the `launchers` parameter, or given to a variable that `go f()` may
+    /// start) assigns to a name it does not declare. For rules whose
+    /// matches are such goroutines' writes (`goroutine-shared-var`).
+    LaunchedLiteralWritesOutside,
 }
 
 /// Each sieve's name, the parameters it reads, and what it keeps.
-pub const SIEVES: &[(&str, TextSieve, &[&str])] = &[(
-    "hands-over-written",
-    TextSieve::HandsOverWritten,
-    &["writers", "queue_methods"],
-)];
+pub const SIEVES: &[(&str, TextSieve, &[&str])] = &[
+    (
+        "hands-over-written",
+        TextSieve::HandsOverWritten,
+        &["writers", "queue_methods"],
+    ),
+    (
+        "launched-literal-writes-outside",
+        TextSieve::LaunchedLiteralWritesOutside,
+        &["launchers"],
+    ),
+];
 
 impl TextSieve {
     /// The sieve named `name`, for a rule whose literals vouch for their
@@ -71,6 +84,13 @@ impl TextSieve {
                 &param_strings(params.get("writers")),
                 &param_strings(params.get("queue_methods")),
             ),
+            TextSieve::LaunchedLiteralWritesOutside => {
+                crate::go::closure_sieve::launched_literal_may_write_outside(
+                    source,
+                    function,
+                    &param_strings(params.get("launchers")),
+                )
+            }
         }
     }
 }

@@ -13,7 +13,36 @@
 /// declares before it.
 pub fn literal_may_write_outside(source: &str, function: (usize, usize)) -> bool {
     let tokens = tokens(&source[function.0..function.1]);
-    Scan::new(&tokens).run()
+    Scan::new(&tokens, None).run()
+}
+
+/// As [`literal_may_write_outside`], counting only the writes in a
+/// function literal that may run on its own goroutine (or in one nested
+/// in such a literal): one after `go`, the first argument of a method in
+/// `launchers` (`g.Go(func…`), or one given to a variable (`f := func…`,
+/// which `go f()` may start later). A `defer func() { err = … }()` or a
+/// `sort.Slice` callback writes on the caller's goroutine.
+pub fn launched_literal_may_write_outside(
+    source: &str,
+    function: (usize, usize),
+    launchers: &[&str],
+) -> bool {
+    let tokens = tokens(&source[function.0..function.1]);
+    Scan::new(&tokens, Some(launchers)).run()
+}
+
+/// Whether the function literal whose `func` is `tokens[at]` may be
+/// started on a goroutine (see [`launched_literal_may_write_outside`]).
+fn launch_position(tokens: &[Token], at: usize, launchers: &[&str]) -> bool {
+    let before = |k: usize| at.checked_sub(k).and_then(|i| tokens.get(i)).copied();
+    match before(1) {
+        Some(Token::Word("go")) | Some(Token::Op(":=" | "=")) => true,
+        Some(Token::Op("(")) => {
+            matches!(before(2), Some(Token::Word(name)) if launchers.contains(&name))
+                && before(3) == Some(Token::Op("."))
+        }
+        _ => false,
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,6 +139,8 @@ struct Block<'s> {
     /// clause's own end at the next clause.
     declared_before: usize,
     literal: bool,
+    /// A literal that may run on its own goroutine, or is nested in one.
+    launched: bool,
     /// The bracket depth inside it, to find its own `}`.
     depth: usize,
 }
@@ -123,16 +154,20 @@ struct Scan<'a, 's> {
     in_header: bool,
     /// Brackets open inside the current block.
     depth: usize,
+    /// Count only the writes of launched literals, these methods
+    /// launching (see [`launched_literal_may_write_outside`]).
+    launchers: Option<&'a [&'a str]>,
 }
 
 impl<'a, 's> Scan<'a, 's> {
-    fn new(tokens: &'a [Token<'s>]) -> Self {
+    fn new(tokens: &'a [Token<'s>], launchers: Option<&'a [&'a str]>) -> Self {
         Scan {
             tokens,
             blocks: Vec::new(),
             pending: Vec::new(),
             in_header: false,
             depth: 0,
+            launchers,
         }
     }
 
@@ -143,7 +178,14 @@ impl<'a, 's> Scan<'a, 's> {
             match self.tokens[i] {
                 Token::Word("func") if !self.blocks.is_empty() => {
                     if let Some((body, names)) = literal_signature(self.tokens, i + 1) {
+                        let launched = self.blocks.iter().any(|b| b.launched)
+                            || self
+                                .launchers
+                                .is_some_and(|l| launch_position(self.tokens, i, l));
                         self.open(names, true);
+                        if let Some(block) = self.blocks.last_mut() {
+                            block.launched = launched;
+                        }
                         i = body + 1;
                         continue;
                     }
@@ -184,6 +226,7 @@ impl<'a, 's> Scan<'a, 's> {
             declared_before: names.len(),
             names,
             literal,
+            launched: false,
             depth: self.depth,
         });
         self.depth = 0;
@@ -232,6 +275,9 @@ impl<'a, 's> Scan<'a, 's> {
         let Some(literal) = self.blocks.iter().rposition(|b| b.literal) else {
             return false;
         };
+        if self.launchers.is_some() && !self.blocks.iter().any(|b| b.launched) {
+            return false;
+        }
         let (start, _) = statement_start(self.tokens, at);
         // A header's names (`for i := 0; i < n; i++`) are its own too.
         let own = |name: &str| {
@@ -384,6 +430,38 @@ mod tests {
     fn writes(body: &str) -> bool {
         let source = format!("func F(t *testing.T, xs []int) {{\n{body}\n}}\n");
         literal_may_write_outside(&source, (0, source.len()))
+    }
+
+    fn launched_writes(body: &str) -> bool {
+        let source = format!("func F(t *testing.T, xs []int) {{\n{body}\n}}\n");
+        launched_literal_may_write_outside(&source, (0, source.len()), &["Go", "Submit"])
+    }
+
+    #[test]
+    fn a_launched_literal_writing_outside_is_kept() {
+        for body in [
+            "\tvar err error\n\tgo func() { err = run() }()",
+            "\tg.Go(func() error {\n\t\tsum += 1\n\t\treturn nil\n\t})",
+            "\tp.Submit(func() { n++ })",
+            "\tf := func() { done = true }\n\tgo f()",
+            "\tvar f = func() { done = true }\n\tgo f()",
+            "\tgo func() {\n\t\tdefer func() { outer = 1 }()\n\t}()",
+        ] {
+            assert!(launched_writes(body), "{body}");
+        }
+    }
+
+    #[test]
+    fn literals_running_on_the_callers_goroutine_are_not_counted() {
+        for body in [
+            "\tdefer func() { err = recover() }()",
+            "\tsort.Slice(xs, func(i, j int) bool { n++; return xs[i] < xs[j] })",
+            "\tt.Run(\"a\", func(t *testing.T) { got = 1 })",
+            "\tfunc() { outer = 1 }()",
+            "\tgo func() { v := 1; v++ }()",
+        ] {
+            assert!(!launched_writes(body), "{body}");
+        }
     }
 
     #[test]
