@@ -105,10 +105,7 @@ impl LiteralSites {
 
     /// The top-level functions of file `i`, whose text is `source`.
     fn functions_of(&self, i: usize, source: &str) -> Vec<(usize, usize)> {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        source.hash(&mut hasher);
-        let hash = hasher.finish();
+        let hash = crate::fsio::content_hash(source.as_bytes());
         let mut cached = self.functions[i].lock().unwrap();
         match &*cached {
             Some((h, functions)) if *h == hash => functions.clone(),
@@ -141,7 +138,7 @@ fn literal_type_names(source: &str) -> impl Iterator<Item = (usize, &str)> {
 fn literal_braces<'a>(source: &'a str, type_name: &'a str) -> impl Iterator<Item = usize> + 'a {
     let bytes = source.as_bytes();
     let in_name = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80;
-    source.match_indices(type_name).filter_map(move |(at, _)| {
+    memchr::memmem::find_iter(bytes, type_name.as_bytes()).filter_map(move |at| {
         let brace = at + type_name.len();
         let whole = at == 0 || !in_name(bytes[at - 1]);
         (whole && bytes.get(brace) == Some(&b'{')).then_some(brace)
