@@ -461,6 +461,63 @@ fn a_user_rule_with_a_template_fix_runs_from_rules_dir() {
     );
 }
 
+/// GOOD_RULE written as a Go pattern: no query, no prefilter (the
+/// pattern's longest word is one), the holes named in the template.
+const PATTERN_RULE: &str = r#"id = "errors-new-sprintf"
+title = "errors.New(fmt.Sprintf(...)) is fmt.Errorf(...)"
+rationale = "fmt.Errorf says the same in one call."
+pattern = 'errors.New(fmt.Sprintf($FORMAT, $$$ARGS))'
+where = ['imports("errors")']
+message = "use fmt.Errorf"
+
+[fix]
+action = "replace"
+capture = "match"
+template = "fmt.Errorf({{ FORMAT }}{% if ARGS %}, {{ ARGS }}{% endif %})"
+"#;
+
+#[test]
+fn a_rule_written_as_a_go_pattern_fixes_what_it_matches_and_nothing_else() {
+    let sb = Sandbox::new();
+    sb.write("rules/errors.toml", PATTERN_RULE);
+    sb.write(
+        "e.go",
+        "package x\n\nimport (\n\t\"errors\"\n\t\"fmt\"\n)\n\nvar errBase = errors.New(\"base\")\n\nfunc f(n int, s string) error {\n\tif n > 0 {\n\t\treturn errors.New(fmt.Sprintf(\"bad %d, %s\", n,\n\t\t\ts))\n\t}\n\tif n < 0 {\n\t\treturn errors.New(fmt.Sprintf(\"negative\"))\n\t}\n\treturn errors.New(fmt.Sprint(n))\n}\n",
+    );
+    let out = sb.fixgen(&["apply", "--allow-no-vcs", "--rules", "rules", "e.go"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        sb.read("e.go"),
+        "package x\n\nimport (\n\t\"errors\"\n\t\"fmt\"\n)\n\nvar errBase = errors.New(\"base\")\n\nfunc f(n int, s string) error {\n\tif n > 0 {\n\t\treturn fmt.Errorf(\"bad %d, %s\", n,\n\t\t\ts)\n\t}\n\tif n < 0 {\n\t\treturn fmt.Errorf(\"negative\")\n\t}\n\treturn errors.New(fmt.Sprint(n))\n}\n"
+    );
+}
+
+#[test]
+fn a_repeated_hole_and_a_condition_on_a_hole_narrow_a_pattern() {
+    let sb = Sandbox::new();
+    sb.write(
+        "rules/self-append.toml",
+        r#"id = "self-append"
+title = "x = append(x) appends nothing"
+rationale = "An append with nothing to append is a no-op."
+pattern = '$X = append($X)'
+where = ['text-in(@X, "xs|ys")']
+message = "`{{ X }}` = append({{ X }}) does nothing"
+"#,
+    );
+    sb.write(
+        "a.go",
+        "package x\n\nfunc f(xs, ys, zs []int) {\n\txs = append(xs)\n\tys = append(xs)\n\tzs = append(zs)\n\t_, _, _ = xs, ys, zs\n}\n",
+    );
+    let out = sb.fixgen(&["check", "--rules", "rules", "a.go"]);
+    assert_eq!(
+        stdout(&out),
+        "a.go:4:2: self-append: `xs` = append(xs) does nothing\n",
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// A use of `errors.New(fmt.Sprintf(…))`, before and after GOOD_RULE's fix
 /// (`errors` stays used).
 const SPRINTF_BEFORE: &str = "package x\n\nimport (\n\t\"errors\"\n\t\"fmt\"\n)\n\nvar errBase = errors.New(\"base\")\n\nfunc f(n int) error {\n\treturn errors.New(fmt.Sprintf(\"bad %d\", n))\n}\n";
@@ -572,6 +629,31 @@ fn a_broken_rule_file_is_reported_with_its_path_and_line() {
                 "prefilter_type_names = true\nprefilter_scope = \"signature\"\nproof = ['imports(\"errors\")']\nproof_by_type_name = true\nreport = ",
             ),
             "bad.toml:16: `imports(\"errors\")` cannot be answered from a type name",
+        ),
+        (
+            "a query and a pattern",
+            GOOD_RULE.replace("report = ", "pattern = 'f($X)'\nreport = "),
+            "bad.toml:5: a rule has a `query` or a `pattern`, not both",
+        ),
+        (
+            "a pattern that is no Go",
+            PATTERN_RULE.replace("fmt.Sprintf($FORMAT, $$$ARGS))'", "fmt.Sprintf($FORMAT'"),
+            "bad.toml:4: pattern: the pattern does not parse as Go",
+        ),
+        (
+            "a pattern hole that is not named",
+            PATTERN_RULE.replace("$FORMAT", "$1"),
+            "bad.toml:4: pattern: `$1`: a hole's name starts with a letter",
+        ),
+        (
+            "a kind that does not span the pattern",
+            PATTERN_RULE.replace("where = ", "kind = \"go_statement\"\nwhere = "),
+            "bad.toml:4: pattern: no `go_statement` spans the whole pattern",
+        ),
+        (
+            "a template naming a capture a pattern lacks",
+            PATTERN_RULE.replace("capture = \"match\"", "capture = \"FMT\""),
+            "bad.toml:10: the query has no capture @FMT",
         ),
         (
             "unknown function sieve",

@@ -11,6 +11,9 @@ use tree_sitter::{Node, QueryCursor};
 pub struct Match<'t> {
     pub captures: Vec<(u32, Node<'t>)>,
     pub report: Node<'t>,
+    /// Captures holding several siblings (a pattern's `$$$ARGS`) or none:
+    /// the byte span whose text templates see.
+    pub spans: Vec<(u32, std::ops::Range<usize>)>,
 }
 
 impl<'t> Match<'t> {
@@ -47,6 +50,13 @@ fn matches_in<'t>(
     let mut matches = cursor.matches(&rule.query, cx.root, cx.source.as_bytes());
     while let Some(m) = matches.next() {
         let captures: Vec<(u32, Node<'t>)> = m.captures.iter().map(|c| (c.index, c.node)).collect();
+        let (captures, spans) = match &rule.pattern {
+            Some(pattern) => match pattern_captures(rule, pattern, &captures, cx.source) {
+                Some(found) => found,
+                None => continue,
+            },
+            None => (captures, Vec::new()),
+        };
         let Some(report) = captures
             .iter()
             .find(|(i, _)| *i == rule.report)
@@ -54,7 +64,11 @@ fn matches_in<'t>(
         else {
             continue;
         };
-        let candidate = Match { captures, report };
+        let candidate = Match {
+            captures,
+            report,
+            spans,
+        };
         // The same node can match a pattern more than once (alternatives);
         // one finding per reported node is what users expect.
         if out.iter().any(|seen| seen.report.id() == report.id()) {
@@ -68,4 +82,36 @@ fn matches_in<'t>(
             out.push(candidate);
         }
     }
+}
+
+type Captures<'t> = (Vec<(u32, Node<'t>)>, Vec<(u32, std::ops::Range<usize>)>);
+
+/// A pattern rule's captures for a query match: the candidate (capture
+/// `match`) compared with the pattern exactly, and each hole bound to what
+/// it holds; `None` when the candidate is not a match.
+fn pattern_captures<'t>(
+    rule: &Rule,
+    pattern: &super::pattern::Pattern,
+    captures: &[(u32, Node<'t>)],
+    source: &str,
+) -> Option<Captures<'t>> {
+    let whole = rule
+        .query
+        .capture_index_for_name(super::pattern::MATCH_CAPTURE)?;
+    let node = captures.iter().find(|(i, _)| *i == whole)?.1;
+    let bindings = pattern.match_at(node, source)?;
+    let mut out = vec![(whole, node)];
+    let mut spans = Vec::new();
+    for (name, nodes) in bindings.holes {
+        let index = rule.query.capture_index_for_name(&name)?;
+        out.extend(nodes.iter().map(|n| (index, *n)));
+        if nodes.len() != 1 {
+            let span = match (nodes.first(), nodes.last()) {
+                (Some(first), Some(last)) => first.start_byte()..last.end_byte(),
+                _ => node.start_byte()..node.start_byte(),
+            };
+            spans.push((index, span));
+        }
+    }
+    Some((out, spans))
 }

@@ -8,6 +8,7 @@ pub mod edit;
 mod location;
 pub mod lookup;
 pub mod matcher;
+pub mod pattern;
 pub mod placed;
 pub mod predicate;
 pub mod sieve;

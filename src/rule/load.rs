@@ -79,8 +79,15 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
             ));
         }
     }
-    let query = compile_query(&file.query, text).map_err(|(offset, m)| at(offset, m))?;
+    let (query, pattern) = compile_matcher(&file, text).map_err(|(offset, m)| at(offset, m))?;
     let report = report_capture(&file, &query).map_err(|(offset, m)| at(offset, m))?;
+    let mut prefilter = file.prefilter.clone();
+    // A pattern's longest word is in every file it matches.
+    if let Some(word) = pattern.as_ref().and_then(|p| p.literal.clone()) {
+        if prefilter.is_empty() && file.prefilter_all.is_empty() {
+            prefilter.push(word);
+        }
+    }
     let capture_index = |name: &str| query.capture_index_for_name(name);
     let param_exists = |name: &str| file.params.contains_key(name);
     let parse_all = |list: &[Spanned<String>]| {
@@ -123,7 +130,7 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
         rationale: file.rationale.trim().to_string(),
         enabled_by_default: file.enabled,
         severity: file.severity,
-        prefilter: file.prefilter,
+        prefilter,
         prefilter_all: file
             .prefilter_all
             .into_iter()
@@ -136,6 +143,7 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
         test_files: file.test_files,
         needs_location: file.needs_location,
         query,
+        pattern,
         report,
         conditions,
         proof,
@@ -278,7 +286,56 @@ fn nth_line_start(text: &str, from: usize, lines: usize) -> usize {
     offset
 }
 
+/// The rule's query: its own, or its pattern's (with the pattern).
+fn compile_matcher(
+    file: &RuleFile,
+    text: &str,
+) -> Result<(Query, Option<crate::engine::pattern::Pattern>), (usize, String)> {
+    let id_at = file.id.span().start;
+    match (&file.query, &file.pattern) {
+        (Some(query), None) => {
+            if let Some(kind) = &file.kind {
+                return Err((
+                    kind.span().start,
+                    "`kind` narrows a `pattern`; this rule has a `query`".to_string(),
+                ));
+            }
+            Ok((compile_query(query, text)?, None))
+        }
+        (None, Some(pattern)) => {
+            let at = pattern.span().start;
+            let kind = file.kind.as_ref().map(|k| k.get_ref().as_str());
+            let compiled = crate::engine::pattern::Pattern::compile(pattern.get_ref(), kind)
+                .map_err(|m| (at, format!("pattern: {m}")))?;
+            let query = Query::new(&language(), &compiled.query).map_err(|e| {
+                let why = match e.kind {
+                    QueryErrorKind::NodeType => {
+                        format!("`kind`: unknown node type `{}`", e.message.trim())
+                    }
+                    _ => format!(
+                        "pattern: tree-sitter-go cannot search for it ({})",
+                        e.message.lines().next().unwrap_or("").trim()
+                    ),
+                };
+                (file.kind.as_ref().map_or(at, |k| k.span().start), why)
+            })?;
+            Ok((query, Some(compiled)))
+        }
+        (Some(query), Some(_)) => Err((
+            query.span().start,
+            "a rule has a `query` or a `pattern`, not both".to_string(),
+        )),
+        (None, None) => Err((id_at, "a rule needs a `query` or a `pattern`".to_string())),
+    }
+}
+
 fn report_capture(file: &RuleFile, query: &Query) -> Result<u32, (usize, String)> {
+    if file.report.is_none() && file.pattern.is_some() {
+        let whole = crate::engine::pattern::MATCH_CAPTURE;
+        return query
+            .capture_index_for_name(whole)
+            .ok_or((0, "a pattern's query names its match".to_string()));
+    }
     match &file.report {
         Some(name) => query.capture_index_for_name(name.get_ref()).ok_or_else(|| {
             (
@@ -293,7 +350,7 @@ fn report_capture(file: &RuleFile, query: &Query) -> Result<u32, (usize, String)
             .map(|i| i as u32)
             .ok_or_else(|| {
                 (
-                    file.query.span().start,
+                    file.query.as_ref().map_or(0, |q| q.span().start),
                     "the query needs a capture not starting with `_` to report".to_string(),
                 )
             }),

@@ -44,6 +44,9 @@ pub struct Rule {
     /// Matches are findings only at `--at` places.
     pub needs_location: bool,
     pub query: Query,
+    /// The rule's Go pattern, when it has one: each query match is
+    /// compared with it exactly, and its holes bound.
+    pub pattern: Option<crate::engine::pattern::Pattern>,
     /// The capture findings point at.
     pub report: u32,
     pub conditions: Vec<crate::engine::predicate::Condition>,

@@ -46,7 +46,13 @@ pub struct RuleFile {
     /// (by a user, or by `fixgen triage` from a CI log's evidence).
     #[serde(default)]
     pub needs_location: bool,
-    pub query: Spanned<String>,
+    /// A tree-sitter query (one of `query` and `pattern`).
+    pub query: Option<Spanned<String>>,
+    /// Go code with holes (`ioutil.ReadAll($R)`; see `engine::pattern`).
+    pub pattern: Option<Spanned<String>>,
+    /// The node type a `pattern` is read as, where its text reads several
+    /// ways (`expression_statement` for a call as a statement).
+    pub kind: Option<Spanned<String>>,
     pub report: Option<Spanned<String>>,
     #[serde(default, rename = "where")]
     pub conditions: Vec<Spanned<String>>,

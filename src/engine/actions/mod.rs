@@ -59,6 +59,13 @@ impl PlanEnv<'_, '_> {
         for (index, node) in &m.captures {
             context.insert(self.rule.capture_name(*index), self.cx.text(*node));
         }
+        // A pattern's `$$$ARGS`: the text from its first node to its last.
+        for (index, span) in &m.spans {
+            context.insert(
+                self.rule.capture_name(*index),
+                &self.cx.source[span.clone()],
+            );
+        }
         context.insert("params", &self.rule.params);
         for (key, value) in extra {
             context.insert(key.as_ref(), value);
