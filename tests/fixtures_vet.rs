@@ -1,6 +1,7 @@
 //! Every fixture module must be valid, gofmt-clean Go.
 //!
-//! Walks `fixtures/<rule>/<case>/<dir>` for every `<dir>` that directly
+//! Walks `fixtures/<rule>/<case>/<dir>` (and `examples/rules/fixtures/…`)
+//! for every `<dir>` that directly
 //! contains a `go.mod` (normally `before/` and `after/`) and checks that
 //! `gofmt -l .` prints nothing and `go vet ./...` succeeds there. A `before/`
 //! is skipped when its case folder contains a `.vet-skip` file. All failures
@@ -168,7 +169,9 @@ fn fixture_modules_are_gofmt_clean_and_vet_clean() {
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let fixtures = root.join("fixtures");
-    let dirs = module_dirs(&fixtures);
+    let mut dirs = module_dirs(&fixtures);
+    // The example user rules' fixtures (docs/rules.md, "Examples") too.
+    dirs.extend(module_dirs(&root.join("examples/rules/fixtures")));
     assert!(
         !dirs.is_empty(),
         "no fixture modules (directories with a go.mod) found under {}",

@@ -93,6 +93,44 @@ impl Fix {
     }
 }
 
+/// The edit of `current` that removes the imports it uses and `next` (it
+/// after `edits`) no longer does: the fixes took their last use. `None`
+/// when there are none, or when an edit touched the import block itself
+/// (a fix that imports what it uses also drops what it leaves unused).
+pub fn unused_imports_removal(current: &str, next: &str, edits: &[&Edit]) -> Option<Edit> {
+    use crate::go::imports::{imports, imports_change, names_package};
+    let header_end = crate::go::narrow::header_end(next)?;
+    let header = crate::go::parse::parse_keeping_errors(&next[..header_end]).tree;
+    let unused: Vec<String> = imports(header.root_node(), next)
+        .into_iter()
+        .filter(|i| i.local_name != "_" && i.local_name != ".")
+        .filter(|i| names_package(current, &i.local_name) && !names_package(next, &i.local_name))
+        .map(|i| i.path)
+        .collect();
+    if unused.is_empty() {
+        return None;
+    }
+    let paths: Vec<&str> = unused.iter().map(String::as_str).collect();
+    let (start, end, text) = imports_change(next, &[], &paths)?;
+    // Back to `current`'s offsets, through the edits before it.
+    let mut sorted: Vec<&&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.start, e.end));
+    let mut shift: isize = 0;
+    for edit in sorted {
+        let edit_start = (edit.start as isize + shift) as usize;
+        let edit_end = edit_start + edit.text.len();
+        if edit_start >= end {
+            break;
+        }
+        if edit_end > start {
+            return None;
+        }
+        shift += edit.text.len() as isize - (edit.end - edit.start) as isize;
+    }
+    let back = |offset: usize| (offset as isize - shift) as usize;
+    Some(Edit::replace(back(start), back(end), text))
+}
+
 /// Applies as many fixes as fit, in the order given, skipping any fix that
 /// overlaps one already accepted. Returns the new text and the indices of
 /// the fixes applied.
@@ -168,6 +206,43 @@ pub fn moved_lines(source: &str, edits: &[&Edit], lines: &[usize]) -> Vec<usize>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_import_two_edits_left_unused_is_removed_in_the_first_texts_offsets() {
+        let current = "package p\n\nimport (\n\t\"fmt\"\n\t\"os\"\n)\n\nfunc f() {\n\tfmt.Println()\n\tos.Exit(1)\n\tos.Exit(2)\n}\n";
+        let first = current.find("os.Exit(1)").unwrap();
+        let second = current.find("os.Exit(2)").unwrap();
+        let edits = [
+            Edit::replace(first, first + 10, "panic(1)"),
+            Edit::replace(second, second + 10, "panic(2)"),
+        ];
+        let refs: Vec<&Edit> = edits.iter().collect();
+        let fix = Fix {
+            rule: "r".into(),
+            edits: edits.to_vec(),
+            files: Vec::new(),
+        };
+        let (next, _) = apply_fixes(current, std::slice::from_ref(&fix));
+        let removal = unused_imports_removal(current, &next, &refs).expect("os is unused");
+        let mut all = fix.clone();
+        all.edits.push(removal);
+        all.edits.sort_by_key(|e| (e.start, e.end));
+        let (fixed, applied) = apply_fixes(current, &[all]);
+        assert_eq!(applied, [0]);
+        assert_eq!(
+            fixed,
+            "package p\n\nimport (\n\t\"fmt\"\n)\n\nfunc f() {\n\tfmt.Println()\n\tpanic(1)\n\tpanic(2)\n}\n"
+        );
+        // One use left: nothing to remove.
+        let (one, _) = apply_fixes(
+            current,
+            &[Fix {
+                edits: edits[..1].to_vec(),
+                ..fix.clone()
+            }],
+        );
+        assert!(unused_imports_removal(current, &one, &refs[..1]).is_none());
+    }
 
     #[test]
     fn lines_move_with_the_lines_edits_add_before_them() {

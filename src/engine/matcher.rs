@@ -74,12 +74,8 @@ fn matches_in<'t>(
         if out.iter().any(|seen| seen.report.id() == report.id()) {
             continue;
         }
-        if rule
-            .conditions
-            .iter()
-            .all(|c| c.holds(cx, &candidate, &rule.params))
-        {
-            out.push(candidate);
+        if let Some(found) = with_conditions(rule, cx, candidate) {
+            out.push(found);
         }
     }
 }
@@ -114,4 +110,20 @@ fn pattern_captures<'t>(
         }
     }
     Some((out, spans))
+}
+
+/// The match if every condition holds, in order, with the holes their
+/// relations bound added as captures (a later condition, the message and
+/// the template can name them).
+fn with_conditions<'t>(rule: &Rule, cx: &FileContext<'t>, mut m: Match<'t>) -> Option<Match<'t>> {
+    let names = rule.query.capture_names();
+    for condition in &rule.conditions {
+        for (name, nodes) in condition.check(cx, &m, &rule.params, names)? {
+            let Some(index) = rule.query.capture_index_for_name(&name) else {
+                continue;
+            };
+            m.captures.extend(nodes.iter().map(|n| (index, *n)));
+        }
+    }
+    Some(m)
 }

@@ -11,6 +11,7 @@ pub mod matcher;
 pub mod pattern;
 pub mod placed;
 pub mod predicate;
+pub mod relation;
 pub mod sieve;
 
 use crate::go::error_nodes::{why_not_fixable, ErrorNode, ErrorNodes};
@@ -750,7 +751,18 @@ impl Engine {
                 }
             };
             errors_seen |= !errors.is_empty();
-            let (next, applied) = apply_fixes(&current, &fixes);
+            let mut fixes = fixes;
+            let (mut next, mut applied) = apply_fixes(&current, &fixes);
+            // An import whose last uses the round's fixes took goes with
+            // the last of them (two fixes each leaving one use of `os`).
+            if let Some(&last) = applied.last() {
+                let edits: Vec<&Edit> = applied.iter().flat_map(|&i| &fixes[i].edits).collect();
+                if let Some(removal) = edit::unused_imports_removal(&current, &next, &edits) {
+                    fixes[last].edits.push(removal);
+                    fixes[last].edits.sort_by_key(|e| (e.start, e.end));
+                    (next, applied) = apply_fixes(&current, &fixes);
+                }
+            }
             if round == 0 {
                 original_errors = errors;
                 (result.findings, result.suppressed) =
@@ -955,7 +967,12 @@ impl Engine {
         // Evidence before churn: run by default, a rule's own proof
         // must hold; named or pointed at, the user's word stands in.
         if !rule.named && at.is_none() {
-            matches.retain(|m| rule.proof.iter().all(|c| c.holds(cx, m, &rule.params)));
+            let names = rule.query.capture_names();
+            matches.retain(|m| {
+                rule.proof
+                    .iter()
+                    .all(|c| c.check(cx, m, &rule.params, names).is_some())
+            });
         }
         if matches.is_empty() {
             return;

@@ -86,10 +86,32 @@ impl Pattern {
         })
     }
 
+    /// Declares more captures on the match, for holes the rule's
+    /// relations bind (`inside(pattern = 'func $F($$$)…')`).
+    pub fn declaring(mut self, names: &[String]) -> Pattern {
+        for name in names {
+            if name != MATCH_CAPTURE && !self.holes.contains(name) {
+                self.query.push_str(&format!(" @{name}"));
+                self.holes.push(name.clone());
+            }
+        }
+        self
+    }
+
     /// Whether `node` matches the pattern; the nodes each named hole
     /// holds, by name.
     pub fn match_at<'t>(&self, node: Node<'t>, source: &str) -> Option<Bindings<'t>> {
-        let mut bindings = Bindings::default();
+        self.match_with(node, source, Bindings::default())
+    }
+
+    /// As [`Pattern::match_at`], with holes already bound (a relation's
+    /// pattern, whose `$X` must hold what the match's `$X` holds).
+    pub fn match_with<'t>(
+        &self,
+        node: Node<'t>,
+        source: &str,
+        mut bindings: Bindings<'t>,
+    ) -> Option<Bindings<'t>> {
         self.root
             .matches(node, source, &mut bindings)
             .then_some(bindings)
@@ -125,6 +147,13 @@ fn squeezed(nodes: &[Node], source: &str) -> String {
         _ => "",
     };
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The names of the holes in `text` (`$R`, `$$$ARGS`; not `$_`, `$$$`).
+pub fn hole_names(text: &str) -> Vec<String> {
+    with_placeholders(text)
+        .map(|(_, names)| names)
+        .unwrap_or_default()
 }
 
 /// `text` with each hole replaced by an identifier Go accepts there, and

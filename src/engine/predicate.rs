@@ -27,7 +27,27 @@ enum Predicate {
     StoredPastCall,
     CallerReuses,
     WrittenAfter,
+    /// `not`, `any`, `all`, a relation, `go-version`, `in-test`: see
+    /// [`Composite`].
+    Composite,
 }
+
+/// Conditions that are not a predicate over captures.
+#[derive(Debug, Clone)]
+enum Composite {
+    Not(Condition),
+    Any(Vec<Condition>),
+    All(Vec<Condition>),
+    Relation(super::relation::Relation),
+    /// The nearest go.mod's `go` version against (operator, major, minor).
+    GoVersion(String, (u32, u32)),
+    /// The capture (the reported node when `None`) is in a function or
+    /// function literal taking a `*testing.T`, `*testing.B` or `testing.TB`.
+    InTest(Option<u32>),
+}
+
+/// Holes a condition bound (a relation's pattern), by name.
+pub type Bound<'t> = Vec<(String, Vec<tree_sitter::Node<'t>>)>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Param {
@@ -129,6 +149,7 @@ pub struct Condition {
     kind: Predicate,
     negated: bool,
     args: Vec<Arg>,
+    composite: Option<Box<Composite>>,
 }
 
 impl Condition {
@@ -150,6 +171,14 @@ impl Condition {
             .strip_suffix(')')
             .ok_or_else(|| format!("`{input}`: missing closing parenthesis"))?;
         let name = body[..open].trim();
+        if let Some(composite) = Composite::parse(name, inner, capture_index, param_exists)? {
+            return Ok(Condition {
+                kind: Predicate::Composite,
+                negated,
+                args: Vec::new(),
+                composite: Some(Box::new(composite)),
+            });
+        }
         let (_, kind, params, _) =
             PREDICATES
                 .iter()
@@ -175,7 +204,39 @@ impl Condition {
             kind: *kind,
             negated,
             args,
+            composite: None,
         })
+    }
+
+    /// The names of the holes the condition's relations may bind.
+    pub fn holes(&self) -> Vec<String> {
+        match self.composite.as_deref() {
+            Some(Composite::Relation(r)) if !self.negated => r.holes().to_vec(),
+            Some(Composite::Any(all) | Composite::All(all)) if !self.negated => {
+                all.iter().flat_map(Condition::holes).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether the condition holds for the match, and the holes it bound
+    /// (a relation's pattern: new captures of the match). `names` are the
+    /// rule's capture names, by index.
+    pub fn check<'t>(
+        &self,
+        cx: &FileContext<'t>,
+        m: &Match<'t>,
+        params: &BTreeMap<String, toml::Value>,
+        names: &[&str],
+    ) -> Option<Bound<'t>> {
+        let Some(composite) = self.composite.as_deref() else {
+            return self.holds(cx, m, params).then(Vec::new);
+        };
+        let found = composite.check(cx, m, params, names);
+        match self.negated {
+            true => found.is_none().then(Vec::new),
+            false => found,
+        }
     }
 
     /// Whether the condition can be answered from the declared type name
@@ -225,6 +286,10 @@ impl Condition {
         m: &Match,
         params: &BTreeMap<String, toml::Value>,
     ) -> bool {
+        if self.composite.is_some() {
+            let names: Vec<&str> = Vec::new();
+            return self.check(cx, m, params, &names).is_some();
+        }
         let unbound = self
             .args
             .iter()
@@ -286,6 +351,7 @@ impl Condition {
             Predicate::WrittenAfter => {
                 node(0).is_some_and(|n| written_again(cx, n, &strings(1), &strings(2)).is_some())
             }
+            Predicate::Composite => unreachable!("composites are checked by `check`"),
             Predicate::TextIn => node(0).is_some_and(|n| {
                 let found = &cx.source[n.byte_range()];
                 strings(1)
@@ -295,6 +361,176 @@ impl Condition {
             }),
         }
     }
+}
+
+impl Composite {
+    /// `name(inner)` as a composite condition, if it is one.
+    fn parse(
+        name: &str,
+        inner: &str,
+        capture_index: &dyn Fn(&str) -> Option<u32>,
+        param_exists: &dyn Fn(&str) -> bool,
+    ) -> Result<Option<Composite>, String> {
+        use super::relation::{split_nested, unquoted, Relation};
+        let sub = |args: &[String]| {
+            args.iter()
+                .map(|a| Condition::parse(a, capture_index, param_exists))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        let is_composite = matches!(name, "not" | "any" | "all" | "go-version" | "in-test")
+            || super::relation::RELATIONS.iter().any(|(n, _)| *n == name);
+        if !is_composite {
+            return Ok(None);
+        }
+        let args = split_nested(inner)?;
+        Ok(Some(match name {
+            "not" => match sub(&args)?.as_slice() {
+                [one] => Composite::Not(one.clone()),
+                _ => return Err("`not` takes one condition".to_string()),
+            },
+            "any" | "all" if args.is_empty() => {
+                return Err(format!("`{name}` takes one condition or more"))
+            }
+            "any" => Composite::Any(sub(&args)?),
+            "all" => Composite::All(sub(&args)?),
+            "go-version" => {
+                let [arg] = args.as_slice() else {
+                    return Err("`go-version` takes one string, like \"<1.22\"".to_string());
+                };
+                let wanted = unquoted(arg).ok_or("`go-version` takes a quoted version")?;
+                let (op, version) = parse_version_requirement(&wanted)?;
+                Composite::GoVersion(op, version)
+            }
+            "in-test" => match args.as_slice() {
+                [] => Composite::InTest(None),
+                [capture] => {
+                    let name = capture
+                        .strip_prefix('@')
+                        .ok_or("`in-test` takes a capture or nothing")?;
+                    Composite::InTest(Some(
+                        capture_index(name)
+                            .ok_or_else(|| format!("`in-test`: the rule has no capture @{name}"))?,
+                    ))
+                }
+                _ => return Err("`in-test` takes a capture or nothing".to_string()),
+            },
+            _ => match Relation::parse(name, &args, capture_index)? {
+                Some(relation) => Composite::Relation(relation),
+                None => return Ok(None),
+            },
+        }))
+    }
+
+    fn check<'t>(
+        &self,
+        cx: &FileContext<'t>,
+        m: &Match<'t>,
+        params: &BTreeMap<String, toml::Value>,
+        names: &[&str],
+    ) -> Option<Bound<'t>> {
+        match self {
+            Composite::Not(inner) => inner.check(cx, m, params, names).is_none().then(Vec::new),
+            Composite::Any(all) => all.iter().find_map(|c| c.check(cx, m, params, names)),
+            Composite::All(all) => {
+                let mut bound = Vec::new();
+                for c in all {
+                    bound.extend(c.check(cx, m, params, names)?);
+                }
+                Some(bound)
+            }
+            Composite::Relation(relation) => {
+                let found = relation.find(cx, m, names)?;
+                // Only what the match did not hold already.
+                let held: Vec<&str> = m
+                    .captures
+                    .iter()
+                    .filter_map(|(i, _)| names.get(*i as usize).copied())
+                    .collect();
+                Some(
+                    found
+                        .holes
+                        .into_iter()
+                        .filter(|(name, _)| !held.contains(&name.as_str()))
+                        .collect(),
+                )
+            }
+            Composite::GoVersion(op, wanted) => {
+                let have = cx.module()?.go_version?;
+                let holds = match op.as_str() {
+                    "<" => have < *wanted,
+                    "<=" => have <= *wanted,
+                    ">" => have > *wanted,
+                    ">=" => have >= *wanted,
+                    _ => have == *wanted,
+                };
+                holds.then(Vec::new)
+            }
+            Composite::InTest(capture) => {
+                let node = match capture {
+                    Some(c) => m.get(*c)?,
+                    None => m.report,
+                };
+                in_test(cx, node).then(Vec::new)
+            }
+        }
+    }
+}
+
+/// `"<1.22"` → (`<`, (1, 22)); the operator is one of `<`, `<=`, `>`,
+/// `>=`, `==` (or none: equal).
+fn parse_version_requirement(text: &str) -> Result<(String, (u32, u32)), String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| c.is_ascii_digit())
+        .ok_or_else(|| format!("`go-version(\"{text}\")`: expected a version like \"<1.22\""))?;
+    let (op, version) = text.split_at(split);
+    let op = match op.trim() {
+        "" | "=" | "==" => "==",
+        op @ ("<" | "<=" | ">" | ">=") => op,
+        other => {
+            return Err(format!(
+                "`go-version`: unknown comparison `{other}` (<, <=, >, >=, ==)"
+            ))
+        }
+    };
+    let mut parts = version.split('.');
+    let number = |p: Option<&str>| p.and_then(|p| p.parse::<u32>().ok());
+    let (Some(major), Some(minor)) = (number(parts.next()), number(parts.next())) else {
+        return Err(format!(
+            "`go-version`: `{version}` is no Go version like 1.22"
+        ));
+    };
+    Ok((op.to_string(), (major, minor)))
+}
+
+/// Whether `node` is in a function or function literal with a parameter
+/// of type `*testing.T`, `*testing.B` or `testing.TB` (under the name the
+/// file imports `testing` as).
+fn in_test(cx: &FileContext, node: tree_sitter::Node) -> bool {
+    let Some(testing) = cx
+        .imports()
+        .iter()
+        .find(|i| i.path == "testing")
+        .map(|i| i.local_name.clone())
+    else {
+        return false;
+    };
+    let test_types = [
+        format!("*{testing}.T"),
+        format!("*{testing}.B"),
+        format!("{testing}.TB"),
+    ];
+    std::iter::successors(node.parent(), |n| n.parent())
+        .filter(|n| {
+            matches!(
+                n.kind(),
+                "function_declaration" | "method_declaration" | "func_literal"
+            )
+        })
+        .filter_map(|f| f.child_by_field_name("parameters"))
+        .flat_map(crate::go::syntax::named_children)
+        .filter_map(|p| p.child_by_field_name("type"))
+        .any(|t| test_types.iter().any(|ty| &cx.source[t.byte_range()] == ty))
 }
 
 /// A rule parameter as strings: a string, or the strings of a list.
@@ -499,5 +735,53 @@ mod tests {
         assert!(err.contains("no capture @x"), "{err}");
         let err = parse("imports(\"a\", \"b\")").unwrap_err();
         assert!(err.contains("takes 1 argument"), "{err}");
+    }
+
+    #[test]
+    fn combinators_relations_and_go_conditions_parse_or_say_why_not() {
+        let params = |_: &str| false;
+        let parse = |text: &str| Condition::parse(text, &captures, &params);
+        for good in [
+            "not(imports(\"sync\"))",
+            "any(imports(\"a\"), all(imports(\"b\"), !imports(\"c\")))",
+            "inside(pattern = 'go func() { $$$ }()')",
+            "inside(@t, kind = \"for_statement\")",
+            "has(pattern = \"$X.Close()\")",
+            "precedes(pattern = \"defer $R.Close()\", stop-by = \"end\")",
+            "follows(kind = \"if_statement\")",
+            "in-function(pattern = \"func $F($T *testing.T) { $$$ }\")",
+            "go-version(\"<1.22\")",
+            "go-version(\">= 1.21\")",
+            "in-test()",
+            "in-test(@t)",
+            // The older form: one capture within another.
+            "inside(@t, @t)",
+        ] {
+            assert!(parse(good).is_ok(), "{good}: {:?}", parse(good).err());
+        }
+        for (bad, why) in [
+            (
+                "not(imports(\"a\"), imports(\"b\"))",
+                "`not` takes one condition",
+            ),
+            ("any()", "`any` takes one condition or more"),
+            ("follows()", "needs `pattern = '…'` or `kind = \"…\"`"),
+            (
+                "precedes(kind = \"x\", stop-by = \"far\")",
+                "`stop-by` is \"neighbor\" or \"end\"",
+            ),
+            ("inside(kind = \"x\", @t)", "the capture comes first"),
+            (
+                "has(pattern = \"f(\")",
+                "pattern: the pattern does not parse as Go",
+            ),
+            ("has(pattern = f)", "needs a quoted value"),
+            ("go-version(\"~1.22\")", "unknown comparison `~`"),
+            ("go-version(\"<one\")", "expected a version"),
+            ("in-test(@nope)", "no capture @nope"),
+        ] {
+            let err = parse(bad).unwrap_err();
+            assert!(err.contains(why), "{bad}: {err}");
+        }
     }
 }

@@ -305,8 +305,16 @@ fn compile_matcher(
         (None, Some(pattern)) => {
             let at = pattern.span().start;
             let kind = file.kind.as_ref().map(|k| k.get_ref().as_str());
+            // Holes that relations in `where` bind are captures too.
+            let related: Vec<String> = file
+                .conditions
+                .iter()
+                .chain(&file.proof)
+                .flat_map(|c| crate::engine::pattern::hole_names(c.get_ref()))
+                .collect();
             let compiled = crate::engine::pattern::Pattern::compile(pattern.get_ref(), kind)
-                .map_err(|m| (at, format!("pattern: {m}")))?;
+                .map_err(|m| (at, format!("pattern: {m}")))?
+                .declaring(&related);
             let query = Query::new(&language(), &compiled.query).map_err(|e| {
                 let why = match e.kind {
                     QueryErrorKind::NodeType => {

@@ -55,16 +55,31 @@ impl PlanEnv<'_, '_> {
         m: &Match,
         extra: &[(K, String)],
     ) -> Result<String, String> {
+        self.render_marking(template, m, extra, None)
+    }
+
+    /// As [`PlanEnv::render`], with each line break of a capture's text
+    /// written as `mark`: the template's own line breaks can then be told
+    /// from the code's (which keep the indentation they have).
+    pub fn render_marking<K: AsRef<str>>(
+        &self,
+        template: &str,
+        m: &Match,
+        extra: &[(K, String)],
+        mark: Option<char>,
+    ) -> Result<String, String> {
+        let marked = |text: &str| match mark {
+            Some(mark) => text.replace('\n', &mark.to_string()),
+            None => text.to_string(),
+        };
         let mut context = tera::Context::new();
         for (index, node) in &m.captures {
-            context.insert(self.rule.capture_name(*index), self.cx.text(*node));
+            context.insert(self.rule.capture_name(*index), &marked(self.cx.text(*node)));
         }
         // A pattern's `$$$ARGS`: the text from its first node to its last.
         for (index, span) in &m.spans {
-            context.insert(
-                self.rule.capture_name(*index),
-                &self.cx.source[span.clone()],
-            );
+            let text = &self.cx.source[span.clone()];
+            context.insert(self.rule.capture_name(*index), &marked(text));
         }
         context.insert("params", &self.rule.params);
         for (key, value) in extra {

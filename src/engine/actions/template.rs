@@ -4,7 +4,8 @@ use super::{reject_options, required, Action, CaptureLookup, Plan, PlanEnv, Plan
 use crate::engine::edit::Edit;
 use crate::engine::lookup::{compile_lookups, find_all, Lookups, Vars};
 use crate::engine::matcher::Match;
-use crate::go::imports::imports_change;
+use crate::go::imports::{default_package_name, imports_change, names_package, Import};
+use crate::go::syntax::indentation;
 use crate::rule::model::FixSpec;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +21,9 @@ pub struct TemplateEdit {
     /// Values from the Go knowledge the template uses; their imports are
     /// added with the edit.
     lookups: Lookups,
+    /// Packages the template may use (`io`): each is imported when the
+    /// rendered text names it.
+    imports: Vec<String>,
 }
 
 impl TemplateEdit {
@@ -30,9 +34,9 @@ impl TemplateEdit {
     ) -> Result<Self, (usize, String)> {
         let replace = spec.action.get_ref() == "replace";
         let allowed: &[&str] = if replace {
-            &["capture", "template", "lookups"]
+            &["capture", "template", "lookups", "imports"]
         } else {
-            &["capture", "template", "position", "lookups"]
+            &["capture", "template", "position", "lookups", "imports"]
         };
         reject_options(spec, allowed)?;
         let target = capture(required(spec, spec.capture.as_ref(), "capture")?)?;
@@ -56,6 +60,11 @@ impl TemplateEdit {
             capture: target,
             placement,
             lookups: compile_lookups(spec.lookups.as_ref(), param_exists)?,
+            imports: spec
+                .imports
+                .as_ref()
+                .map(|i| i.get_ref().clone())
+                .unwrap_or_default(),
         })
     }
 
@@ -63,18 +72,67 @@ impl TemplateEdit {
     fn edits(&self, env: &PlanEnv, m: &Match) -> Result<(Vec<Edit>, Vars), String> {
         let node = m.get(self.capture).ok_or("capture not in this match")?;
         let (vars, imports) = find_all(&self.lookups, env.cx, &env.rule.params)?;
-        let text = env.render("fix", m, &vars)?;
-        let mut edits = vec![match self.placement {
-            Placement::Replace => Edit::replace(node.start_byte(), node.end_byte(), text),
-            Placement::Before => Edit::insert(node.start_byte(), text),
-            Placement::After => Edit::insert(node.end_byte(), text),
-        }];
-        let paths: Vec<&str> = imports.iter().map(String::as_str).collect();
-        if let Some((start, end, text)) = imports_change(env.cx.source, &paths, &[]) {
+        let source = env.cx.source;
+        // The template's line breaks take the edit's indentation; those in
+        // the captured code keep theirs.
+        const MARK: char = '\u{1}';
+        let rendered = env.render_marking("fix", m, &vars, Some(MARK))?;
+        let text =
+            reindented(&rendered, indentation(source, node.start_byte())).replace(MARK, "\n");
+        let edit = match self.placement {
+            Placement::Replace => Edit::replace(node.start_byte(), node.end_byte(), text.clone()),
+            Placement::Before => Edit::insert(node.start_byte(), text.clone()),
+            Placement::After => Edit::insert(node.end_byte(), text.clone()),
+        };
+        let edited = format!(
+            "{}{}{}",
+            &source[..edit.start],
+            edit.text,
+            &source[edit.end..]
+        );
+        let mut add: Vec<&str> = imports.iter().map(String::as_str).collect();
+        add.extend(
+            self.imports
+                .iter()
+                .filter(|path| names_package(&text, default_package_name(path)))
+                .map(String::as_str),
+        );
+        let remove = left_unused(env.cx.imports(), source, &edited);
+        let remove: Vec<&str> = remove.iter().map(String::as_str).collect();
+        let mut edits = vec![edit];
+        if let Some((start, end, text)) = imports_change(source, &add, &remove) {
             edits.push(Edit::replace(start, end, text));
         }
         Ok((edits, vars))
     }
+}
+
+/// A multi-line `text` to stand where a line indented with `indent`
+/// holds it: its later lines get that indentation too, so a template is
+/// written from column one whatever depth its edit lands at.
+fn reindented(text: &str, indent: &str) -> String {
+    let mut lines = text.split('\n');
+    let mut out = lines.next().unwrap_or("").to_string();
+    for line in lines {
+        out.push('\n');
+        if !line.is_empty() {
+            out.push_str(indent);
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// The import paths of `imports` that `source` uses and `edited` no
+/// longer does: the fix took their last use. A blank (`_`) or dot import
+/// has no name to count uses by, and stays.
+fn left_unused(imports: &[Import], source: &str, edited: &str) -> Vec<String> {
+    imports
+        .iter()
+        .filter(|i| i.local_name != "_" && i.local_name != ".")
+        .filter(|i| names_package(source, &i.local_name) && !names_package(edited, &i.local_name))
+        .map(|i| i.path.clone())
+        .collect()
 }
 
 impl Action for TemplateEdit {
@@ -100,5 +158,41 @@ impl Action for TemplateEdit {
             });
         }
         plan
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_templates_later_lines_take_the_indentation_of_where_it_lands() {
+        assert_eq!(reindented("a()\nb()", "\t\t"), "a()\n\t\tb()");
+        assert_eq!(reindented("\ndefer r.Close()", "\t"), "\n\tdefer r.Close()");
+        // A blank line stays blank (gofmt leaves no trailing blanks).
+        assert_eq!(reindented("a()\n\nb()", "\t"), "a()\n\n\tb()");
+        assert_eq!(reindented("one line", "\t"), "one line");
+    }
+
+    #[test]
+    fn an_import_is_unused_when_the_edit_took_its_last_use() {
+        let imports = vec![
+            Import {
+                local_name: "ioutil".into(),
+                path: "io/ioutil".into(),
+            },
+            Import {
+                local_name: "os".into(),
+                path: "os".into(),
+            },
+            Import {
+                local_name: "_".into(),
+                path: "embed".into(),
+            },
+        ];
+        let before = "func f() { ioutil.ReadAll(r); os.Exit(1) }";
+        let after = "func f() { io.ReadAll(r); os.Exit(1) }";
+        assert_eq!(left_unused(&imports, before, after), ["io/ioutil"]);
+        assert!(left_unused(&imports, before, before).is_empty());
     }
 }
