@@ -32,7 +32,8 @@ fn the_documented_example_rules_pass_their_fixtures() {
          ok    os-exit-in-test/no-change-in-test-main\n\
          ok    rows-not-closed/defer-after-the-check\n\
          ok    rows-not-closed/no-change-already-closed\n\
-         7 passed, 0 failed\n"
+         ok    rows-not-closed/no-change-not-database-sql\n\
+         8 passed, 0 failed\n"
     );
     assert_eq!(stderr(&out), "", "no rule of the folder lacks fixtures");
 }

@@ -95,14 +95,15 @@ impl Relation {
                     )
                 }
                 "stop-by" if matches!(direction, Direction::Precedes | Direction::Follows) => {
-                    relation.to_end =
-                        match value.as_str() {
-                            "end" => true,
-                            "neighbor" => false,
-                            other => return Err(format!(
+                    relation.to_end = match value.as_str() {
+                        "end" => true,
+                        "neighbor" => false,
+                        other => {
+                            return Err(format!(
                                 "`{name}`: `stop-by` is \"neighbor\" or \"end\", not \"{other}\""
-                            )),
+                            ))
                         }
+                    }
                 }
                 other => {
                     return Err(format!(
