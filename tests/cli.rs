@@ -518,6 +518,41 @@ message = "`{{ X }}` = append({{ X }}) does nothing"
     );
 }
 
+/// A fix of several edits: a statement a relation found (`as = "$ADD"`)
+/// moves out of the goroutine to the line above the `go`, at its depth.
+#[test]
+fn an_edits_fix_moves_a_statement_a_relation_found() {
+    let sb = Sandbox::new();
+    sb.write(
+        "rules/add-before-go.toml",
+        r#"id = "add-before-go"
+title = "WaitGroup.Add inside the goroutine it counts"
+rationale = "Wait may run before the goroutine has added itself."
+pattern = 'go func() { $$$ }()'
+where = ['has(pattern = "$WG.Add(1)", as = "$ADD")']
+message = "{{ WG }}.Add runs inside the goroutine"
+
+[fix]
+action = "edits"
+
+[[fix.edits]]
+op = "move-before"
+capture = "ADD"
+to = "match"
+"#,
+    );
+    sb.write(
+        "w.go",
+        "package x\n\nimport \"sync\"\n\nfunc run(n int, work func(int)) {\n\tvar wg sync.WaitGroup\n\tfor i := 0; i < n; i++ {\n\t\tgo func() {\n\t\t\twg.Add(1)\n\t\t\tdefer wg.Done()\n\t\t\twork(i)\n\t\t}()\n\t}\n\twg.Wait()\n}\n",
+    );
+    let out = sb.fixgen(&["apply", "--allow-no-vcs", "--rules", "rules", "w.go"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        sb.read("w.go"),
+        "package x\n\nimport \"sync\"\n\nfunc run(n int, work func(int)) {\n\tvar wg sync.WaitGroup\n\tfor i := 0; i < n; i++ {\n\t\twg.Add(1)\n\t\tgo func() {\n\t\t\tdefer wg.Done()\n\t\t\twork(i)\n\t\t}()\n\t}\n\twg.Wait()\n}\n"
+    );
+}
+
 /// A use of `errors.New(fmt.Sprintf(…))`, before and after GOOD_RULE's fix
 /// (`errors` stays used).
 const SPRINTF_BEFORE: &str = "package x\n\nimport (\n\t\"errors\"\n\t\"fmt\"\n)\n\nvar errBase = errors.New(\"base\")\n\nfunc f(n int) error {\n\treturn errors.New(fmt.Sprintf(\"bad %d\", n))\n}\n";
@@ -654,6 +689,16 @@ fn a_broken_rule_file_is_reported_with_its_path_and_line() {
             "a template naming a capture a pattern lacks",
             PATTERN_RULE.replace("capture = \"match\"", "capture = \"FMT\""),
             "bad.toml:10: the query has no capture @FMT",
+        ),
+        (
+            "an edit the edits action does not know",
+            PATTERN_RULE.replace("action = \"replace\"\ncapture = \"match\"\ntemplate", "action = \"edits\"\n\n[[fix.edits]]\nop = \"swap\"\ncapture = \"match\"\ntemplate"),
+            "bad.toml:12: unknown edit `swap` (known: replace, insert-before, insert-after, delete, move-before, move-after, claim)",
+        ),
+        (
+            "a move without its target",
+            PATTERN_RULE.replace("action = \"replace\"\ncapture = \"match\"\ntemplate = \"fmt.Errorf({{ FORMAT }}{% if ARGS %}, {{ ARGS }}{% endif %})\"", "action = \"edits\"\n\n[[fix.edits]]\nop = \"move-after\"\ncapture = \"match\""),
+            "bad.toml:12: edit `move-after` needs `to`",
         ),
         (
             "unknown function sieve",

@@ -27,6 +27,7 @@ enum Predicate {
     StoredPastCall,
     CallerReuses,
     WrittenAfter,
+    DeclaredOutside,
     /// `not`, `any`, `all`, a relation, `go-version`, `in-test`: see
     /// [`Composite`].
     Composite,
@@ -129,6 +130,12 @@ const PREDICATES: &[(&str, Predicate, &[Param], &str)] = &[
         "the value is a variable or a slice of one (`buf[:n]`) whose storage the function writes again on some path after the value leaves it (where stored-past-call with QUEUE_METHODS, the third argument, says it does; else after this statement): append, element writes, copy, a call in WRITERS, through it or a variable it was copied from",
     ),
     (
+        "declared-outside",
+        Predicate::DeclaredOutside,
+        &[Param::Capture, Param::Capture],
+        "every variable the first capture names is declared outside the second (a value that can be computed before a loop: `declared-outside(@D, @LOOP)`)",
+    ),
+    (
         "inside-kind",
         Predicate::InsideKind,
         &[Param::Capture, Param::Str],
@@ -211,7 +218,7 @@ impl Condition {
     /// The names of the holes the condition's relations may bind.
     pub fn holes(&self) -> Vec<String> {
         match self.composite.as_deref() {
-            Some(Composite::Relation(r)) if !self.negated => r.holes().to_vec(),
+            Some(Composite::Relation(r)) if !self.negated => r.holes(),
             Some(Composite::Any(all) | Composite::All(all)) if !self.negated => {
                 all.iter().flat_map(Condition::holes).collect()
             }
@@ -352,6 +359,14 @@ impl Condition {
                 node(0).is_some_and(|n| written_again(cx, n, &strings(1), &strings(2)).is_some())
             }
             Predicate::Composite => unreachable!("composites are checked by `check`"),
+            Predicate::DeclaredOutside => match (node(0), node(1)) {
+                (Some(value), Some(scope)) => crate::go::syntax::descendants(value)
+                    .into_iter()
+                    .filter(|n| n.kind() == "identifier")
+                    .filter_map(|n| resolve(n, cx.source))
+                    .all(|binding| !contains(scope, binding.declaration)),
+                _ => false,
+            },
             Predicate::TextIn => node(0).is_some_and(|n| {
                 let found = &cx.source[n.byte_range()];
                 strings(1)

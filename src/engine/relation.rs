@@ -42,6 +42,8 @@ pub struct Relation {
     /// `precedes` / `follows`: every later / earlier statement of the
     /// block (`stop-by = "end"`), not only the next / previous one.
     to_end: bool,
+    /// `as = "$LOOP"`: the node found becomes this capture.
+    bind: Option<String>,
 }
 
 impl Relation {
@@ -56,7 +58,8 @@ impl Relation {
         let Some(&(_, direction)) = RELATIONS.iter().find(|(n, _)| *n == name) else {
             return Ok(None);
         };
-        let keyed = |a: &String| a.starts_with("pattern") || a.starts_with("kind");
+        let keyed =
+            |a: &String| a.starts_with("pattern") || a.starts_with("kind") || a.starts_with("as");
         if !args.iter().any(keyed) {
             return match direction {
                 Direction::Inside => Ok(None),
@@ -69,6 +72,7 @@ impl Relation {
             kind: None,
             pattern: None,
             to_end: false,
+            bind: None,
         };
         for (i, arg) in args.iter().enumerate() {
             if let Some(capture) = arg.strip_prefix('@') {
@@ -88,6 +92,15 @@ impl Relation {
                 .ok_or_else(|| format!("`{name}`: `{}` needs a quoted value", key.trim()))?;
             match key.trim() {
                 "kind" => relation.kind = Some(value),
+                "as" => {
+                    let hole = value.strip_prefix('$').filter(|h| {
+                        !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                    });
+                    let hole = hole.ok_or_else(|| {
+                        format!("`{name}`: `as` names a capture like \"$LOOP\", not \"{value}\"")
+                    })?;
+                    relation.bind = Some(hole.to_string());
+                }
                 "pattern" => {
                     relation.pattern = Some(
                         Pattern::compile(&value, None)
@@ -107,7 +120,7 @@ impl Relation {
                 }
                 other => {
                     return Err(format!(
-                        "`{name}`: unknown argument `{other}` (pattern, kind{})",
+                        "`{name}`: unknown argument `{other}` (pattern, kind, as{})",
                         if matches!(direction, Direction::Precedes | Direction::Follows) {
                             ", stop-by"
                         } else {
@@ -120,9 +133,14 @@ impl Relation {
         Ok(Some(relation))
     }
 
-    /// The holes of the relation's pattern, by name.
-    pub fn holes(&self) -> &[String] {
-        self.pattern.as_ref().map_or(&[], |p| &p.holes)
+    /// The holes of the relation's pattern, and its `as`, by name.
+    pub fn holes(&self) -> Vec<String> {
+        let mut holes = self
+            .pattern
+            .as_ref()
+            .map_or(Vec::new(), |p| p.holes.clone());
+        holes.extend(self.bind.clone());
+        holes
     }
 
     /// The holes bound by the first node the relation finds, if any.
@@ -172,10 +190,14 @@ impl Relation {
         if self.kind.as_ref().is_some_and(|k| node.kind() != k) {
             return None;
         }
-        match &self.pattern {
-            Some(pattern) => pattern.match_with(node, source, seed.clone()),
-            None => Some(seed.clone()),
+        let mut found = match &self.pattern {
+            Some(pattern) => pattern.match_with(node, source, seed.clone())?,
+            None => seed.clone(),
+        };
+        if let Some(name) = &self.bind {
+            found.holes.push((name.clone(), vec![node]));
         }
+        Some(found)
     }
 }
 

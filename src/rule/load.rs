@@ -118,6 +118,17 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
     if let Some(template) = file.fix.as_ref().and_then(|f| f.template.as_ref()) {
         add_template(&mut templates, "fix", template).map_err(|(o, m)| at(o, m))?;
     }
+    let edits = file
+        .fix
+        .as_ref()
+        .and_then(|f| f.edits.as_deref())
+        .unwrap_or_default();
+    for (i, edit) in edits.iter().enumerate() {
+        if let Some(template) = &edit.template {
+            add_template(&mut templates, &format!("fix.{i}"), template)
+                .map_err(|(o, m)| at(o, m))?;
+        }
+    }
     if let Some(add_file) = file.fix.as_ref().and_then(|f| f.add_file.as_ref()) {
         add_template(&mut templates, "file", &add_file.template).map_err(|(o, m)| at(o, m))?;
     }

@@ -173,6 +173,8 @@ pub struct FixSpec {
     pub imports: Option<Spanned<Vec<String>>>,
     /// A file the fix adds to the package when the package lacks it.
     pub add_file: Option<AddFileSpec>,
+    /// edits: several edits at several places, made together.
+    pub edits: Option<Vec<EditSpec>>,
     /// Template variables looked up in the Go knowledge (a package's name
     /// in the file, the module's wait constant), with the imports they need.
     pub lookups: Option<BTreeMap<String, Spanned<String>>>,
@@ -187,4 +189,19 @@ pub struct AddFileSpec {
     pub unless_declared: Spanned<String>,
     /// A tera template: captures, params, `package` (the package name).
     pub template: Spanned<String>,
+}
+
+/// One edit of an `edits` fix.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EditSpec {
+    /// `replace`, `insert-before`, `insert-after`, `delete`,
+    /// `move-before` or `move-after`.
+    pub op: Spanned<String>,
+    /// The capture edited (moved, for a move).
+    pub capture: Spanned<String>,
+    /// replace / insert: a tera template rendered with the captures.
+    pub template: Option<Spanned<String>>,
+    /// move: the capture the moved statement goes before or after.
+    pub to: Option<Spanned<String>>,
 }

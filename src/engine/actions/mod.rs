@@ -6,6 +6,7 @@
 mod clone;
 mod eventually;
 mod localize;
+mod multi;
 mod template;
 mod wrap;
 
@@ -147,6 +148,7 @@ pub fn compile(
         }
         "replace" | "insert" => template::TemplateEdit::compile(spec, &capture, param_exists)
             .map(|a| Box::new(a) as Box<dyn Action>),
+        "edits" => multi::MultiEdit::compile(spec, &capture).map(|a| Box::new(a) as Box<dyn Action>),
         "collect-condition" => eventually::CollectCondition::compile(spec, &capture, param_exists)
             .map(|a| Box::new(a) as Box<dyn Action>),
         "poll-statements" => eventually::PollStatements::compile(spec, &capture, param_exists)
@@ -156,7 +158,7 @@ pub fn compile(
         other => Err((
             spec.action.span().start,
             format!(
-                "unknown action `{other}` (known: clone, collect-condition, insert, localize, merge-poll, poll-statements, replace, wrap-function)"
+                "unknown action `{other}` (known: clone, collect-condition, edits, insert, localize, merge-poll, poll-statements, replace, wrap-function)"
             ),
         )),
     }
@@ -169,7 +171,7 @@ fn reject_options(spec: &FixSpec, allowed: &[&str]) -> Result<(), (usize, String
         .as_ref()
         .and_then(|t| t.values().next())
         .map(|v| v.span());
-    let given: [(&str, Option<std::ops::Range<usize>>); 13] = [
+    let given: [(&str, Option<std::ops::Range<usize>>); 14] = [
         ("closure", spec.closure.as_ref().map(|v| v.span())),
         ("after", spec.after.as_ref().map(|v| v.span())),
         (
@@ -187,6 +189,13 @@ fn reject_options(spec: &FixSpec, allowed: &[&str]) -> Result<(), (usize, String
             spec.requires_module.as_ref().map(|v| v.span()),
         ),
         ("imports", spec.imports.as_ref().map(|v| v.span())),
+        (
+            "edits",
+            spec.edits
+                .as_ref()
+                .and_then(|e| e.first())
+                .map(|e| e.op.span()),
+        ),
         ("add_file", spec.add_file.as_ref().map(|v| v.name.span())),
         ("lookups", lookups),
     ];

@@ -110,7 +110,7 @@ impl TemplateEdit {
 /// A multi-line `text` to stand where a line indented with `indent`
 /// holds it: its later lines get that indentation too, so a template is
 /// written from column one whatever depth its edit lands at.
-fn reindented(text: &str, indent: &str) -> String {
+pub(super) fn reindented(text: &str, indent: &str) -> String {
     let mut lines = text.split('\n');
     let mut out = lines.next().unwrap_or("").to_string();
     for line in lines {
@@ -126,7 +126,7 @@ fn reindented(text: &str, indent: &str) -> String {
 /// The import paths of `imports` that `source` uses and `edited` no
 /// longer does: the fix took their last use. A blank (`_`) or dot import
 /// has no name to count uses by, and stays.
-fn left_unused(imports: &[Import], source: &str, edited: &str) -> Vec<String> {
+pub(super) fn left_unused(imports: &[Import], source: &str, edited: &str) -> Vec<String> {
     imports
         .iter()
         .filter(|i| i.local_name != "_" && i.local_name != ".")
