@@ -1649,3 +1649,68 @@ fn fixgen_test_update_writes_after_and_findings_from_the_current_output() {
     let out = sb.fixgen(&args);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
 }
+
+/// `fixgen new rule ID` starts a rule whose fixtures pass as written, with
+/// an after/ the Go tools accept, and never overwrites anything.
+#[test]
+fn new_rule_writes_a_rule_and_fixtures_that_pass_and_never_overwrites() {
+    let sb = Sandbox::new();
+    let out = sb.fixgen(&["new", "rule", "my-rule"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stdout(&out).ends_with(
+            "wrote fixgen-rules/fixtures/my-rule/no-change-already-errorf/findings.txt\n\
+             next: edit fixgen-rules/my-rule.toml, then run: fixgen test --rules fixgen-rules --rule my-rule\n"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    assert!(sb
+        .read("fixgen-rules/my-rule.toml")
+        .contains("id = \"my-rule\"\n"));
+    let test = ["test", "--rules", "fixgen-rules", "--rule", "my-rule"];
+    let out = sb.fixgen(&test);
+    assert_eq!(
+        stdout(&out),
+        "ok    my-rule/fixes-a-match\nok    my-rule/no-change-already-errorf\n2 passed, 0 failed\n",
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(stderr(&out), "");
+
+    // The cases test the rule: a changed fix fails the fixed case.
+    let rule = sb.read("fixgen-rules/my-rule.toml");
+    sb.write(
+        "fixgen-rules/my-rule.toml",
+        &rule.replace(
+            "template = \"fmt.Errorf{{ args }}\"",
+            "template = \"fmt.Errorf(\\\"x\\\")\"",
+        ),
+    );
+    assert_eq!(code(&sb.fixgen(&test)), 1);
+    sb.write("fixgen-rules/my-rule.toml", &rule);
+
+    let out = sb.fixgen(&["new", "rule", "my-rule"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out),
+        "error: fixgen-rules/my-rule.toml already exists; fixgen new writes only new files (pick another id or --dir)\n"
+    );
+    let out = sb.fixgen(&["new", "rule", "My_Rule", "--dir", "other"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out),
+        "error: rule id `My_Rule` must be lowercase letters, digits and dashes\n"
+    );
+    assert!(!sb.path().join("other").exists(), "nothing is written");
+
+    if !support::require_tool("go") {
+        return;
+    }
+    let after = sb
+        .path()
+        .join("fixgen-rules/fixtures/my-rule/fixes-a-match/after");
+    let vet = support::go(&after, &["vet", "./..."]);
+    assert!(vet.status.success(), "{}", support::combined(&vet));
+    assert_eq!(support::gofmt_listed(&after), "");
+}

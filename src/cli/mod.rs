@@ -5,6 +5,7 @@ mod apply;
 mod at;
 mod batch;
 mod check;
+mod new;
 mod patch;
 mod pr;
 mod preview;
@@ -165,10 +166,30 @@ pub enum Command {
         #[arg(value_name = "FILE[:LINE]")]
         target: String,
     },
+    /// Start something new from a working example; `fixgen new rule ID`. Exit 0, 2: error (nothing is overwritten).
+    New {
+        #[command(subcommand)]
+        what: NewKind,
+    },
     /// Print a shell completion script: `fixgen completions bash > ~/.local/share/bash-completion/completions/fixgen`. Exit 0.
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+}
+
+/// What `fixgen new` can start.
+#[derive(Subcommand)]
+pub enum NewKind {
+    /// Write DIR/ID.toml, a small commented rule that works as written, and
+    /// DIR/fixtures/ID/ with a case it fixes and one it leaves alone;
+    /// `fixgen test --rules DIR --rule ID` passes right away.
+    Rule {
+        /// The rule id: lowercase letters, digits and dashes.
+        id: String,
+        /// The rules folder, the one later passed to --rules.
+        #[arg(long, value_name = "DIR", default_value = "fixgen-rules")]
+        dir: PathBuf,
     },
 }
 
@@ -244,6 +265,9 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Test { fixtures, update } => test::run(&global, &fixtures, update),
         Command::Completions { shell } => print_completions(shell),
         Command::Tree { target } => tree::run(&target),
+        Command::New {
+            what: NewKind::Rule { id, dir },
+        } => new::rule(&dir, &id),
     }
 }
 

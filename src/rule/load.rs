@@ -243,13 +243,17 @@ fn check_proof_by_type_name(file: &RuleFile, proof: &[Condition]) -> Result<bool
     Ok(true)
 }
 
-fn check_id(id: &Spanned<String>) -> Result<(), String> {
-    let valid = !id.get_ref().is_empty()
+/// A rule id: lowercase letters, digits and dashes (it names files and
+/// folders, and is typed after `--rule`).
+pub fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
         && id
-            .get_ref()
             .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if valid {
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn check_id(id: &Spanned<String>) -> Result<(), String> {
+    if is_valid_id(id.get_ref()) {
         Ok(())
     } else {
         Err(format!(

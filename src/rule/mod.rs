@@ -6,6 +6,7 @@ pub mod example;
 pub mod load;
 pub mod model;
 pub mod param;
+pub mod scaffold;
 pub mod template_bounds;
 pub mod template_growth;
 
