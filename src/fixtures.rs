@@ -7,6 +7,7 @@
 //! byte, then fixed again to prove that a second run changes nothing.
 
 use crate::engine::{Engine, Location};
+use crate::gocheck::GoCheck;
 use crate::output::{diff, findings};
 use crate::rule::{select_rules, Rule, Selection};
 use crate::scan::{scan, ScanReport};
@@ -44,10 +45,13 @@ struct CaseOptions {
 /// With `update`, each case's `after/` and `findings.txt` are first
 /// rewritten from what fixgen does now (`fixgen test --update`, for
 /// review with `git diff`); idempotency is still checked.
+/// With `go`, a case's `after/` module must also be gofmt-clean and pass
+/// `go vet`.
 pub fn run_all(
     fixtures_dir: &Path,
     only: &[String],
     update: bool,
+    go: Option<&GoCheck>,
     load: &dyn Fn() -> Result<Vec<Rule>>,
 ) -> Result<Vec<CaseResult>> {
     let known: Vec<String> = load()?.into_iter().map(|r| r.id).collect();
@@ -69,7 +73,7 @@ pub fn run_all(
         }
         for case in sorted_dirs(&rule_dir)? {
             let name = format!("{rule_id}/{}", file_name(&case));
-            let failure = run_case(&rule_id, &case, update, load)
+            let failure = run_case(&rule_id, &case, update, go, load)
                 .err()
                 .map(|e| format!("{e:#}"));
             results.push(CaseResult { name, failure });
@@ -90,6 +94,7 @@ fn run_case(
     rule_id: &str,
     case: &Path,
     update: bool,
+    go: Option<&GoCheck>,
     load: &dyn Fn() -> Result<Vec<Rule>>,
 ) -> Result<()> {
     let before = case.join("before");
@@ -155,6 +160,10 @@ fn run_case(
             file.file.rel,
             diff::unified(&file.file.rel, &file.original, fixed)
         );
+    }
+    // The copy now holds exactly after/; a module there must build.
+    if let Some(go) = go.filter(|_| case.join("after/go.mod").is_file()) {
+        go.check_module(work.path()).map_err(anyhow::Error::msg)?;
     }
     Ok(())
 }

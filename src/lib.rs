@@ -14,6 +14,7 @@ pub mod fsio;
 pub mod gate;
 pub mod git;
 pub mod go;
+pub mod gocheck;
 pub mod output;
 pub mod patterns;
 pub mod publish;

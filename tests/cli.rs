@@ -1714,3 +1714,57 @@ fn new_rule_writes_a_rule_and_fixtures_that_pass_and_never_overwrites() {
     assert!(vet.status.success(), "{}", support::combined(&vet));
     assert_eq!(support::gofmt_listed(&after), "");
 }
+
+/// `fixgen test` holds each after/ to what the Go tools accept: a fixture
+/// that pins a fix `go vet` rejects fails with vet's words, and without
+/// `go` on PATH the run says loudly that it did not check.
+#[test]
+fn fixgen_test_fails_an_after_that_does_not_vet_and_says_when_go_is_missing() {
+    if !support::require_tool("go") {
+        return;
+    }
+    let sb = Sandbox::new();
+    assert_eq!(code(&sb.fixgen(&["new", "rule", "bad-format"])), 0);
+    // The fix drops the argument the format reads: it compiles, vet says no.
+    let rule = "fixgen-rules/bad-format.toml";
+    sb.write(
+        rule,
+        &sb.read(rule).replace(
+            "template = \"fmt.Errorf{{ args }}\"",
+            "template = \"fmt.Errorf(\\\"negative: %d\\\")\"",
+        ),
+    );
+    let after = "fixgen-rules/fixtures/bad-format/fixes-a-match/after/example.go";
+    sb.write(
+        after,
+        &sb.read(after).replace(
+            "fmt.Errorf(\"negative: %d\", n)",
+            "fmt.Errorf(\"negative: %d\")",
+        ),
+    );
+    let test = ["test", "--rules", "fixgen-rules"];
+    let out = sb.fixgen(&test);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    let report = stdout(&out);
+    assert!(
+        report.starts_with("FAIL  bad-format/fixes-a-match\n      after/ does not pass go vet:\n"),
+        "{report}"
+    );
+    assert!(
+        report.contains("fmt.Errorf format %d reads arg #1, but call has 0 args"),
+        "{report}"
+    );
+    assert!(report.ends_with("1 passed, 1 failed\n"), "{report}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_fixgen"))
+        .args(test)
+        .current_dir(sb.path())
+        .env("PATH", "")
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert_eq!(
+        stderr(&out),
+        "warning: no `go` on PATH: after/ folders are NOT checked with gofmt -l and go vet; install Go to check that expected fixes build\n"
+    );
+}

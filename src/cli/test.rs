@@ -1,5 +1,6 @@
 use super::GlobalArgs;
 use fixgen::fixtures::{run_all, without_fixtures};
+use fixgen::gocheck::GoCheck;
 use fixgen::rule::load_rules;
 use std::path::PathBuf;
 
@@ -46,9 +47,13 @@ pub fn run(global: &GlobalArgs, fixtures: &[PathBuf], update: bool) -> anyhow::R
     for id in without_fixtures(&asked, &dirs) {
         eprintln!("warning: rule `{id}` has no fixtures (no {id}/ in the fixtures folders): nothing tests it");
     }
+    let go = GoCheck::find();
+    if go.is_none() {
+        eprintln!("warning: no `go` on PATH: after/ folders are NOT checked with gofmt -l and go vet; install Go to check that expected fixes build");
+    }
     let (mut passed, mut failed) = (0, 0);
     for dir in &dirs {
-        for case in run_all(dir, only, update, &load)? {
+        for case in run_all(dir, only, update, go.as_ref(), &load)? {
             match case.failure {
                 None => {
                     let word = if update { "wrote" } else { "ok   " };
