@@ -637,6 +637,14 @@ fn a_broken_rule_file_is_reported_with_its_path_and_line() {
             "bad.toml:20: the query has no capture @cal",
         ),
         (
+            "a condition naming an unknown capture",
+            GOOD_RULE.replace(
+                "where = ['imports(\"errors\")']",
+                "where = ['imports(\"errors\")', 'parameter-field(@nope)']",
+            ),
+            "bad.toml:15: `parameter-field`: the query has no capture @nope",
+        ),
+        (
             "unknown action",
             GOOD_RULE.replace("action = \"replace\"", "action = \"rewrite\""),
             "bad.toml:19: unknown action `rewrite`",
