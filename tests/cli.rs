@@ -1691,8 +1691,8 @@ fn new_rule_writes_a_rule_and_fixtures_that_pass_and_never_overwrites() {
     sb.write(
         "fixgen-rules/my-rule.toml",
         &rule.replace(
-            "template = \"fmt.Errorf{{ args }}\"",
-            "template = \"fmt.Errorf(\\\"x\\\")\"",
+            "template = \"fmt.Errorf({{ FORMAT }}",
+            "template = \"fmt.Errorf(\\\"x\\\"",
         ),
     );
     assert_eq!(code(&sb.fixgen(&test)), 1);

@@ -11,38 +11,32 @@ const ID: &str = "RULE_ID";
 
 const RULE: &str = r#"# A rule written by `fixgen new rule RULE_ID`. Edit it, then run
 #   fixgen test --rules DIR --rule RULE_ID
-# (docs/rules.md describes every key; `fixgen tree FILE:LINE` prints the
-# syntax tree a query is written against).
+# (docs/rules.md describes every key and the pattern syntax).
 id = "RULE_ID"
 title = "errors.New(fmt.Sprintf(...)) is fmt.Errorf(...)"
 rationale = "fmt.Errorf says the same in one call."
 # Off by default: it runs when named, --rule RULE_ID. Say true once the rule
 # is trusted (a rule on by default also wants `proof` conditions).
 enabled = false
-# Only files holding one of these strings are parsed for the rule.
-prefilter = ["errors.New(fmt.Sprintf"]
 
-# What to match; captures not starting with `_` can be used in templates.
-query = '''
-(call_expression
-  function: (selector_expression operand: (identifier) @_pkg field: (field_identifier) @_new)
-  arguments: (argument_list
-    (call_expression
-      function: (selector_expression operand: (identifier) @_fmt field: (field_identifier) @_sprintf)
-      arguments: (argument_list) @args))
-  (#eq? @_pkg "errors") (#eq? @_new "New") (#eq? @_fmt "fmt") (#eq? @_sprintf "Sprintf")) @call
-'''
-# The capture a finding points at.
-report = "call"
-# Go-aware conditions that must all hold for a match.
+# What to match: Go code with holes. $NAME holds one node, $$$NAME any
+# number of them; each hole is a capture (`{{ NAME }}` in templates, @NAME
+# in `where`), and `match` is the whole match. Without a `prefilter`, only
+# files holding the pattern's longest word are parsed. For what a pattern
+# cannot say, write a tree-sitter `query` instead (`fixgen tree FILE:LINE`
+# prints the syntax tree it is written against).
+pattern = 'errors.New(fmt.Sprintf($FORMAT, $$$ARGS))'
+# Go-aware conditions that must all hold for a match (relations too:
+# inside(pattern = '…'), not(…), go-version(">=1.21"), in-test()).
 where = ['imports("errors")']
-message = "use fmt.Errorf{{ args }}"
+message = "use fmt.Errorf"
 
-# The fix: replace the `call` capture with the template's text.
+# The fix: replace the whole match with the template's text. An import
+# whose last use it takes is removed.
 [fix]
 action = "replace"
-capture = "call"
-template = "fmt.Errorf{{ args }}"
+capture = "match"
+template = "fmt.Errorf({{ FORMAT }}{% if ARGS %}, {{ ARGS }}{% endif %})"
 "#;
 
 const GO_MOD: &str = "module example.com/fixture\n\ngo 1.22\n";
