@@ -258,17 +258,11 @@ fn deletion(source: &str, range: std::ops::Range<usize>) -> Edit {
 /// depth to `indent`'s.
 fn moved_text(source: &str, range: std::ops::Range<usize>, indent: &str) -> String {
     let own = indentation(source, range.start);
-    let text = &source[range];
-    let mut lines = text.split('\n');
-    let mut out = lines.next().unwrap_or("").to_string();
-    for line in lines {
-        out.push('\n');
-        if !line.is_empty() {
-            out.push_str(indent);
-        }
-        out.push_str(line.strip_prefix(own).unwrap_or(line));
-    }
-    out
+    let at_column_one: Vec<&str> = source[range]
+        .split('\n')
+        .map(|line| line.strip_prefix(own).unwrap_or(line))
+        .collect();
+    reindented(&at_column_one.join("\n"), indent)
 }
 
 impl Action for MultiEdit {
