@@ -1738,8 +1738,8 @@ fn fixgen_test_fails_an_after_that_does_not_vet_and_says_when_go_is_missing() {
     sb.write(
         rule,
         &sb.read(rule).replace(
-            "template = \"fmt.Errorf{{ args }}\"",
-            "template = \"fmt.Errorf(\\\"negative: %d\\\")\"",
+            "template = \"fmt.Errorf({{ FORMAT }}{% if ARGS %}, {{ ARGS }}{% endif %})\"",
+            "template = \"fmt.Errorf({{ FORMAT }})\"",
         ),
     );
     let after = "fixgen-rules/fixtures/bad-format/fixes-a-match/after/example.go";
