@@ -553,6 +553,65 @@ to = "match"
     );
 }
 
+/// A user rule's fix that does not build is not offered: with `go` on
+/// PATH, `preview` and `apply` build the fixes of `--rules` rules first;
+/// `--no-verify` offers them unproven.
+#[test]
+fn a_user_rules_fix_that_does_not_build_is_not_offered_unless_no_verify() {
+    if !support::require_tool("go") {
+        return;
+    }
+    let sb = Sandbox::new();
+    sb.write(
+        "rules/broken.toml",
+        r#"id = "broken-fix"
+title = "A fix calling a function nobody declared"
+rationale = "A rule with a mistake in its template."
+pattern = 'errors.New($MSG)'
+message = "wrap it"
+
+[fix]
+action = "replace"
+capture = "match"
+template = "undeclared({{ MSG }})"
+"#,
+    );
+    sb.write("go.mod", "module example.com/x\n\ngo 1.22\n");
+    let code_text = "package x\n\nimport \"errors\"\n\nvar errBad = errors.New(\"bad\")\n";
+    sb.write("x.go", code_text);
+    sb.commit_all();
+    let out = sb.fixgen(&["preview", "--rules", "rules", "./..."]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(stdout(&out), "", "no diff for a fix that does not build");
+    assert!(
+        stderr(&out).contains("broken-fix's fixes left out"),
+        "{}",
+        stderr(&out)
+    );
+    let out = sb.fixgen(&["preview", "--rules", "rules", "--no-verify", "./..."]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("+var errBad = undeclared(\"bad\")"),
+        "{}",
+        stdout(&out)
+    );
+    // apply says why, and fails as a held-back fix under --verify does.
+    let out = sb.fixgen(&["apply", "--rules", "rules", "./..."]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("x.go:3:14: undefined: undeclared"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out)
+            .contains("error: 1 rule fix(es) left out: their package did not pass --verify"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(sb.read("x.go"), code_text, "apply left the file as it was");
+}
+
 /// A use of `errors.New(fmt.Sprintf(…))`, before and after GOOD_RULE's fix
 /// (`errors` stays used).
 const SPRINTF_BEFORE: &str = "package x\n\nimport (\n\t\"errors\"\n\t\"fmt\"\n)\n\nvar errBase = errors.New(\"base\")\n\nfunc f(n int) error {\n\treturn errors.New(fmt.Sprintf(\"bad %d\", n))\n}\n";

@@ -34,12 +34,11 @@ fn fixgen(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-/// `fixgen --rules RULES --rule RULE apply [--verify]` in `dir`.
+/// `fixgen --rules RULES --rule RULE apply --verify` in `dir`, or with
+/// `--no-verify` (a user rule's fixes are built first by default).
 fn apply_rule(dir: &Path, rules: &Path, rule: &str, verify: bool) -> Output {
     let mut args = vec!["--rules", rules.to_str().unwrap(), "--rule", rule, "apply"];
-    if verify {
-        args.push("--verify");
-    }
+    args.push(if verify { "--verify" } else { "--no-verify" });
     fixgen(dir, &args)
 }
 
@@ -128,14 +127,34 @@ fn a_fix_that_does_not_build_is_left_out_with_the_compilers_message() {
     );
     assert!(read(&dir, "tools_test.go").contains("err := store.UpdateAppHealth"));
 
-    // Without --verify the broken fix is written: the test above can fail.
+    // With --no-verify the broken fix is written: the test above can fail.
     let (_tmp2, unverified) = module();
     let out = fixgen(
         &unverified,
-        &["--rules", rules, "--rule", "rename-register", "apply"],
+        &[
+            "--rules",
+            rules,
+            "--rule",
+            "rename-register",
+            "apply",
+            "--no-verify",
+        ],
     );
     assert_eq!(out.status.code(), Some(0));
     assert!(read(&unverified, "workspace.go").contains("RegisterApplication"));
+
+    // Without either, a rule of the user's own is built first all the same.
+    let (_tmp3, by_default) = module();
+    let out = fixgen(
+        &by_default,
+        &["--rules", rules, "--rule", "rename-register", "apply"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{:?}", text(&out));
+    assert_eq!(
+        read(&by_default, "workspace.go"),
+        before_workspace,
+        "never written"
+    );
 }
 
 #[test]

@@ -113,6 +113,8 @@ pub enum Command {
         #[arg(short = 'l', long)]
         list: bool,
         #[command(flatten)]
+        verify: session::VerifyArgs,
+        #[command(flatten)]
         scan: ScanArgs,
     },
     /// Apply the fixes in place, atomically. Exit 0: ok, 2: error.
@@ -244,7 +246,12 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             };
             check::run(&global, &paths, &options)
         }
-        Command::Preview { paths, list, .. } => preview::run(&global, &paths, list),
+        Command::Preview {
+            paths,
+            list,
+            verify,
+            ..
+        } => preview::run(&global, &paths, list, &verify),
         Command::Apply {
             paths,
             allow,

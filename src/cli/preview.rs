@@ -7,8 +7,13 @@ use std::path::PathBuf;
 
 /// The diff of every fix, or with `list` the files it touches (`gofmt
 /// -l`'s answer: which files to look at), with the same exit status.
-pub fn run(global: &GlobalArgs, paths: &[PathBuf], list: bool) -> anyhow::Result<u8> {
-    let session = session::open(global, paths)?;
+pub fn run(
+    global: &GlobalArgs,
+    paths: &[PathBuf],
+    list: bool,
+    verify: &session::VerifyArgs,
+) -> anyhow::Result<u8> {
+    let (session, _) = session::open_verified(global, paths, verify)?;
     let changed = if list {
         print_list(&session.report, &Shown::from_cwd(&session.workspace.root))
     } else {

@@ -111,7 +111,7 @@ pub fn open_verified(
     paths: &[PathBuf],
     verify: &VerifyArgs,
 ) -> Result<(Session, Option<Report>)> {
-    let Some(verifier) = verifier(paths, verify)? else {
+    let Some(verifier) = verifier(global, paths, verify)? else {
         return Ok((open(global, paths)?, None));
     };
     let (session, report) = verifier.until_clean(|held| {
@@ -132,7 +132,7 @@ pub fn open_by_rule(
     stacking: Stacking,
     verify: &VerifyArgs,
 ) -> Result<(Workspace, ChangeSet, Option<Report>)> {
-    let Some(verifier) = verifier(paths, verify)? else {
+    let Some(verifier) = verifier(global, paths, verify)? else {
         let (workspace, changes) = by_rule_holding(global, paths, stacking, &HeldBack::default())?;
         print_problems(&changes.warnings, &changes.errors);
         return Ok((workspace, changes, None));
@@ -193,8 +193,12 @@ pub fn filters(global: &GlobalArgs, workspace: &Workspace) -> Result<Filters> {
     })
 }
 
-fn verifier(paths: &[PathBuf], verify: &VerifyArgs) -> Result<Option<Verifier>> {
-    let Some(options) = verify.options() else {
+fn verifier(
+    global: &GlobalArgs,
+    paths: &[PathBuf],
+    verify: &VerifyArgs,
+) -> Result<Option<Verifier>> {
+    let Some(options) = verify.options_for(global) else {
         return Ok(None);
     };
     let workspace = Workspace::discover(&targets(paths)?[0])?;
@@ -263,6 +267,9 @@ pub struct VerifyArgs {
     /// With --verify=race: how many times the tests run (go test -count), before and after.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub race_count: u32,
+    /// Offer the fixes of rules loaded with --rules without building them first (by default, with `go` on PATH, they are proven as --verify=build proves them).
+    #[arg(long, conflicts_with = "verify")]
+    pub no_verify: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -281,4 +288,36 @@ impl VerifyArgs {
             race_count: self.race_count.max(1),
         })
     }
+
+    /// The proof a run makes: the one asked for; else, for a run with
+    /// rules of the user's own (`--rules`), `build` when `go` is on PATH.
+    /// The built-in rules are tested against Go in CI; a rule written
+    /// this morning is not, and a fix that does not build is no fix.
+    fn options_for(&self, global: &GlobalArgs) -> Option<Options> {
+        if let Some(asked) = self.options() {
+            return Some(asked);
+        }
+        if self.no_verify || global.rule_dirs.is_empty() {
+            return None;
+        }
+        if !go_on_path() {
+            eprintln!(
+                "warning: no `go` on PATH: the fixes of the rules in --rules are offered without being built first"
+            );
+            return None;
+        }
+        Some(Options {
+            level: Level::Build,
+            race_count: self.race_count.max(1),
+        })
+    }
+}
+
+fn go_on_path() -> bool {
+    std::process::Command::new("go")
+        .arg("version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
 }

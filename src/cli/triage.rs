@@ -127,7 +127,8 @@ fn run_fixes(
         apply::run(&g, &paths, allow, &super::session::VerifyArgs::default())
     } else {
         // triage's contract: 0 unless something went wrong.
-        preview::run(&g, &paths, false).map(|code| if code == 1 { 0 } else { code })
+        let verify = super::session::VerifyArgs::default();
+        preview::run(&g, &paths, false, &verify).map(|code| if code == 1 { 0 } else { code })
     }
 }
 
