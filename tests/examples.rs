@@ -36,9 +36,10 @@ fn the_documented_example_rules_pass_their_fixtures() {
          ok    time-after-in-loop/labelled-loop-one-timer-a-function\n\
          ok    time-after-in-loop/no-change-before-go-1.23\n\
          ok    time-after-in-loop/no-change-duration-from-the-loop\n\
+         ok    time-after-in-loop/no-change-loop-in-a-loop\n\
          ok    time-after-in-loop/no-change-outside-a-loop\n\
          ok    time-after-in-loop/one-timer-reset\n\
-         13 passed, 0 failed\n"
+         14 passed, 0 failed\n"
     );
     assert_eq!(stderr(&out), "", "no rule of the folder lacks fixtures");
 }

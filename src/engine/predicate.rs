@@ -447,9 +447,20 @@ impl Composite {
             Composite::Not(inner) => inner.check(cx, m, params, names).is_none().then(Vec::new),
             Composite::Any(all) => all.iter().find_map(|c| c.check(cx, m, params, names)),
             Composite::All(all) => {
+                // What one condition binds, the next may name (as in `where`).
+                let mut with_bound = m.clone();
                 let mut bound = Vec::new();
                 for c in all {
-                    bound.extend(c.check(cx, m, params, names)?);
+                    let found = c.check(cx, &with_bound, params, names)?;
+                    for (name, nodes) in &found {
+                        if let Some(index) = names.iter().position(|n| n == name) {
+                            let index = index as u32;
+                            with_bound
+                                .captures
+                                .extend(nodes.iter().map(|n| (index, *n)));
+                        }
+                    }
+                    bound.extend(found);
                 }
                 Some(bound)
             }

@@ -6,11 +6,10 @@
 //! line of its own at the statement's depth; a deletion takes its lines);
 //! anything else is edited where it stands.
 
-use super::template::{left_unused, reindented};
+use super::template::{import_edit, reindented};
 use super::{reject_options, Action, CaptureLookup, Plan, PlanEnv, PlannedFinding};
 use crate::engine::edit::Edit;
 use crate::engine::matcher::Match;
-use crate::go::imports::{default_package_name, imports_change, names_package};
 use crate::go::syntax::{indentation, line_start, next_line_start, owns_its_lines};
 use crate::rule::model::FixSpec;
 
@@ -197,17 +196,7 @@ impl MultiEdit {
             &[crate::engine::edit::Fix::new("", edits.clone())],
         )
         .0;
-        let add: Vec<&str> = self
-            .imports
-            .iter()
-            .filter(|path| names_package(&rendered_all, default_package_name(path)))
-            .map(String::as_str)
-            .collect();
-        let remove = left_unused(env.cx.imports(), source, &edited);
-        let remove: Vec<&str> = remove.iter().map(String::as_str).collect();
-        if let Some((start, end, text)) = imports_change(source, &add, &remove) {
-            edits.push(Edit::replace(start, end, text));
-        }
+        edits.extend(import_edit(env, &edited, &rendered_all, &self.imports, &[]));
         Ok(edits)
     }
 }

@@ -1,7 +1,7 @@
 //! `replace` and `insert`: edits rendered from the rule's tera template.
 
 use super::{reject_options, required, Action, CaptureLookup, Plan, PlanEnv, PlannedFinding};
-use crate::engine::edit::Edit;
+use crate::engine::edit::{Edit, Fix};
 use crate::engine::lookup::{compile_lookups, find_all, Lookups, Vars};
 use crate::engine::matcher::Match;
 use crate::go::imports::{default_package_name, imports_change, names_package, Import};
@@ -84,25 +84,11 @@ impl TemplateEdit {
             Placement::Before => Edit::insert(node.start_byte(), text.clone()),
             Placement::After => Edit::insert(node.end_byte(), text.clone()),
         };
-        let edited = format!(
-            "{}{}{}",
-            &source[..edit.start],
-            edit.text,
-            &source[edit.end..]
-        );
-        let mut add: Vec<&str> = imports.iter().map(String::as_str).collect();
-        add.extend(
-            self.imports
-                .iter()
-                .filter(|path| names_package(&text, default_package_name(path)))
-                .map(String::as_str),
-        );
-        let remove = left_unused(env.cx.imports(), source, &edited);
-        let remove: Vec<&str> = remove.iter().map(String::as_str).collect();
+        let edited =
+            crate::engine::edit::apply_fixes(source, &[Fix::new("", vec![edit.clone()])]).0;
+        let lookups: Vec<&str> = imports.iter().map(String::as_str).collect();
         let mut edits = vec![edit];
-        if let Some((start, end, text)) = imports_change(source, &add, &remove) {
-            edits.push(Edit::replace(start, end, text));
-        }
+        edits.extend(import_edit(env, &edited, &text, &self.imports, &lookups));
         Ok((edits, vars))
     }
 }
@@ -121,6 +107,31 @@ pub(super) fn reindented(text: &str, indent: &str) -> String {
         out.push_str(line);
     }
     out
+}
+
+/// The edit of a fix's imports: it adds `lookups` and each of `imports`
+/// (standard packages a template may use) that `rendered` names, and
+/// removes those the fix's edits (`edited`: the file after them) leave
+/// unused.
+pub(super) fn import_edit(
+    env: &PlanEnv,
+    edited: &str,
+    rendered: &str,
+    imports: &[String],
+    lookups: &[&str],
+) -> Option<Edit> {
+    let source = env.cx.source;
+    let mut add = lookups.to_vec();
+    add.extend(
+        imports
+            .iter()
+            .filter(|path| names_package(rendered, default_package_name(path)))
+            .map(String::as_str),
+    );
+    let remove = left_unused(env.cx.imports(), source, edited);
+    let remove: Vec<&str> = remove.iter().map(String::as_str).collect();
+    let (start, end, text) = imports_change(source, &add, &remove)?;
+    Some(Edit::replace(start, end, text))
 }
 
 /// The import paths of `imports` that `source` uses and `edited` no
