@@ -47,6 +47,17 @@ impl MaxFilesize {
     /// The text of `path`, unless it is larger than the limit, unreadable
     /// or not UTF-8: for readers that skip such files without a word
     /// (the scan has said it already, or the file is not the user's).
+    /// Like `read_text`, into `buffer` (kept from call to call, so that a
+    /// reader of thousands of files allocates, and faults in, its memory
+    /// once).
+    pub fn read_text_into<'b>(self, path: &Path, buffer: &'b mut Vec<u8>) -> Option<&'b str> {
+        let file = std::fs::File::open(path).ok()?;
+        crate::fsio::read_within_into(&file, self.0, buffer)
+            .ok()?
+            .ok()?;
+        std::str::from_utf8(buffer).ok()
+    }
+
     pub fn read_text(self, path: &Path) -> Option<String> {
         let file = std::fs::File::open(path).ok()?;
         let bytes = crate::fsio::read_within(&file, self.0).ok()?.ok()?;

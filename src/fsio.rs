@@ -25,11 +25,11 @@ pub struct Fingerprint {
 
 impl Fingerprint {
     fn of(metadata: &Metadata, bytes: &[u8]) -> Fingerprint {
-        Fingerprint {
+        Unhashed {
             len: metadata.len(),
             modified: metadata.modified().ok(),
-            hash: content_hash(bytes),
         }
+        .hashed(bytes)
     }
 }
 
@@ -62,20 +62,48 @@ pub fn read_fingerprinted(path: &Path) -> std::io::Result<(Vec<u8>, Fingerprint)
 
 /// What `read_fingerprinted_within` found.
 pub enum Bounded {
-    Read(Vec<u8>, Fingerprint),
+    /// Read into the caller's buffer.
+    Read(Unhashed),
     /// Larger than allowed: the size, and nothing read (or, for a file
     /// that grew while read, no more than one byte past the limit).
     TooLarge(u64),
 }
 
-/// Like `read_fingerprinted`, for a file of at most `max` bytes: the
-/// size is asked first, so a huge file costs no memory.
-pub fn read_fingerprinted_within(path: &Path, max: u64) -> std::io::Result<Bounded> {
+/// What a file was when read, but for its text's hash: the hash is
+/// taken only for the files a scan keeps (most it reads and lets go).
+pub struct Unhashed {
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+impl Unhashed {
+    /// The fingerprint, `bytes` being what was read with it.
+    pub fn hashed(self, bytes: &[u8]) -> Fingerprint {
+        Fingerprint {
+            len: self.len,
+            modified: self.modified,
+            hash: content_hash(bytes),
+        }
+    }
+}
+
+/// Like `read_fingerprinted`, for a file of at most `max` bytes, into
+/// `bytes` (cleared first; a scan keeps one buffer per thread, so that
+/// it allocates, and faults in, its memory once): the size is asked
+/// first, so a huge file costs no memory.
+pub fn read_fingerprinted_within(
+    path: &Path,
+    max: u64,
+    bytes: &mut Vec<u8>,
+) -> std::io::Result<Bounded> {
     let file = std::fs::File::open(path)?;
-    match read_within(&file, max)? {
-        Ok(bytes) => {
-            let fingerprint = Fingerprint::of(&file.metadata()?, &bytes);
-            Ok(Bounded::Read(bytes, fingerprint))
+    match read_within_into(&file, max, bytes)? {
+        Ok(()) => {
+            let metadata = file.metadata()?;
+            Ok(Bounded::Read(Unhashed {
+                len: metadata.len(),
+                modified: metadata.modified().ok(),
+            }))
         }
         Err(len) => Ok(Bounded::TooLarge(len)),
     }
@@ -85,18 +113,29 @@ pub fn read_fingerprinted_within(path: &Path, max: u64) -> std::io::Result<Bound
 /// The size is asked first, so a huge file costs no memory; one that
 /// grows while read is cut off a byte past the limit.
 pub fn read_within(file: &std::fs::File, max: u64) -> std::io::Result<Result<Vec<u8>, u64>> {
+    let mut bytes = Vec::new();
+    Ok(read_within_into(file, max, &mut bytes)?.map(|()| bytes))
+}
+
+/// Like `read_within`, into `bytes` (cleared first).
+pub fn read_within_into(
+    file: &std::fs::File,
+    max: u64,
+    bytes: &mut Vec<u8>,
+) -> std::io::Result<Result<(), u64>> {
     let len = file.metadata()?.len();
     if len > max {
         return Ok(Err(len));
     }
     // Sized from the metadata: `take` hides the length from read_to_end,
     // which would then grow the buffer a read at a time.
-    let mut bytes = Vec::with_capacity(len as usize + 1);
-    file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+    bytes.clear();
+    bytes.reserve(len as usize + 1);
+    file.take(max.saturating_add(1)).read_to_end(bytes)?;
     if bytes.len() as u64 > max {
         return Ok(Err(bytes.len() as u64));
     }
-    Ok(Ok(bytes))
+    Ok(Ok(()))
 }
 
 /// Replaces `path` with `contents`, unless it is no longer what was read

@@ -3,7 +3,7 @@
 
 use crate::engine::edit::NewFile;
 use crate::engine::{Engine, FileResult};
-use crate::fsio::{read_fingerprinted_within, Bounded, Fingerprint};
+use crate::fsio::{read_fingerprinted_within, Bounded, Fingerprint, Unhashed};
 use crate::output::progress::ScanProgress;
 use crate::workspace::SourceFile;
 use rayon::prelude::*;
@@ -70,7 +70,7 @@ pub fn scan_with(
         .into_par_iter()
         .map(|file| {
             let outcome = match overlay(&file) {
-                Some(text) => scan_text(engine, file, text, None),
+                Some(text) => scan_text(engine, file, &text, None),
                 None => scan_one(engine, file),
             };
             if let Some(progress) = progress {
@@ -153,31 +153,34 @@ fn collect_created(engine: &Engine, report: &mut ScanReport) {
 }
 
 fn scan_one(engine: &Engine, file: SourceFile) -> Outcome {
-    let limit = engine.max_filesize();
-    let (bytes, read) = match read_fingerprinted_within(&file.abs, limit.bytes()) {
-        Ok(Bounded::Read(bytes, read)) => (bytes, read),
-        Ok(Bounded::TooLarge(len)) => return Outcome::Skipped(limit.skipped(&file.rel, len)),
-        Err(e) => return Outcome::Skipped(format!("{}: cannot read ({e}); skipped", file.rel)),
-    };
-    let Ok(original) = String::from_utf8(bytes) else {
-        return Outcome::Skipped(format!("{}: not UTF-8; skipped", file.rel));
-    };
-    scan_text(engine, file, original, Some(read))
+    // Most files are read and let go: one buffer per thread spares an
+    // allocation, and the page faults of fresh memory, per file.
+    thread_local! {
+        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUFFER.with_borrow_mut(|bytes| {
+        let limit = engine.max_filesize();
+        let read = match read_fingerprinted_within(&file.abs, limit.bytes(), bytes) {
+            Ok(Bounded::Read(read)) => read,
+            Ok(Bounded::TooLarge(len)) => return Outcome::Skipped(limit.skipped(&file.rel, len)),
+            Err(e) => return Outcome::Skipped(format!("{}: cannot read ({e}); skipped", file.rel)),
+        };
+        let Ok(original) = std::str::from_utf8(bytes) else {
+            return Outcome::Skipped(format!("{}: not UTF-8; skipped", file.rel));
+        };
+        scan_text(engine, file, original, Some(read))
+    })
 }
 
-fn scan_text(
-    engine: &Engine,
-    file: SourceFile,
-    original: String,
-    read: Option<Fingerprint>,
-) -> Outcome {
-    match engine.process(&file.rel, &original) {
+fn scan_text(engine: &Engine, file: SourceFile, original: &str, read: Option<Unhashed>) -> Outcome {
+    match engine.process(&file.rel, original) {
         Ok(result) if !result.considered => Outcome::Quiet,
         Ok(result) => {
+            let read = read.map(|read| read.hashed(original.as_bytes()));
             // Only a changed file's text is read again (its diff, its
             // write): a scan of a large tree must not hold every file.
             let original = if result.fixed.is_some() {
-                original
+                original.to_string()
             } else {
                 String::new()
             };

@@ -72,11 +72,12 @@ impl LiteralSites {
     /// `max_filesize` are not read.
     pub fn of(files: Vec<std::path::PathBuf>, max_filesize: crate::filesize::MaxFilesize) -> Self {
         let mut by_name: std::collections::HashMap<String, Vec<u32>> = Default::default();
+        let mut buffer = Vec::new();
         for (i, path) in files.iter().enumerate() {
-            let Some(source) = max_filesize.read_text(path) else {
+            let Some(source) = max_filesize.read_text_into(path, &mut buffer) else {
                 continue;
             };
-            let mut names: Vec<&str> = literal_type_names(&source).map(|(_, n)| n).collect();
+            let mut names: Vec<&str> = literal_type_names(source).map(|(_, n)| n).collect();
             names.sort_unstable();
             names.dedup();
             for name in names {
