@@ -123,7 +123,9 @@ fn run_case(
     for rule in &mut rules {
         rule.named = !options.by_default;
     }
-    let engine = Engine::new(rules, locations).with_root(work.path().canonicalize()?);
+    let engine = Engine::new(rules, locations)
+        .with_root(work.path().canonicalize()?)
+        .with_format_check();
     let warnings = std::fs::read_to_string(case.join("warnings.txt")).unwrap_or_default();
     let first = scan_tree(&engine, work.path(), &warnings, true)?;
     if update {

@@ -12,25 +12,81 @@ pub struct GoCheck {
     gofmt: PathBuf,
 }
 
+/// The gofmt of the `go` on PATH (the one its toolchain ships, so that
+/// both agree on the language version), or None when there is no `go`.
+fn find_gofmt() -> Option<PathBuf> {
+    let out = Command::new("go")
+        .args(["env", "GOROOT"])
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let root = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let beside = Path::new(&root).join("bin").join("gofmt");
+    Some(if beside.is_file() {
+        beside
+    } else {
+        PathBuf::from("gofmt")
+    })
+}
+
+/// gofmt, found once per run on first use: most runs fix nothing and
+/// never ask.
+pub fn gofmt() -> Option<&'static GoFmt> {
+    static FOUND: std::sync::OnceLock<Option<GoFmt>> = std::sync::OnceLock::new();
+    FOUND
+        .get_or_init(|| find_gofmt().map(|path| GoFmt { path }))
+        .as_ref()
+}
+
+pub struct GoFmt {
+    path: PathBuf,
+}
+
+impl GoFmt {
+    /// Whether gofmt leaves `text` (a whole Go file) as it is. None when
+    /// gofmt cannot say: it does not run, or it does not parse the text.
+    pub fn leaves_unchanged(&self, text: &str) -> Option<bool> {
+        let listed = self.run(&["-l"], text)?;
+        // `-l` names the input when its formatting differs.
+        Some(listed.is_empty())
+    }
+
+    /// `text` as gofmt lays it out; None as for `leaves_unchanged`.
+    pub fn formatted(&self, text: &str) -> Option<String> {
+        self.run(&[], text)
+    }
+
+    fn run(&self, args: &[&str], text: &str) -> Option<String> {
+        use std::io::Write as _;
+        let mut child = Command::new(&self.path)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        // Written from another thread: gofmt may fill its stdout before
+        // reading all of a large text.
+        let mut stdin = child.stdin.take()?;
+        let text = text.to_string();
+        let writer = std::thread::spawn(move || stdin.write_all(text.as_bytes()));
+        let out = child.wait_with_output().ok()?;
+        writer.join().ok()?.ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}
+
 impl GoCheck {
     /// The `go` on PATH, or None when there is none (the caller says so).
     pub fn find() -> Option<GoCheck> {
-        let out = Command::new("go")
-            .args(["env", "GOROOT"])
-            .stdin(Stdio::null())
-            .output()
-            .ok()?;
-        if !out.status.success() {
-            return None;
-        }
-        let root = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        let beside = Path::new(&root).join("bin").join("gofmt");
-        let gofmt = if beside.is_file() {
-            beside
-        } else {
-            PathBuf::from("gofmt")
-        };
-        Some(GoCheck { gofmt })
+        Some(GoCheck {
+            gofmt: find_gofmt()?,
+        })
     }
 
     /// `gofmt -l .` then `go vet ./...` in the module at `dir`, which this

@@ -612,6 +612,68 @@ template = "undeclared({{ MSG }})"
     assert_eq!(sb.read("x.go"), code_text, "apply left the file as it was");
 }
 
+/// A fix that leaves code gofmt would lay out otherwise is not written:
+/// the file stays as it was, the warning names the line, and a fix of
+/// the same rule that keeps gofmt's layout goes through.
+#[test]
+fn a_fix_gofmt_would_reformat_is_not_applied() {
+    if !support::require_tool("go") {
+        return;
+    }
+    let sb = Sandbox::new();
+    sb.write(
+        "rules/spaced.toml",
+        r#"id = "spaced"
+title = "A template with gofmt's spacing wrong"
+rationale = "A rule with a layout mistake in its template."
+pattern = 'before($A)'
+message = "use after"
+
+[fix]
+action = "replace"
+capture = "match"
+template = "{% if A == '1' %}after( {{ A }} ){% else %}after({{ A }}){% endif %}"
+"#,
+    );
+    sb.write(
+        "go.mod",
+        "module example.com/x
+
+go 1.22
+",
+    );
+    let bad = "package x
+
+func before(int) {}
+func after(int) {}
+
+func f() {
+	before(1)
+}
+";
+    let good = "package x
+
+func before(int) {}
+func after(int) {}
+
+func g() {
+	before(2)
+}
+";
+    sb.write("a.go", bad);
+    sb.write("b.go", good);
+    sb.commit_all();
+    let out = sb.fixgen(&["apply", "--no-verify", "--rules", "rules", "./..."]);
+    assert!(
+        stderr(&out)
+            .contains("a.go:7: a fix leaves code gofmt would lay out otherwise; not applied"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(sb.read("a.go"), bad, "the spoiled layout is not written");
+    assert_eq!(sb.read("b.go"), good.replace("before(2)", "after(2)"));
+}
+
 /// A use of `errors.New(fmt.Sprintf(…))`, before and after GOOD_RULE's fix
 /// (`errors` stays used).
 const SPRINTF_BEFORE: &str = "package x\n\nimport (\n\t\"errors\"\n\t\"fmt\"\n)\n\nvar errBase = errors.New(\"base\")\n\nfunc f(n int) error {\n\treturn errors.New(fmt.Sprintf(\"bad %d\", n))\n}\n";

@@ -197,6 +197,7 @@ impl Batch<'_> {
                 .with_root(workspace.root.clone())
                 .with_held_back(held_back.clone())
                 .with_max_filesize(self.max_filesize)
+                .with_format_check()
         };
         let mut changes = by_rule(
             (self.rules)()?,

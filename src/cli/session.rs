@@ -33,7 +33,8 @@ pub fn engine(global: &GlobalArgs, workspace: &Workspace) -> Result<Engine> {
     Ok(Engine::new(rules, locations)
         .with_known_rules(known_rules(global)?)
         .with_max_filesize(global.max_filesize)
-        .with_root(workspace.root.clone()))
+        .with_root(workspace.root.clone())
+        .with_format_check())
 }
 
 /// The rules this run uses: every rule loaded, set up by the
@@ -170,6 +171,7 @@ fn by_rule_holding(
             .with_root(workspace.root.clone())
             .with_held_back(held_back.clone())
             .with_max_filesize(global.max_filesize)
+            .with_format_check()
     };
     let mut changes = fixgen::changeset::by_rule(
         rules,

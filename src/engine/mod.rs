@@ -5,6 +5,7 @@ pub mod actions;
 pub(crate) mod big_trees;
 pub mod context;
 pub mod edit;
+mod layout;
 mod location;
 pub mod lookup;
 pub mod matcher;
@@ -127,6 +128,8 @@ pub struct Engine {
     /// only those this engine runs (a run of one rule must not call a
     /// directive for another unknown).
     known_rules: Arc<std::collections::BTreeSet<String>>,
+    /// Whether a fixed file must keep gofmt's layout (`layout`).
+    format_check: bool,
 }
 
 /// A rule, and which of its literal lists a literal is in (`None`:
@@ -417,6 +420,7 @@ impl Engine {
             held_back: HeldBack::default(),
             max_filesize: Default::default(),
             known_rules,
+            format_check: false,
         }
     }
 
@@ -443,6 +447,13 @@ impl Engine {
     /// Leaves these fixes out; their findings stay, marked not fixed.
     pub fn with_held_back(mut self, held_back: HeldBack) -> Self {
         self.held_back = held_back;
+        self
+    }
+
+    /// Fixes that leave code gofmt would lay out otherwise are not
+    /// written (when `go` is on PATH; see `layout`).
+    pub fn with_format_check(mut self) -> Self {
+        self.format_check = true;
         self
     }
 
@@ -700,6 +711,13 @@ impl Engine {
         Ok(result)
     }
 
+    /// See `layout::unformatted_change`.
+    fn unformatted(&self, original: &str, fixed: &str) -> Option<usize> {
+        self.format_check
+            .then(|| layout::unformatted_change(original, fixed))
+            .flatten()
+    }
+
     fn fixed_point(&self, path: &str, original: &str) -> Result<FileResult, SyntaxError> {
         let mut result = FileResult::default();
         let mut current = original.to_string();
@@ -820,12 +838,21 @@ impl Engine {
                     result.applied.clear();
                     result.created.clear();
                 }
-                Ok(errors) => {
-                    if original_errors.is_empty() {
-                        original_errors = errors;
+                Ok(errors) => match self.unformatted(original, &current) {
+                    Some(line) => {
+                        result.warnings.push(format!(
+                            "{path}:{line}: a fix leaves code gofmt would lay out otherwise; not applied"
+                        ));
+                        result.applied.clear();
+                        result.created.clear();
                     }
-                    result.fixed = Some(current);
-                }
+                    None => {
+                        if original_errors.is_empty() {
+                            original_errors = errors;
+                        }
+                        result.fixed = Some(current);
+                    }
+                },
             }
         }
         if let Some(first) = original_errors.first() {

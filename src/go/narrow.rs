@@ -54,7 +54,7 @@ impl<'s> TopLevel<'s> {
         self.source
     }
 
-    fn items(&self) -> &[(usize, usize)] {
+    pub fn items(&self) -> &[(usize, usize)] {
         self.items.get_or_init(|| top_level_items(self.source))
     }
 
