@@ -31,6 +31,7 @@ fn the_documented_example_rules_pass_their_fixtures() {
          ok    os-exit-in-test/fatal-instead\n\
          ok    os-exit-in-test/no-change-in-test-main\n\
          ok    rows-not-closed/defer-after-the-check\n\
+         ok    rows-not-closed/defer-on-a-field-of-the-receiver\n\
          ok    rows-not-closed/no-change-already-closed\n\
          ok    rows-not-closed/no-change-not-database-sql\n\
          ok    time-after-in-loop/labelled-loop-one-timer-a-function\n\
@@ -39,7 +40,7 @@ fn the_documented_example_rules_pass_their_fixtures() {
          ok    time-after-in-loop/no-change-loop-in-a-loop\n\
          ok    time-after-in-loop/no-change-outside-a-loop\n\
          ok    time-after-in-loop/one-timer-reset\n\
-         14 passed, 0 failed\n"
+         15 passed, 0 failed\n"
     );
     assert_eq!(stderr(&out), "", "no rule of the folder lacks fixtures");
 }

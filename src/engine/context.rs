@@ -107,6 +107,12 @@ impl<'t> FileContext<'t> {
         index.type_of(node, self.source, self.imports(), dir)
     }
 
+    /// Like `type_of`, from functions' signatures too (`TypeIndex::type_of_any`).
+    pub fn type_of_any(&self, node: Node) -> Option<TypeExpr> {
+        let (index, dir) = self.types.as_ref()?;
+        index.type_of_any(node, self.source, self.imports(), dir)
+    }
+
     /// The file's package: its other files as the index read them from
     /// disk, this file as it is now (mid-fix, it differs from the disk).
     pub fn package_view(&self) -> Option<PackageView> {

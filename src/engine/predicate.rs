@@ -323,10 +323,7 @@ impl Condition {
         };
         let string = |i: usize| strings(i).first().copied().unwrap_or("");
         match self.kind {
-            Predicate::HasType => node(0)
-                .and_then(|ident| resolve(ident, cx.source))
-                .and_then(|binding| declared_type(&binding, cx.source))
-                .is_some_and(|ty| type_matches(&ty, string(1), cx.imports())),
+            Predicate::HasType => node(0).is_some_and(|n| has_type(cx, n, string(1))),
             Predicate::TypeNameEndsWith => node(0).is_some_and(|n| {
                 let name = declared_type_name(cx, n);
                 strings(1)
@@ -631,6 +628,20 @@ pub(crate) fn declared_type_name(cx: &FileContext, ident: tree_sitter::Node) -> 
     let bare = ty.trim_start_matches('*');
     let bare = bare.split('[').next().unwrap_or(bare);
     Some(bare.rsplit('.').next().unwrap_or(bare).to_string())
+}
+
+/// `has-type(@x, "T")`: any expression's type, through the module's
+/// declarations and the standard library's signatures (`go::exprtype`);
+/// without a module, an identifier's declared type as written.
+fn has_type(cx: &FileContext, node: tree_sitter::Node, expected: &str) -> bool {
+    if let (Some(index), Some(dir)) = (cx.type_index(), cx.dir()) {
+        return cx
+            .type_of_any(node)
+            .is_some_and(|ty| index.matches_type(&ty, expected, dir));
+    }
+    resolve(node, cx.source)
+        .and_then(|binding| declared_type(&binding, cx.source))
+        .is_some_and(|ty| type_matches(&ty, expected, cx.imports()))
 }
 
 /// An expression whose type cannot be found is not of the kinds, and the

@@ -7,6 +7,7 @@ pub mod constants;
 pub mod duration;
 pub mod error_nodes;
 pub mod escape;
+pub mod exprtype;
 pub mod flow;
 pub mod functions;
 pub mod generated;

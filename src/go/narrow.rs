@@ -287,6 +287,36 @@ pub fn unneeded_for_declarations(source: &str) -> Vec<(usize, usize)> {
     left_out
 }
 
+/// What a reader of the signatures of functions without a receiver
+/// never needs: every top-level item but the package clause, the imports
+/// and those functions, and their bodies.
+pub fn unneeded_for_function_signatures(source: &str) -> Vec<(usize, usize)> {
+    let bytes = source.as_bytes();
+    let mut left_out = Vec::new();
+    for (start, end) in top_level_items(source) {
+        let item = &bytes[start..];
+        let function = starts_function(item) && !starts_receiver(&item[4..]);
+        if function {
+            left_out.extend(body_braces(source, start, end).map(|(open, close)| (open + 1, close)));
+        } else if !starts_keyword(item, b"package") && !starts_keyword(item, b"import") {
+            left_out.push((start, end));
+        }
+    }
+    merge_adjacent_ranges(left_out)
+}
+
+/// Ranges (sorted) with touching neighbours joined.
+fn merge_adjacent_ranges(ranges: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+    for (start, end) in ranges {
+        match merged.last_mut() {
+            Some(last) if last.1 == start => last.1 = end,
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
+}
+
 /// `(` after `func` and blanks: a receiver.
 fn starts_receiver(after_func: &[u8]) -> bool {
     after_func

@@ -9,9 +9,8 @@ use super::imports::{imports, Import};
 use super::module::{find_module, Module};
 use super::narrow::{unneeded_for_declarations, TopLevel};
 use super::parse::{parse_leaving_out, parse_tolerating};
-use super::scope::{declared_value, resolve};
+use super::scope::resolve;
 use super::syntax::{descendants, named_children, text};
-use super::types::declared_type;
 use crate::filesize::MaxFilesize;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -57,6 +56,14 @@ pub struct Package {
     fields: HashMap<(String, String), TypeExpr>,
     /// Methods with one result: (receiver type name, method) → result type.
     methods: HashMap<(String, String), TypeExpr>,
+    /// Results of methods with several (the one of a one-result method is
+    /// in `methods`) of types that are not generic: (receiver type name,
+    /// method) → result types, in order.
+    pub(super) results: HashMap<(String, String), Vec<TypeExpr>>,
+    /// Results of functions without a receiver or type parameters: name →
+    /// result types. Read on first use: the declarations parse leaves
+    /// these functions out (most runs never ask).
+    function_results: OnceLock<HashMap<String, Vec<TypeExpr>>>,
     /// Package-level string constants: name → value.
     pub string_constants: HashMap<String, String>,
     /// The folder, and its function facts once asked for: reading bodies
@@ -67,6 +74,24 @@ pub struct Package {
 }
 
 impl Package {
+    /// The result types of the package's function `name`.
+    pub fn function_results(&self, name: &str) -> Option<&Vec<TypeExpr>> {
+        self.function_results
+            .get_or_init(|| {
+                let mut all = HashMap::new();
+                for (_, source) in package_files(&self.dir, self.max_filesize) {
+                    all.extend(function_signatures(&source, &self.dir));
+                }
+                all
+            })
+            .get(name)
+    }
+
+    /// Whether the package declares a type named `name`.
+    pub fn declares_type(&self, name: &str) -> bool {
+        self.types.contains_key(name)
+    }
+
     /// Top-level functions and methods, with what their bodies call and
     /// use; read on first use.
     pub fn functions(&self) -> &[Function] {
@@ -431,76 +456,12 @@ impl TypeIndex {
             .cloned()
     }
 
-    fn named_target(&self, ty: &TypeExpr) -> Option<(PathBuf, String)> {
+    pub(super) fn named_target(&self, ty: &TypeExpr) -> Option<(PathBuf, String)> {
         let name = strip_type_args(ty.text.trim().trim_start_matches('*'));
         if !is_type_name(name) {
             return None;
         }
         self.declaring_package(ty, name)
-    }
-
-    /// The type of an expression in a file: identifiers through their
-    /// declarations, `x.F` through struct fields, `x.M()` through method
-    /// results.
-    pub fn type_of(
-        &self,
-        expr: Node,
-        source: &str,
-        file_imports: &Arc<Vec<Import>>,
-        dir: &Path,
-    ) -> Option<TypeExpr> {
-        match expr.kind() {
-            "identifier" => {
-                let binding = resolve(expr, source)?;
-                match declared_type(&binding, source) {
-                    Some(text) => Some(TypeExpr {
-                        text,
-                        imports: file_imports.clone(),
-                        dir: Arc::from(dir),
-                    }),
-                    // `tasks := pending`: the type of what it was declared with.
-                    None => {
-                        let value = declared_value(&binding)?;
-                        self.type_of(value, source, file_imports, dir)
-                    }
-                }
-            }
-            "parenthesized_expression" => {
-                self.type_of(expr.named_child(0)?, source, file_imports, dir)
-            }
-            // `buf[:n]` is of `buf`'s type.
-            "slice_expression" => self.type_of(
-                expr.child_by_field_name("operand")?,
-                source,
-                file_imports,
-                dir,
-            ),
-            "selector_expression" => {
-                let operand = self.type_of(
-                    expr.child_by_field_name("operand")?,
-                    source,
-                    file_imports,
-                    dir,
-                )?;
-                self.field_type(&operand, text(expr.child_by_field_name("field")?, source))
-            }
-            "call_expression" => {
-                let function = expr
-                    .child_by_field_name("function")
-                    .filter(|f| f.kind() == "selector_expression")?;
-                let receiver = self.type_of(
-                    function.child_by_field_name("operand")?,
-                    source,
-                    file_imports,
-                    dir,
-                )?;
-                self.method_result(
-                    &receiver,
-                    text(function.child_by_field_name("field")?, source),
-                )
-            }
-            _ => None,
-        }
     }
 }
 
@@ -560,7 +521,7 @@ fn receiver_type_name<'s>(decl: Node, source: &'s str) -> Option<&'s str> {
     Some(strip_type_args(ty.trim_start_matches('*').trim()))
 }
 
-fn is_type_name(text: &str) -> bool {
+pub(super) fn is_type_name(text: &str) -> bool {
     !text.is_empty()
         && text
             .chars()
@@ -568,7 +529,7 @@ fn is_type_name(text: &str) -> bool {
 }
 
 /// `List[T]` → `List`.
-fn strip_type_args(text: &str) -> &str {
+pub(super) fn strip_type_args(text: &str) -> &str {
     text.split('[').next().unwrap_or(text).trim()
 }
 
@@ -642,6 +603,13 @@ fn index_file(package: &mut Package, source: &str, dir: &Path) {
                 }
             }
             "method_declaration" => {
+                // One result is `methods`' (most are: getters).
+                if let Some((key, results)) = signature_results(decl, source) {
+                    if results.len() > 1 {
+                        let results = results.into_iter().map(expr).collect();
+                        package.results.insert(key, results);
+                    }
+                }
                 let Some((recv, method, result)) = method_signature(decl, source) else {
                     continue;
                 };
@@ -669,6 +637,72 @@ fn struct_fields<'t>(ty: Node<'t>, source: &str) -> Vec<(String, Node<'t>)> {
                 .filter_map(move |n| Some((text(n, source).to_string(), ty?)))
         })
         .collect()
+}
+
+/// The functions without a receiver of one file: name → result types.
+fn function_signatures(source: &str, dir: &Path) -> Vec<(String, Vec<TypeExpr>)> {
+    let left_out = super::narrow::unneeded_for_function_signatures(source);
+    let Ok(tree) = parse_leaving_out(source, &left_out) else {
+        return Vec::new();
+    };
+    let root = tree.root_node();
+    let file_imports = Arc::new(imports(root, source));
+    let dir: Arc<Path> = Arc::from(dir);
+    named_children(root)
+        .into_iter()
+        .filter(|d| d.kind() == "function_declaration")
+        .filter_map(|decl| signature_results(decl, source))
+        .map(|((_, name), results)| {
+            let results = results
+                .into_iter()
+                .map(|node| TypeExpr {
+                    text: text(node, source).to_string(),
+                    imports: file_imports.clone(),
+                    dir: dir.clone(),
+                })
+                .collect();
+            (name, results)
+        })
+        .collect()
+}
+
+/// ((receiver type name or "", name), the result types in order) of a
+/// function or method without type parameters (of its own or of its
+/// receiver's type).
+fn signature_results<'t>(
+    decl: Node<'t>,
+    source: &str,
+) -> Option<((String, String), Vec<Node<'t>>)> {
+    if decl.child_by_field_name("type_parameters").is_some() {
+        return None;
+    }
+    let receiver = match decl.child_by_field_name("receiver") {
+        Some(list) => {
+            let ty = text(list.named_child(0)?.child_by_field_name("type")?, source);
+            let ty = ty.trim_start_matches('*').trim();
+            if ty.contains('[') {
+                return None;
+            }
+            ty.to_string()
+        }
+        None => String::new(),
+    };
+    let name = text(decl.child_by_field_name("name")?, source).to_string();
+    let results = match decl.child_by_field_name("result") {
+        None => Vec::new(),
+        Some(list) if list.kind() == "parameter_list" => named_children(list)
+            .into_iter()
+            .filter_map(|param| {
+                let ty = param.child_by_field_name("type")?;
+                let mut cursor = param.walk();
+                let names = param.children_by_field_name("name", &mut cursor).count();
+                Some(std::iter::repeat_n(ty, names.max(1)))
+            })
+            .flatten()
+            .collect(),
+        Some(ty) => vec![ty],
+    };
+    Some(((receiver, name), results))
 }
 
 /// (receiver type name, method name, the single result type).
