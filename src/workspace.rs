@@ -82,7 +82,7 @@ impl Workspace {
             if let Err(reason) = self.owns(path) {
                 warn(format!("{}: {reason}", path.display()));
             } else if metadata.is_file() {
-                self.consider(path, true, filters, &found, &warnings);
+                self.consider(path, None, filters, &found, &warnings);
             } else if metadata.is_dir() {
                 self.walk(path, filters, &found, &warnings);
             } else {
@@ -165,6 +165,7 @@ impl Workspace {
         let real = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         let at_root = real == self.root;
         let excluded = excluded_folders(path, &real, &self.root, &filters.exclude);
+        let real = &real;
         ignore::WalkBuilder::new(path)
             .standard_filters(true)
             .require_git(false)
@@ -180,7 +181,12 @@ impl Workspace {
                         Ok(entry) => {
                             let regular = entry.file_type().is_some_and(|t| t.is_file());
                             if regular && entry.path().extension().is_some_and(|e| e == "go") {
-                                self.consider(entry.path(), false, filters, found, warnings);
+                                // The walk follows no links: below the real
+                                // root, an entry's real path is the root's
+                                // plus its own (no resolving per file).
+                                let known =
+                                    entry.path().strip_prefix(path).ok().map(|r| real.join(r));
+                                self.consider(entry.path(), known, filters, found, warnings);
                             }
                         }
                         Err(error) => warnings.lock().unwrap().push(unreadable(&error)),
@@ -190,16 +196,19 @@ impl Workspace {
             });
     }
 
+    /// `path` found by a walk comes with its real path (`real`); one the
+    /// user named (`explicit`) is resolved here.
     fn consider(
         &self,
         path: &Path,
-        explicit: bool,
+        real: Option<PathBuf>,
         filters: &Filters,
         found: &Mutex<Vec<SourceFile>>,
         warnings: &Mutex<Vec<String>>,
     ) {
+        let explicit = real.is_none();
         let warn = |message: String| warnings.lock().unwrap().push(message);
-        let Ok(abs) = path.canonicalize() else {
+        let Some(abs) = real.or_else(|| path.canonicalize().ok()) else {
             warn(format!(
                 "{}: cannot resolve the path; skipped",
                 path.display()

@@ -24,23 +24,26 @@ pub struct Session {
 }
 
 pub fn engine(global: &GlobalArgs, workspace: &Workspace) -> Result<Engine> {
-    let rules = rules(global, workspace)?;
+    let (rules, known) = rules_and_known(global, workspace)?;
     let locations = global
         .at
         .iter()
         .map(|a| relative_location(a, Some(workspace)))
         .collect::<Result<Vec<_>>>()?;
     Ok(Engine::new(rules, locations)
-        .with_known_rules(known_rules(global)?)
+        .with_known_rules(known)
         .with_max_filesize(global.max_filesize)
         .with_root(workspace.root.clone())
         .with_format_check())
 }
 
 /// The rules this run uses: every rule loaded, set up by the
-/// repository's `.fixgen.toml`, then chosen and set by the flags.
-pub fn rules(global: &GlobalArgs, workspace: &Workspace) -> Result<Vec<Rule>> {
+/// repository's `.fixgen.toml`, then chosen and set by the flags; and the
+/// ids of every rule loaded (`known_rules`), from one load: compiling the
+/// rules' queries is most of a small run's time.
+fn rules_and_known(global: &GlobalArgs, workspace: &Workspace) -> Result<(Vec<Rule>, Vec<String>)> {
     let mut rules = load_rules(&global.rule_dirs)?;
+    let known = rules.iter().map(|r| r.id.clone()).collect();
     let config = config(workspace)?;
     config.apply(&mut rules)?;
     let selection = Selection {
@@ -49,7 +52,7 @@ pub fn rules(global: &GlobalArgs, workspace: &Workspace) -> Result<Vec<Rule>> {
         enable: config.enabled(),
         disable: config.disabled(),
     };
-    select_rules(rules, &selection)
+    Ok((select_rules(rules, &selection)?, known))
 }
 
 /// Every rule id loaded, chosen for this run or not: what a
@@ -92,8 +95,14 @@ pub fn open(global: &GlobalArgs, paths: &[PathBuf]) -> Result<Session> {
 fn open_holding(global: &GlobalArgs, paths: &[PathBuf], held_back: &HeldBack) -> Result<Session> {
     let paths = targets(paths)?;
     let workspace = Workspace::discover(&paths[0])?;
-    let engine = engine(global, &workspace)?.with_held_back(held_back.clone());
-    let selection = workspace.select(&paths, &filters(global, &workspace)?)?;
+    // Compiling the rules and walking the tree need each other's results
+    // only once the scan starts: side by side.
+    let (engine, selection) = rayon::join(
+        || engine(global, &workspace),
+        || workspace.select(&paths, &filters(global, &workspace)?),
+    );
+    let engine = engine?.with_held_back(held_back.clone());
+    let selection = selection?;
     let progress = ScanProgress::new(selection.files.len());
     let mut report = scan_with(&engine, selection.files, &|_| None, Some(&progress));
     progress.finish();
@@ -156,7 +165,7 @@ fn by_rule_holding(
 ) -> Result<(Workspace, ChangeSet)> {
     let paths = targets(paths)?;
     let workspace = Workspace::discover(&paths[0])?;
-    let rules = rules(global, &workspace)?;
+    let (rules, known) = rules_and_known(global, &workspace)?;
     let locations = global
         .at
         .iter()
@@ -164,7 +173,6 @@ fn by_rule_holding(
         .collect::<Result<Vec<_>>>()?;
     let selection = workspace.select(&paths, &filters(global, &workspace)?)?;
     let progress = ScanProgress::new(selection.files.len() * rules.len());
-    let known = known_rules(global)?;
     let engine_for = |rule| {
         Engine::new(vec![rule], locations.clone())
             .with_known_rules(known.clone())
