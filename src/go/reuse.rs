@@ -158,22 +158,25 @@ pub fn handed_over_and_reused(
     writers: &[&str],
     max_filesize: crate::filesize::MaxFilesize,
 ) -> Option<String> {
+    // A type name leads to many files, most let go at the text sieve: one
+    // buffer for them all.
+    let mut buffer = Vec::new();
     for (i, path) in sites.files_naming(type_name) {
-        let Some(source) = max_filesize.read_text(path) else {
+        let Some(source) = max_filesize.read_text_into(path, &mut buffer) else {
             continue;
         };
         // Only the functions holding such a literal (one outside any
         // function has no later write to look for) whose text shows it
         // may be handed over and written again.
-        let functions = sites.functions_of(i, &source);
+        let functions = sites.functions_of(i, source);
         let function_of = |brace: usize| {
             let i = functions.partition_point(|&(start, _)| start <= brace);
             i.checked_sub(1)
                 .map(|i| functions[i])
                 .filter(|&(_, end)| brace < end)
         };
-        let mut sieve = LiteralSieve::new(&source, writers);
-        let at: Vec<usize> = literal_braces(&source, type_name)
+        let mut sieve = LiteralSieve::new(source, writers);
+        let at: Vec<usize> = literal_braces(source, type_name)
             .filter_map(|brace| Some((brace, function_of(brace)?)))
             .filter(|&(brace, function)| sieve.may_hand_over_reused(function, brace))
             .map(|(brace, _)| brace)
@@ -181,24 +184,24 @@ pub fn handed_over_and_reused(
         if at.is_empty() {
             continue;
         }
-        let left_out = super::narrow::items_unneeded_around(&source, &at);
-        let Ok(tree) = super::parse::parse_leaving_out(&source, &left_out) else {
+        let left_out = super::narrow::items_unneeded_around(source, &at);
+        let Ok(tree) = super::parse::parse_leaving_out(source, &left_out) else {
             continue;
         };
         for literal in descendants(tree.root_node()) {
-            if literal.kind() != "composite_literal" || !names_type(literal, &source, type_name) {
+            if literal.kind() != "composite_literal" || !names_type(literal, source, type_name) {
                 continue;
             }
             let reused = keyed_values(literal)
                 .into_iter()
-                .find_map(|value| written_after(value, value, &source, writers));
+                .find_map(|value| written_after(value, value, source, writers));
             if let Some(write) = reused {
                 let shown = path.strip_prefix(base).unwrap_or(path);
                 return Some(format!(
                     "{}:{} writes it with `{}` after handing it over",
                     shown.display(),
                     write.start_position().row + 1,
-                    text(write, &source)
+                    text(write, source)
                 ));
             }
         }
