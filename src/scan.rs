@@ -154,22 +154,29 @@ fn collect_created(engine: &Engine, report: &mut ScanReport) {
 
 fn scan_one(engine: &Engine, file: SourceFile) -> Outcome {
     // Most files are read and let go: one buffer per thread spares an
-    // allocation, and the page faults of fresh memory, per file.
+    // allocation, and the page faults of fresh memory, per file. It is
+    // taken out while in use, not borrowed: a thread waiting for its turn
+    // at a large tree (engine::big_trees) runs other files' scans meanwhile.
     thread_local! {
-        static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        static BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
     }
-    BUFFER.with_borrow_mut(|bytes| {
-        let limit = engine.max_filesize();
-        let read = match read_fingerprinted_within(&file.abs, limit.bytes(), bytes) {
-            Ok(Bounded::Read(read)) => read,
-            Ok(Bounded::TooLarge(len)) => return Outcome::Skipped(limit.skipped(&file.rel, len)),
-            Err(e) => return Outcome::Skipped(format!("{}: cannot read ({e}); skipped", file.rel)),
-        };
-        let Ok(original) = std::str::from_utf8(bytes) else {
-            return Outcome::Skipped(format!("{}: not UTF-8; skipped", file.rel));
-        };
-        scan_text(engine, file, original, Some(read))
-    })
+    let mut bytes = BUFFER.take();
+    let outcome = scan_bytes(engine, file, &mut bytes);
+    BUFFER.set(bytes);
+    outcome
+}
+
+fn scan_bytes(engine: &Engine, file: SourceFile, bytes: &mut Vec<u8>) -> Outcome {
+    let limit = engine.max_filesize();
+    let read = match read_fingerprinted_within(&file.abs, limit.bytes(), bytes) {
+        Ok(Bounded::Read(read)) => read,
+        Ok(Bounded::TooLarge(len)) => return Outcome::Skipped(limit.skipped(&file.rel, len)),
+        Err(e) => return Outcome::Skipped(format!("{}: cannot read ({e}); skipped", file.rel)),
+    };
+    let Ok(original) = std::str::from_utf8(bytes) else {
+        return Outcome::Skipped(format!("{}: not UTF-8; skipped", file.rel));
+    };
+    scan_text(engine, file, original, Some(read))
 }
 
 fn scan_text(engine: &Engine, file: SourceFile, original: &str, read: Option<Unhashed>) -> Outcome {

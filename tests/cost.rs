@@ -217,3 +217,42 @@ fn a_bad_max_filesize_is_an_error_naming_the_option() {
         );
     }
 }
+
+/// A test function of over 256 KiB (a table of `rows` strings) with two
+/// parallel subtests writing the test's `err`: a window large enough to
+/// wait for its turn (engine::big_trees).
+fn large_table_test(rows: usize) -> String {
+    let mut text = String::from(
+        "package x\n\nimport \"testing\"\n\nfunc f() error { return nil }\n\nfunc TestTable(t *testing.T) {\n\tvar err error\n\ttable := []string{\n",
+    );
+    for i in 0..rows {
+        text.push_str(&format!("\t\t\"row number {i} of the large table\",\n"));
+    }
+    text.push_str("\t}\n");
+    for name in ["one", "two"] {
+        text.push_str(&format!(
+            "\tt.Run(\"{name}\", func(t *testing.T) {{\n\t\tt.Parallel()\n\t\terr = f()\n\t\tt.Log(err, table)\n\t}})\n"
+        ));
+    }
+    text.push_str("}\n");
+    text
+}
+
+/// A thread waiting for its turn at a large tree runs other files' scans
+/// meanwhile: each keeps its own text (a scan's read buffer is not shared
+/// with the scan it interrupts), and every file is fixed.
+#[test]
+fn scans_run_while_waiting_for_a_large_tree_keep_their_own_text() {
+    let sb = Sandbox::new();
+    for i in 0..4 {
+        sb.write(&format!("big{i}_test.go"), &large_table_test(8_000));
+    }
+    for i in 0..40 {
+        sb.write(&format!("small{i}_test.go"), &sibling_subtests(2));
+    }
+    let out = sb.fixgen(&["preview", "-l", "."]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    let listed = stdout(&out);
+    assert_eq!(listed.lines().count(), 44, "{listed}");
+}
