@@ -24,6 +24,10 @@ pub struct FileContext<'t> {
     warnings: std::sync::Mutex<Vec<String>>,
     /// The error nodes of the tree (tolerated ones; go::error_nodes).
     syntax_errors: Option<&'t ErrorNodes>,
+    /// Unique to this context in the run: what per-thread caches of a
+    /// tree's facts are keyed by (a text's address, or a node's, may be
+    /// another file's once the first is dropped).
+    serial: u64,
 }
 
 impl<'t> FileContext<'t> {
@@ -36,7 +40,16 @@ impl<'t> FileContext<'t> {
             types: None,
             warnings: std::sync::Mutex::new(Vec::new()),
             syntax_errors: None,
+            serial: {
+                static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            },
         }
+    }
+
+    /// See the field: unique to this context in the run.
+    pub fn serial(&self) -> u64 {
+        self.serial
     }
 
     /// The error nodes `root`'s tree holds, where fixes are not made.

@@ -601,7 +601,7 @@ pub fn written_again<'t>(
     writers: &[&str],
     queue_methods: &[&str],
 ) -> Option<tree_sitter::Node<'t>> {
-    if !crate::go::reuse::may_be_written(value, cx.source, writers) {
+    if !crate::go::reuse::may_be_written(value, cx.source, writers, cx.serial()) {
         return None;
     }
     let from = hand_over(cx, value, queue_methods).map_or(value, |kept| kept.at);

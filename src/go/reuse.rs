@@ -234,20 +234,21 @@ fn keyed_values(literal: Node) -> Vec<Node> {
 /// Whether the function around `handed` writes a variable of its name at
 /// all (by name, no flow): a cheap sieve before [`written_after`]. The
 /// names a body writes are listed once per body (a rule asks for each
-/// candidate in it).
-pub fn may_be_written(handed: Node, source: &str, writers: &[&str]) -> bool {
+/// candidate in it); `tree` names the tree `handed` is in, unique in the
+/// run (`FileContext::serial`).
+pub fn may_be_written(handed: Node, source: &str, writers: &[&str], tree: u64) -> bool {
     thread_local! {
-        /// The names each body writes, for the file being read (its
-        /// buffer's address and length): the candidates of one file come
-        /// from a few bodies, in and out of nested function literals.
+        /// The names each body writes, for the tree being read: the
+        /// candidates of one file come from a few bodies, in and out of
+        /// nested function literals.
         static WRITTEN: std::cell::RefCell<WrittenByBody> = Default::default();
     }
     let (Some(variable), Some(body)) = (storage_variable(handed), enclosing_body(handed)) else {
         return false;
     };
-    // The text's buffer and the body's span and node name it; what the
-    // cache holds is only a sieve for the flow analysis after it.
-    let file = (source.as_ptr() as usize, source.len());
+    // The tree and the body's span and node name it: a text's address
+    // does not, since a scan reads file after file into one buffer.
+    let file = tree;
     let key = (body.byte_range().start, body.byte_range().end, body.id());
     let name = text(variable, source);
     let written = WRITTEN.with(|cache| {
@@ -285,7 +286,7 @@ pub fn may_be_written(handed: Node, source: &str, writers: &[&str]) -> bool {
 /// The names each body of one file writes (see [`may_be_written`]).
 #[derive(Default)]
 struct WrittenByBody {
-    file: (usize, usize),
+    file: u64,
     bodies: std::collections::HashMap<(usize, usize, usize), std::rc::Rc<Vec<String>>>,
 }
 
