@@ -98,44 +98,43 @@ pub fn read_fingerprinted_within(
 ) -> std::io::Result<Bounded> {
     let file = std::fs::File::open(path)?;
     match read_within_into(&file, max, bytes)? {
-        Ok(()) => {
-            let metadata = file.metadata()?;
-            Ok(Bounded::Read(Unhashed {
-                len: metadata.len(),
-                modified: metadata.modified().ok(),
-            }))
-        }
+        Ok(metadata) => Ok(Bounded::Read(Unhashed {
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+        })),
         Err(len) => Ok(Bounded::TooLarge(len)),
     }
 }
 
 /// The bytes of `file` if it holds at most `max`, else (`Err`) its size.
-/// The size is asked first, so a huge file costs no memory; one that
-/// grows while read is cut off a byte past the limit.
+/// The size is asked first, so a huge file costs no memory.
 pub fn read_within(file: &std::fs::File, max: u64) -> std::io::Result<Result<Vec<u8>, u64>> {
     let mut bytes = Vec::new();
-    Ok(read_within_into(file, max, &mut bytes)?.map(|()| bytes))
+    Ok(read_within_into(file, max, &mut bytes)?.map(|_| bytes))
 }
 
-/// Like `read_within`, into `bytes` (cleared first).
+/// Like `read_within`, into `bytes` (cleared first), with the metadata
+/// the size came from. No more than that size is read, and no read past
+/// it asks whether there is more: a scan reads thousands of files, and in
+/// a virtual machine each system call counts. A file that grows
+/// meanwhile is read as it was; its fingerprint (the size and time asked
+/// before the read) then no longer matches it, so nothing read from it is
+/// written back.
 pub fn read_within_into(
     file: &std::fs::File,
     max: u64,
     bytes: &mut Vec<u8>,
-) -> std::io::Result<Result<(), u64>> {
-    let len = file.metadata()?.len();
+) -> std::io::Result<Result<Metadata, u64>> {
+    let metadata = file.metadata()?;
+    let len = metadata.len();
     if len > max {
         return Ok(Err(len));
     }
-    // Sized from the metadata: `take` hides the length from read_to_end,
-    // which would then grow the buffer a read at a time.
     bytes.clear();
-    bytes.reserve(len as usize + 1);
-    file.take(max.saturating_add(1)).read_to_end(bytes)?;
-    if bytes.len() as u64 > max {
-        return Ok(Err(bytes.len() as u64));
-    }
-    Ok(Ok(()))
+    bytes.reserve(len as usize);
+    // `take(len)` ends the read at the size without another system call.
+    file.take(len).read_to_end(bytes)?;
+    Ok(Ok(metadata))
 }
 
 /// Replaces `path` with `contents`, unless it is no longer what was read
