@@ -54,6 +54,35 @@ impl GoFmt {
         Some(listed.is_empty())
     }
 
+    /// Which of `texts` (whole Go files) gofmt would change, by index:
+    /// one run of gofmt over a temporary folder of them. None when gofmt
+    /// cannot say (it does not run, or does not parse one of them).
+    pub fn unformatted_among(&self, texts: &[String]) -> Option<Vec<usize>> {
+        if texts.is_empty() {
+            return Some(Vec::new());
+        }
+        let dir = tempfile::tempdir().ok()?;
+        for (i, text) in texts.iter().enumerate() {
+            std::fs::write(dir.path().join(format!("{i}.go")), text).ok()?;
+        }
+        let out = Command::new(&self.path)
+            .arg("-l")
+            .arg(dir.path())
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .ok()?;
+        if !out.status.success() {
+            return None;
+        }
+        let mut listed: Vec<usize> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|line| Path::new(line).file_stem()?.to_str()?.parse().ok())
+            .collect();
+        listed.sort_unstable();
+        Some(listed)
+    }
+
     /// `text` as gofmt lays it out; None as for `leaves_unchanged`.
     pub fn formatted(&self, text: &str) -> Option<String> {
         self.run(&[], text)

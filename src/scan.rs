@@ -93,8 +93,41 @@ pub fn scan_with(
             Outcome::Quiet => {}
         }
     }
+    keep_gofmt_layout(engine, &mut report);
     collect_created(engine, &mut report);
     report
+}
+
+/// A file whose fixes leave code gofmt would lay out otherwise is not
+/// fixed: its findings stay, without a fix, and a warning names the line.
+fn keep_gofmt_layout(engine: &Engine, report: &mut ScanReport) {
+    let fixed: Vec<usize> = (0..report.files.len())
+        .filter(|&i| report.files[i].result.fixed.is_some())
+        .collect();
+    let pairs: Vec<(&str, &str)> = fixed
+        .iter()
+        .map(|&i| {
+            let file = &report.files[i];
+            (
+                file.original.as_str(),
+                file.result.fixed.as_deref().unwrap_or(""),
+            )
+        })
+        .collect();
+    let refusals = engine.keep_gofmt_layout(&pairs);
+    for (i, refusal) in fixed.into_iter().zip(refusals) {
+        let Some(refusal) = refusal else { continue };
+        let scanned = &mut report.files[i];
+        let warning = format!("{}:{refusal}", scanned.file.rel);
+        scanned.result.fixed = None;
+        scanned.result.applied.clear();
+        scanned.result.created.clear();
+        for finding in &mut scanned.result.findings {
+            finding.fix = None;
+        }
+        scanned.result.warnings.push(warning.clone());
+        report.warnings.push(warning);
+    }
 }
 
 /// Fixes in several files of a package may each add the same helper file:

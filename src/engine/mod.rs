@@ -451,10 +451,33 @@ impl Engine {
     }
 
     /// Fixes that leave code gofmt would lay out otherwise are not
-    /// written (when `go` is on PATH; see `layout`).
+    /// written (when `go` is on PATH; see `keep_gofmt_layout`).
     pub fn with_format_check(mut self) -> Self {
         self.format_check = true;
         self
+    }
+
+    /// Of files this engine fixed, (original, fixed), which to leave
+    /// unfixed, and why: a fix whose code gofmt would lay out otherwise
+    /// (one gofmt run for them all; `layout`). Nothing without
+    /// `with_format_check`.
+    pub fn keep_gofmt_layout(&self, files: &[(&str, &str)]) -> Vec<Option<String>> {
+        if !self.format_check {
+            return vec![None; files.len()];
+        }
+        let lf: Vec<(String, String)> = files
+            .iter()
+            .map(|(o, f)| (o.replace("\r\n", "\n"), f.replace("\r\n", "\n")))
+            .collect();
+        let pairs: Vec<(&str, &str)> = lf.iter().map(|(o, f)| (o.as_str(), f.as_str())).collect();
+        layout::unformatted_changes(&pairs)
+            .into_iter()
+            .map(|line| {
+                line.map(|line| {
+                    format!("{line}: a fix leaves code gofmt would lay out otherwise; not applied")
+                })
+            })
+            .collect()
     }
 
     /// Files are read relative to `root` for module and type knowledge.
@@ -711,13 +734,6 @@ impl Engine {
         Ok(result)
     }
 
-    /// See `layout::unformatted_change`.
-    fn unformatted(&self, original: &str, fixed: &str) -> Option<usize> {
-        self.format_check
-            .then(|| layout::unformatted_change(original, fixed))
-            .flatten()
-    }
-
     fn fixed_point(&self, path: &str, original: &str) -> Result<FileResult, SyntaxError> {
         let mut result = FileResult::default();
         let mut current = original.to_string();
@@ -838,21 +854,12 @@ impl Engine {
                     result.applied.clear();
                     result.created.clear();
                 }
-                Ok(errors) => match self.unformatted(original, &current) {
-                    Some(line) => {
-                        result.warnings.push(format!(
-                            "{path}:{line}: a fix leaves code gofmt would lay out otherwise; not applied"
-                        ));
-                        result.applied.clear();
-                        result.created.clear();
+                Ok(errors) => {
+                    if original_errors.is_empty() {
+                        original_errors = errors;
                     }
-                    None => {
-                        if original_errors.is_empty() {
-                            original_errors = errors;
-                        }
-                        result.fixed = Some(current);
-                    }
-                },
+                    result.fixed = Some(current);
+                }
             }
         }
         if let Some(first) = original_errors.first() {
