@@ -2,9 +2,9 @@
 //! one after another, each on the result of those before it, so that each
 //! rule's changes stand alone and apply in order (`git am`).
 
+use crate::engine::Rule;
 use crate::engine::{Engine, Finding};
 use crate::output::progress::ScanProgress;
-use crate::rule::Rule;
 use crate::scan::scan_with;
 use crate::workspace::SourceFile;
 use std::collections::BTreeMap;

@@ -19,8 +19,8 @@
 //! the rules before any Go file is read: a typo must not quietly turn a
 //! gate's rule off.
 
+use crate::engine::Rule;
 use crate::exclude::Exclude;
-use crate::rule::Rule;
 use anyhow::{anyhow, bail, Context as _, Result};
 use serde::Deserialize;
 use std::collections::BTreeMap;

@@ -6,10 +6,10 @@
 //! (`set = [...]`, `at = [...]`). Each case is fixed in a temporary copy, compared byte for
 //! byte, then fixed again to prove that a second run changes nothing.
 
+use crate::engine::{select_rules, Rule, Selection};
 use crate::engine::{Engine, Location};
 use crate::gocheck::GoCheck;
 use crate::output::{diff, findings};
-use crate::rule::{select_rules, Rule, Selection};
 use crate::scan::{scan, ScanReport};
 use crate::workspace::Workspace;
 use anyhow::{bail, Context as _, Result};

@@ -9,9 +9,9 @@
 //! gate shut for good. Notes (shared on purpose, ordered) are never
 //! defects and never fail it.
 
+use crate::engine::Rule;
 use crate::engine::{Finding, Severity};
 use crate::rule::model::RuleSeverity;
-use crate::rule::Rule;
 use std::collections::BTreeSet;
 
 pub struct Gate {

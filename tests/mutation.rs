@@ -17,7 +17,7 @@
 mod support;
 
 use fixgen::engine::Engine;
-use fixgen::rule::{load_rules, select_rules, Selection};
+use fixgen::engine::{load_rules, select_rules, Selection};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;

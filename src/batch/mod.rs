@@ -12,13 +12,13 @@ pub mod report;
 pub mod throttle;
 
 use crate::changeset::{by_rule, ChangeSet, Stacking};
+use crate::engine::Rule;
 use crate::engine::{Engine, HeldBack};
 use crate::forge::{self, Kind};
 use crate::git::remote::fetch_checkout;
 use crate::output::messages::{verification, Messages};
 use crate::output::patch::write_series;
 use crate::publish::{self, Target};
-use crate::rule::Rule;
 use crate::secrets::strip_userinfo;
 use crate::verify::{candidates, Report, Verifier};
 use crate::workspace::{Filters, Workspace};

@@ -1,8 +1,9 @@
 use super::GlobalArgs;
 use anyhow::bail;
+use fixgen::engine::{load_rules, Rule};
 use fixgen::output::diff;
 use fixgen::rule::example::{self, Example};
-use fixgen::rule::{load_rules, Rule, BUILTIN_EXAMPLES};
+use fixgen::rule::BUILTIN_EXAMPLES;
 use std::fmt::Write as _;
 
 pub fn run(global: &GlobalArgs, explain: Option<&str>) -> anyhow::Result<u8> {

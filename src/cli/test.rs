@@ -1,7 +1,7 @@
 use super::GlobalArgs;
+use fixgen::engine::load_rules;
 use fixgen::fixtures::{run_all, without_fixtures};
 use fixgen::gocheck::GoCheck;
-use fixgen::rule::load_rules;
 use std::path::PathBuf;
 
 pub fn run(global: &GlobalArgs, fixtures: &[PathBuf], update: bool) -> anyhow::Result<u8> {

@@ -6,7 +6,7 @@
 use super::{apply, preview, session, GlobalArgs};
 use anyhow::{Context as _, Result};
 use clap::{Args, ValueEnum};
-use fixgen::rule::{apply_sets, load_rules, select_rules, Selection};
+use fixgen::engine::{apply_sets, load_rules, select_rules, Selection};
 use fixgen::triage::places::Repo;
 use fixgen::triage::{report, triage, RuleInfo, Triage};
 use fixgen::workspace::Workspace;

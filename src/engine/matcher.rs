@@ -2,7 +2,7 @@
 //! whose conditions hold.
 
 use super::context::FileContext;
-use crate::rule::Rule;
+use crate::engine::Rule;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, QueryCursor};
 

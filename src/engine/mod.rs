@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub(crate) mod big_trees;
+pub mod compile;
 pub mod context;
 pub mod edit;
 mod layout;
@@ -13,7 +14,10 @@ pub mod pattern;
 pub mod placed;
 pub mod predicate;
 pub mod relation;
+pub mod rule;
 pub mod sieve;
+pub mod template_bounds;
+pub mod template_growth;
 
 use crate::go::error_nodes::{why_not_fixable, ErrorNode, ErrorNodes};
 use crate::go::generated::is_generated;
@@ -24,13 +28,14 @@ use crate::go::parse::{
 };
 use crate::go::syntax::LineIndex;
 use crate::rule::model::PrefilterScope;
-use crate::rule::Rule;
 use crate::suppress::Directives;
 use actions::PlanEnv;
 use aho_corasick::AhoCorasick;
+pub use compile::{apply_sets, load_rules, select_rules, Selection};
 use context::FileContext;
 use edit::{apply_fixes, Edit, Fix, NewFile};
 pub use location::Location;
+pub use rule::Rule;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -1460,7 +1465,7 @@ mod prefilter_tests {
             Some(("", "launchers", "(func"))
         );
         assert_eq!(placeholder("go func"), None);
-        let rules = crate::rule::load_rules(&[]).unwrap();
+        let rules = crate::engine::load_rules(&[]).unwrap();
         let rule = rules
             .into_iter()
             .find(|r| r.id == "goroutine-shared-var")
@@ -1473,10 +1478,10 @@ mod prefilter_tests {
 
     #[test]
     fn literals_that_end_type_names_count_only_at_the_end_of_a_name_not_called() {
-        let rules = crate::rule::load_rules(&[]).unwrap();
-        let rules = crate::rule::select_rules(
+        let rules = crate::engine::load_rules(&[]).unwrap();
+        let rules = crate::engine::select_rules(
             rules,
-            &crate::rule::Selection {
+            &crate::engine::Selection {
                 only: vec!["request-slice-alias".into()],
                 ..Default::default()
             },
@@ -1500,7 +1505,7 @@ mod prefilter_tests {
     /// a function whose closures write nothing else is no candidate.
     #[test]
     fn a_function_whose_closures_write_only_their_own_is_not_parsed_for_localize() {
-        let rules = crate::rule::load_rules(&[]).unwrap();
+        let rules = crate::engine::load_rules(&[]).unwrap();
         let engine = Engine::new(rules, Vec::new());
         let candidates = |text: &str| -> Vec<String> {
             engine
@@ -1530,11 +1535,11 @@ mod prefilter_tests {
 
     #[test]
     fn the_built_in_rules_are_searched_without_overlaps_and_find_every_rule() {
-        let rules = crate::rule::load_rules(&[]).unwrap();
+        let rules = crate::engine::load_rules(&[]).unwrap();
         let only: Vec<String> = rules.iter().map(|r| r.id.clone()).collect();
-        let rules = crate::rule::select_rules(
+        let rules = crate::engine::select_rules(
             rules,
-            &crate::rule::Selection {
+            &crate::engine::Selection {
                 only,
                 ..Default::default()
             },

@@ -6,8 +6,8 @@
 
 use crate::engine::placed::PlacedFix;
 use crate::engine::Finding;
+use crate::engine::Rule;
 use crate::output::shown::Shown;
-use crate::rule::Rule;
 use serde_json::{json, Value};
 use std::path::Path;
 

@@ -3,7 +3,7 @@
 //! `--templates DIR` (`commit.tera`, `pr.tera`; either may be left out).
 
 use crate::changeset::RuleChanges;
-use crate::rule::template_bounds;
+use crate::engine::template_bounds;
 use anyhow::{bail, Context as _, Result};
 use serde::Serialize;
 use std::path::Path;

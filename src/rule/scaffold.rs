@@ -3,7 +3,7 @@
 //! anything. The rule is a real one (errors.New(fmt.Sprintf(…)) →
 //! fmt.Errorf(…)) so that each key shows a working value.
 
-use super::load::is_valid_id;
+use super::is_valid_id;
 use std::path::{Path, PathBuf};
 
 /// Where the placeholder stands in the texts below.

@@ -13,8 +13,8 @@ mod wrap;
 use super::context::FileContext;
 use super::edit::{Edit, NewFile};
 use super::matcher::Match;
+use crate::engine::Rule;
 use crate::rule::model::FixSpec;
-use crate::rule::Rule;
 use tree_sitter::Query;
 
 /// Looks a capture up by name; errors carry the rule-file offset.
@@ -86,7 +86,7 @@ impl PlanEnv<'_, '_> {
         for (key, value) in extra {
             context.insert(key.as_ref(), value);
         }
-        crate::rule::template_bounds::render(&self.rule.templates, template, &context)
+        crate::engine::template_bounds::render(&self.rule.templates, template, &context)
             .map_err(|e| format!("{}: {e}", self.rule.origin))
     }
 }

@@ -2,13 +2,14 @@
 //! with a built-in's id replaces it), each compiled and checked up front so
 //! a broken file is reported with its path and line before any scan.
 
-use super::error::RuleError;
-use super::model::{ParamSpec, RuleFile};
-use super::param::{ParamInfo, ParamType};
-use super::{Rule, BUILTIN_RULES};
+use super::rule::Rule;
 use crate::engine::actions;
 use crate::engine::predicate::Condition;
 use crate::go::parse::language;
+use crate::rule::error::RuleError;
+use crate::rule::model::{ParamSpec, RuleFile};
+use crate::rule::param::{ParamInfo, ParamType};
+use crate::rule::{is_valid_id, BUILTIN_RULES};
 use anyhow::{bail, Context as _, Result};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -147,7 +148,7 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
         prefilter_all: file
             .prefilter_all
             .into_iter()
-            .map(super::model::OneOf::into_vec)
+            .map(crate::rule::model::OneOf::into_vec)
             .collect(),
         prefilter_scope: file.prefilter_scope,
         prefilter_type_names: file.prefilter_type_names,
@@ -216,7 +217,8 @@ fn check_proof_by_type_name(file: &RuleFile, proof: &[Condition]) -> Result<bool
         return Ok(false);
     };
     let at = flag.span().start;
-    if !file.prefilter_type_names || file.prefilter_scope != super::model::PrefilterScope::Signature
+    if !file.prefilter_type_names
+        || file.prefilter_scope != crate::rule::model::PrefilterScope::Signature
     {
         return Err((
             at,
@@ -243,15 +245,6 @@ fn check_proof_by_type_name(file: &RuleFile, proof: &[Condition]) -> Result<bool
         ));
     }
     Ok(true)
-}
-
-/// A rule id: lowercase letters, digits and dashes (it names files and
-/// folders, and is typed after `--rule`).
-pub fn is_valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 fn check_id(id: &Spanned<String>) -> Result<(), String> {
