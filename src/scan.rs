@@ -214,7 +214,7 @@ fn scan_bytes(engine: &Engine, file: SourceFile, bytes: &mut Vec<u8>) -> Outcome
 
 fn scan_text(engine: &Engine, file: SourceFile, original: &str, read: Option<Unhashed>) -> Outcome {
     match engine.process(&file.rel, original) {
-        Ok(result) if !result.considered => Outcome::Quiet,
+        Ok(result) if !result.considered && result.explanation.is_empty() => Outcome::Quiet,
         Ok(result) => {
             let read = read.map(|read| read.hashed(original.as_bytes()));
             // Only a changed file's text is read again (its diff, its

@@ -674,6 +674,62 @@ func g() {
     assert_eq!(sb.read("b.go"), good.replace("before(2)", "after(2)"));
 }
 
+/// `check --explain` says, per file and rule, what the rule did: the file
+/// its prefilter skipped, the file it parsed, each match with its
+/// captures, and the first condition that failed.
+#[test]
+fn check_explain_says_what_each_rule_did_with_each_file() {
+    let sb = Sandbox::new();
+    sb.write(
+        "rules/sleep.toml",
+        r#"id = "long-sleep"
+title = "A sleep of a literal"
+rationale = "A probe."
+pattern = 'time.Sleep($D)'
+where = ['not(text-in(@D, "0"))', 'in-test()']
+message = "sleeps {{ D }}"
+"#,
+    );
+    sb.write("go.mod", "module example.com/x\n\ngo 1.22\n");
+    sb.write("a.go", "package x\n\nfunc A() {}\n");
+    sb.write(
+        "b_test.go",
+        "package x\n\nimport (\n\t\"testing\"\n\t\"time\"\n)\n\nfunc TestB(t *testing.T) {\n\ttime.Sleep(0)\n\ttime.Sleep(time.Second)\n}\n\nfunc helper() {\n\ttime.Sleep(time.Minute)\n}\n",
+    );
+    let out = sb.fixgen(&[
+        "--rules",
+        "rules",
+        "--rule",
+        "long-sleep",
+        "check",
+        "--explain",
+        ".",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    let explained: Vec<&str> = err
+        .lines()
+        .take_while(|l| !l.contains("finding(s)"))
+        .collect();
+    assert_eq!(
+        explained,
+        [
+            "a.go:",
+            "  long-sleep: skipped: none of its prefilter literals is in the file (`Sleep`)",
+            "b_test.go:",
+            "  long-sleep: parsed: the whole file",
+            "  long-sleep 9:2 match (match = `time.Sleep(0)`, D = `0`): `not(text-in(@D, \"0\"))` does not hold",
+            "  long-sleep 10:2 match (match = `time.Sleep(time.Second)`, D = `time.Second`): every condition holds",
+            "  long-sleep 14:2 match (match = `time.Sleep(time.Minute)`, D = `time.Minute`): `in-test()` does not hold",
+        ]
+    );
+    assert!(
+        stdout(&out).contains("b_test.go:10:2: long-sleep: sleeps time.Second"),
+        "{}",
+        stdout(&out)
+    );
+}
+
 /// A use of `errors.New(fmt.Sprintf(…))`, before and after GOOD_RULE's fix
 /// (`errors` stays used).
 const SPRINTF_BEFORE: &str = "package x\n\nimport (\n\t\"errors\"\n\t\"fmt\"\n)\n\nvar errBase = errors.New(\"base\")\n\nfunc f(n int) error {\n\treturn errors.New(fmt.Sprintf(\"bad %d\", n))\n}\n";

@@ -12,10 +12,15 @@ pub struct Options {
     pub strict: bool,
     /// List the findings `//fixgen:ignore` directives ignore, with their reasons.
     pub show_ignored: bool,
+    /// Say on stderr what each rule did with each file.
+    pub explain: bool,
 }
 
 pub fn run(global: &GlobalArgs, paths: &[PathBuf], options: &Options) -> anyhow::Result<u8> {
-    let session = session::open(global, paths)?;
+    let session = session::open_explaining(global, paths, options.explain)?;
+    if options.explain {
+        eprint!("{}", explained(&session));
+    }
     let all: Vec<Finding> = session.report.findings().cloned().collect();
     let ignored: Vec<Finding> = session.report.suppressed().cloned().collect();
     let shown_ignored: &[Finding] = if options.show_ignored { &ignored } else { &[] };
@@ -35,6 +40,21 @@ pub fn run(global: &GlobalArgs, paths: &[PathBuf], options: &Options) -> anyhow:
         0
     };
     Ok(session::with_errors(&session.report.errors, status))
+}
+
+/// `--explain`: per file (in path order), what each rule did with it.
+fn explained(session: &session::Session) -> String {
+    let mut out = String::new();
+    for scanned in &session.report.files {
+        if scanned.result.explanation.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("{}:\n", scanned.file.rel));
+        for line in &scanned.result.explanation {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    out
 }
 
 /// One line on stderr: what was found, what directives ignored, and what

@@ -101,6 +101,9 @@ pub enum Command {
         /// Also list the findings //fixgen:ignore directives ignore, with their reasons.
         #[arg(long)]
         show_ignored: bool,
+        /// Say on stderr, per file and rule, what the rule did: skipped by its prefilter or sieves (and which), parsed, and each match with its captures and the first `where` condition that failed.
+        #[arg(long)]
+        explain: bool,
         #[command(flatten)]
         scan: ScanArgs,
     },
@@ -237,12 +240,14 @@ pub fn run(cli: Cli) -> anyhow::Result<u8> {
             format,
             strict,
             show_ignored,
+            explain,
             scan: _,
         } => {
             let options = check::Options {
                 format,
                 strict,
                 show_ignored,
+                explain,
             };
             check::run(&global, &paths, &options)
         }

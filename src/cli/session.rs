@@ -85,13 +85,29 @@ fn relative_location(arg: &str, workspace: Option<&Workspace>) -> Result<Locatio
 }
 
 pub fn open(global: &GlobalArgs, paths: &[PathBuf]) -> Result<Session> {
-    let session = open_holding(global, paths, &HeldBack::default())?;
+    open_explaining(global, paths, false)
+}
+
+/// Like `open`; with `explain`, the files' results say what each rule did
+/// (`check --explain`).
+pub fn open_explaining(global: &GlobalArgs, paths: &[PathBuf], explain: bool) -> Result<Session> {
+    let held = HeldBack::default();
+    let session = open_configured(global, paths, &held, explain)?;
     print_problems(&session.report.warnings, &session.report.errors);
     Ok(session)
 }
 
 /// Like `open`, without the fixes `held_back` names, and quiet.
 fn open_holding(global: &GlobalArgs, paths: &[PathBuf], held_back: &HeldBack) -> Result<Session> {
+    open_configured(global, paths, held_back, false)
+}
+
+fn open_configured(
+    global: &GlobalArgs,
+    paths: &[PathBuf],
+    held_back: &HeldBack,
+    explain: bool,
+) -> Result<Session> {
     let paths = targets(paths)?;
     let workspace = Workspace::discover(&paths[0])?;
     // Compiling the rules and walking the tree need each other's results
@@ -100,7 +116,10 @@ fn open_holding(global: &GlobalArgs, paths: &[PathBuf], held_back: &HeldBack) ->
         || engine(global, &workspace),
         || workspace.select(&paths, &filters(global, &workspace)?),
     );
-    let engine = engine?.with_held_back(held_back.clone());
+    let mut engine = engine?.with_held_back(held_back.clone());
+    if explain {
+        engine = engine.with_explain();
+    }
     let selection = selection?;
     let progress = ScanProgress::new(selection.files.len());
     let mut report = scan_with(&engine, selection.files, &|_| None, Some(&progress));

@@ -159,6 +159,11 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
         query,
         pattern,
         report,
+        condition_texts: file
+            .conditions
+            .iter()
+            .map(|c| c.get_ref().clone())
+            .collect(),
         conditions,
         proof,
         named: false,

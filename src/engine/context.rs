@@ -28,6 +28,9 @@ pub struct FileContext<'t> {
     /// tree's facts are keyed by (a text's address, or a node's, may be
     /// another file's once the first is dropped).
     serial: u64,
+    /// `check --explain`: what the rules did here, by byte offset; `None`
+    /// (and free) otherwise.
+    explanation: Option<std::sync::Mutex<Vec<(usize, String)>>>,
 }
 
 impl<'t> FileContext<'t> {
@@ -44,7 +47,30 @@ impl<'t> FileContext<'t> {
                 static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
                 NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
             },
+            explanation: None,
         }
+    }
+
+    /// Records what the rules do here, for `check --explain`.
+    pub fn explaining(mut self) -> Self {
+        self.explanation = Some(Default::default());
+        self
+    }
+
+    /// Notes a step of a rule at `offset`, when explaining: the text is
+    /// built only then.
+    pub fn explain(&self, offset: usize, line: impl FnOnce() -> String) {
+        if let Some(lines) = &self.explanation {
+            lines.lock().unwrap().push((offset, line()));
+        }
+    }
+
+    /// The notes so far, taken.
+    pub fn take_explanation(&self) -> Vec<(usize, String)> {
+        self.explanation
+            .as_ref()
+            .map(|lines| std::mem::take(&mut *lines.lock().unwrap()))
+            .unwrap_or_default()
     }
 
     /// See the field: unique to this context in the run.

@@ -117,13 +117,48 @@ fn pattern_captures<'t>(
 /// the template can name them).
 fn with_conditions<'t>(rule: &Rule, cx: &FileContext<'t>, mut m: Match<'t>) -> Option<Match<'t>> {
     let names = rule.query.capture_names();
-    for condition in &rule.conditions {
-        for (name, nodes) in condition.check(cx, &m, &rule.params, names)? {
+    for (k, condition) in rule.conditions.iter().enumerate() {
+        let Some(bound) = condition.check(cx, &m, &rule.params, names) else {
+            cx.explain(m.report.start_byte(), || {
+                let failed = rule.condition_texts.get(k).map_or("?", String::as_str);
+                format!("{}: `{failed}` does not hold", described(rule, cx, &m))
+            });
+            return None;
+        };
+        for (name, nodes) in bound {
             let Some(index) = rule.query.capture_index_for_name(&name) else {
                 continue;
             };
             m.captures.extend(nodes.iter().map(|n| (index, *n)));
         }
     }
+    cx.explain(m.report.start_byte(), || {
+        format!("{}: every condition holds", described(rule, cx, &m))
+    });
     Some(m)
+}
+
+/// `rule-id 12:3 match (CAPTURE = text, …)`, for `check --explain`.
+fn described(rule: &Rule, cx: &FileContext, m: &Match) -> String {
+    let at = m.report.start_position();
+    let mut bound: Vec<String> = Vec::new();
+    for (index, node) in &m.captures {
+        let name = rule.capture_name(*index);
+        if name.starts_with('_') {
+            continue;
+        }
+        let text: String = cx.text(*node).chars().take(60).collect();
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let shown = format!("{name} = `{text}`");
+        if !bound.contains(&shown) {
+            bound.push(shown);
+        }
+    }
+    format!(
+        "{} {}:{} match ({})",
+        rule.id,
+        at.row + 1,
+        at.column + 1,
+        bound.join(", ")
+    )
 }

@@ -87,6 +87,8 @@ pub enum Severity {
 pub struct FileResult {
     /// Findings in the file as it was.
     pub findings: Vec<Finding>,
+    /// `check --explain`: what each rule did with the file as it was.
+    pub explanation: Vec<String>,
     /// Findings a `//fixgen:ignore` directive ignores: neither reported
     /// nor fixed, kept for `check --show-ignored`.
     pub suppressed: Vec<Finding>,
@@ -135,6 +137,8 @@ pub struct Engine {
     known_rules: Arc<std::collections::BTreeSet<String>>,
     /// Whether a fixed file must keep gofmt's layout (`layout`).
     format_check: bool,
+    /// `check --explain`: files' results say what each rule did.
+    explain: bool,
 }
 
 /// A rule, and which of its literal lists a literal is in (`None`:
@@ -207,7 +211,10 @@ struct ParsePlan {
 }
 
 /// What one round of rules finds: findings, fixes, warnings.
-type Found = (Vec<Finding>, Vec<Fix>, Vec<String>);
+type Found = (Vec<Finding>, Vec<Fix>, Vec<String>, Explained);
+
+/// `check --explain`'s notes of a round, by byte offset.
+type Explained = Vec<(usize, String)>;
 
 /// A round's edits as (start, end, length of the replacement), sorted:
 /// what moves the file's error nodes.
@@ -426,6 +433,7 @@ impl Engine {
             max_filesize: Default::default(),
             known_rules,
             format_check: false,
+            explain: false,
         }
     }
 
@@ -459,6 +467,14 @@ impl Engine {
     /// written (when `go` is on PATH; see `keep_gofmt_layout`).
     pub fn with_format_check(mut self) -> Self {
         self.format_check = true;
+        self
+    }
+
+    /// Results say what each rule did with each file (`check --explain`):
+    /// its prefilter, its sieves, and each match with its captures and the
+    /// first condition that failed.
+    pub fn with_explain(mut self) -> Self {
+        self.explain = true;
         self
     }
 
@@ -714,6 +730,49 @@ impl Engine {
             .collect()
     }
 
+    /// `check --explain`: what each rule of the engine does with the file
+    /// before any match, in the engine's order: skipped (and why), or
+    /// parsed.
+    fn plan_explained(
+        &self,
+        path: &str,
+        source: &str,
+        plan: &ParsePlan,
+        located: bool,
+    ) -> Vec<String> {
+        let test_file = path.ends_with("_test.go");
+        let generated = is_generated(source);
+        self.rules
+            .iter()
+            .enumerate()
+            .map(|(i, rule)| {
+                let literals = prefilter_literals(rule);
+                let reason = if rule.needs_location && !located {
+                    "skipped: it runs only at --at places".to_string()
+                } else if test_file && !rule.test_files {
+                    "skipped: it does not read _test.go files".to_string()
+                } else if generated {
+                    "skipped: the file is generated".to_string()
+                } else if let Some(k) = plan.candidates.iter().position(|&c| c == i) {
+                    match &plan.ranges[k] {
+                        None => "parsed: the whole file".to_string(),
+                        Some(ranges) => format!("parsed: {} function(s) holding its literals", ranges.len()),
+                    }
+                } else if !self.unfiltered[i] && !literals.iter().any(|l| source.contains(l.as_str())) {
+                    format!(
+                        "skipped: none of its prefilter literals is in the file ({})",
+                        literals.iter().map(|l| format!("`{}`", l.escape_debug())).collect::<Vec<_>>().join(", ")
+                    )
+                } else if rule.proof_by_type_name && !rule.named && !located {
+                    "skipped: run by default, its proof holds for no type a signature here names".to_string()
+                } else {
+                    "skipped: its literals are here, but no function holding one passes its narrower looks (prefilter_all, type names, function sieve)".to_string()
+                };
+                format!("{}: {reason}", rule.id)
+            })
+            .collect()
+    }
+
     /// Finds and fixes defects in one file. A file that does not parse is an
     /// error, never rewritten.
     pub fn process(&self, path: &str, source: &str) -> Result<FileResult, SyntaxError> {
@@ -755,6 +814,9 @@ impl Engine {
         // One round more than the limit: to learn whether fixes settle.
         for round in 0..=MAX_ROUNDS {
             let plan = self.parse_plan(path, &current, at.is_some());
+            if self.explain && round == 0 {
+                result.explanation = self.plan_explained(path, original, &plan, at.is_some());
+            }
             if plan.candidates.is_empty() {
                 break;
             }
@@ -770,7 +832,7 @@ impl Engine {
             // whole Go file by the trees the next round parses anyway.
             let check_text = round > 0;
             let Round {
-                found: (findings, fixes, warnings),
+                found: (findings, fixes, warnings, explained),
                 valid: checked,
                 errors,
             } = match self.run_round(path, &current, plan, at.as_deref(), check_text) {
@@ -803,6 +865,11 @@ impl Engine {
                 }
             }
             if round == 0 {
+                let mut explained = explained;
+                explained.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+                result
+                    .explanation
+                    .extend(explained.into_iter().map(|(_, line)| line));
                 original_errors = errors;
                 (result.findings, result.suppressed) =
                     findings.into_iter().partition(|f| f.suppressed.is_none());
@@ -915,10 +982,10 @@ impl Engine {
                     && errors.is_empty()
                     && check_parsed(tree.root_node(), source, &window.left_out, decls_from).is_ok();
                 let found = match window.candidates.is_empty() {
-                    true => (Vec::new(), Vec::new(), Vec::new()),
+                    true => (Vec::new(), Vec::new(), Vec::new(), Vec::new()),
                     false => {
                         let places = (at, &lines, &directives);
-                        self.run_rules(path, source, (tree, errors), &window, places)
+                        self.run_rules(path, source, (tree, errors), &window, (places, !check_text))
                     }
                 };
                 Ok(Round {
@@ -928,7 +995,7 @@ impl Engine {
                 })
             })
             .collect();
-        let mut found = (Vec::new(), Vec::new(), Vec::new());
+        let mut found = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         found.2.extend(
             (directives.problems.iter()).map(|(line, problem)| format!("{path}:{line}: {problem}")),
         );
@@ -938,10 +1005,11 @@ impl Engine {
             let window = window?;
             valid &= window.valid;
             errors.push(window.errors);
-            let (findings, fixes, warnings) = window.found;
+            let (findings, fixes, warnings, explained) = window.found;
             found.0.extend(findings);
             found.1.extend(fixes);
             found.2.extend(warnings);
+            found.3.extend(explained);
         }
         found
             .0
@@ -959,10 +1027,14 @@ impl Engine {
         source: &str,
         (tree, errors): (&tree_sitter::Tree, &ErrorNodes),
         plan: &ParsePlan,
-        places: Places,
-    ) -> (Vec<Finding>, Vec<Fix>, Vec<String>) {
+        (places, explaining): (Places, bool),
+    ) -> Found {
         let _names = crate::go::package_names::PackageNames::list(tree.root_node(), source);
         let mut cx = FileContext::new(path, source, tree.root_node()).with_syntax_errors(errors);
+        // Only the first round explains: it reads the file as it is.
+        if self.explain && explaining {
+            cx = cx.explaining();
+        }
         if let Some(dir) = self
             .root
             .as_ref()
@@ -973,10 +1045,12 @@ impl Engine {
         let mut findings = Vec::new();
         let mut fixes = Vec::new();
         let mut warnings = Vec::new();
+        let mut explained = Vec::new();
         for (&i, ranges) in plan.candidates.iter().zip(&plan.ranges) {
             let rule = &self.rules[i];
             let out = (&mut findings, &mut fixes);
             self.run_rule(rule, &cx, ranges.as_deref(), places, out);
+            explained.extend(cx.take_explanation());
             warnings.extend(
                 cx.take_warnings()
                     .into_iter()
@@ -984,7 +1058,7 @@ impl Engine {
             );
         }
         findings.sort_by(|a, b| (a.line, a.column, &a.rule).cmp(&(b.line, b.column, &b.rule)));
-        (findings, fixes, warnings)
+        (findings, fixes, warnings, explained)
     }
 
     /// One rule's findings and fixes in the file.
