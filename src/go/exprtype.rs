@@ -51,7 +51,16 @@ struct Place<'a> {
     functions: bool,
 }
 
-impl Place<'_> {
+impl<'a> Place<'a> {
+    fn new(source: &'a str, imports: &'a Arc<Vec<Import>>, dir: &'a Path, functions: bool) -> Self {
+        Place {
+            source,
+            imports,
+            dir,
+            functions,
+        }
+    }
+
     fn typed(&self, text: impl Into<String>) -> TypeExpr {
         TypeExpr {
             text: text.into(),
@@ -74,13 +83,7 @@ impl TypeIndex {
         file_imports: &Arc<Vec<Import>>,
         dir: &Path,
     ) -> Option<TypeExpr> {
-        let at = Place {
-            source,
-            imports: file_imports,
-            dir,
-            functions: false,
-        };
-        self.expression_type(expr, &at)
+        self.expression_type(expr, &Place::new(source, file_imports, dir, false))
     }
 
     /// Like `type_of`, reading the signatures of the functions a call
@@ -93,13 +96,7 @@ impl TypeIndex {
         file_imports: &Arc<Vec<Import>>,
         dir: &Path,
     ) -> Option<TypeExpr> {
-        let at = Place {
-            source,
-            imports: file_imports,
-            dir,
-            functions: true,
-        };
-        self.expression_type(expr, &at)
+        self.expression_type(expr, &Place::new(source, file_imports, dir, true))
     }
 
     /// Whether `ty` is the type `expected` names: `*testing.T`,
