@@ -164,6 +164,7 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
             .iter()
             .map(|c| c.get_ref().clone())
             .collect(),
+        proof_texts: file.proof.iter().map(|c| c.get_ref().clone()).collect(),
         conditions,
         proof,
         named: false,

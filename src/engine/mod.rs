@@ -1082,9 +1082,21 @@ impl Engine {
         if !rule.named && at.is_none() {
             let names = rule.query.capture_names();
             matches.retain(|m| {
-                rule.proof
+                let failed = rule
+                    .proof
                     .iter()
-                    .all(|c| c.check(cx, m, &rule.params, names).is_some())
+                    .position(|c| c.check(cx, m, &rule.params, names).is_none());
+                if let Some(k) = failed {
+                    cx.explain(m.report.start_byte(), || {
+                        let line = m.report.start_position().row + 1;
+                        let proof = rule.proof_texts.get(k).map_or("?", String::as_str);
+                        format!(
+                            "{} {line}: run by default, its proof `{proof}` does not hold",
+                            rule.id
+                        )
+                    });
+                }
+                failed.is_none()
             });
         }
         if matches.is_empty() {

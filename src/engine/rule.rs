@@ -43,6 +43,8 @@ pub struct Rule {
     pub conditions: Vec<crate::engine::predicate::Condition>,
     /// Each condition as the rule file writes it (for `check --explain`).
     pub condition_texts: Vec<String>,
+    /// Each `proof` condition as the rule file writes it.
+    pub proof_texts: Vec<String>,
     /// Conditions proving the defect from the code, required only when
     /// the rule runs by default (see [`Rule::evidenced`]).
     pub proof: Vec<crate::engine::predicate::Condition>,
