@@ -730,6 +730,38 @@ message = "sleeps {{ D }}"
     );
 }
 
+/// A template variable the rule does not give, and a condition naming a
+/// capture the pattern does not define, are errors when the rule loads,
+/// with the file and line: not an error on every finding later.
+#[test]
+fn unknown_template_variables_and_captures_are_load_errors_with_their_line() {
+    let sb = Sandbox::new();
+    sb.write("go.mod", "module example.com/x\n\ngo 1.22\n");
+    sb.write("a.go", "package x\n");
+    let rule = |where_line: &str, message: &str| {
+        format!(
+            "id = \"bad-var\"\ntitle = \"A mistake\"\nrationale = \"A mistake.\"\npattern = 'errors.New($MSG)'\n{where_line}message = \"{message}\"\n"
+        )
+    };
+    sb.write("rules/bad.toml", &rule("", "wrap {{ MESSAGE }}"));
+    let out = sb.fixgen(&["--rules", "rules", "check", "."]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).trim(),
+        "error: rules/bad.toml:5: `message` uses `MESSAGE`, which is no capture of the rule (MSG, match), no `params.NAME` and no variable (the rule has no [fix])"
+    );
+    sb.write(
+        "rules/bad.toml",
+        &rule("where = ['text-in(@MESSAGE, \"x\")']\n", "wrap {{ MSG }}"),
+    );
+    let out = sb.fixgen(&["--rules", "rules", "check", "."]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out).trim(),
+        "error: rules/bad.toml:5: `text-in`: the query has no capture @MESSAGE"
+    );
+}
+
 /// A use of `errors.New(fmt.Sprintf(…))`, before and after GOOD_RULE's fix
 /// (`errors` stays used).
 const SPRINTF_BEFORE: &str = "package x\n\nimport (\n\t\"errors\"\n\t\"fmt\"\n)\n\nvar errBase = errors.New(\"base\")\n\nfunc f(n int) error {\n\treturn errors.New(fmt.Sprintf(\"bad %d\", n))\n}\n";

@@ -117,26 +117,24 @@ pub fn compile_rule(path: &str, text: &str) -> Result<Rule, RuleError> {
     };
     let mut templates = super::template_bounds::instance();
     templates.register_filter("go_duration", go_duration_filter);
-    add_template(&mut templates, "message", &file.message).map_err(|(o, m)| at(o, m))?;
-    if let Some(template) = file.fix.as_ref().and_then(|f| f.template.as_ref()) {
-        add_template(&mut templates, "fix", template).map_err(|(o, m)| at(o, m))?;
-    }
-    let edits = file
-        .fix
-        .as_ref()
-        .and_then(|f| f.edits.as_deref())
-        .unwrap_or_default();
-    for (i, edit) in edits.iter().enumerate() {
-        if let Some(template) = &edit.template {
-            add_template(&mut templates, &format!("fix.{i}"), template)
-                .map_err(|(o, m)| at(o, m))?;
-        }
-    }
-    if let Some(add_file) = file.fix.as_ref().and_then(|f| f.add_file.as_ref()) {
-        add_template(&mut templates, "file", &add_file.template).map_err(|(o, m)| at(o, m))?;
+    let written = templates_of(&file);
+    for (name, _, source) in &written {
+        add_template(&mut templates, name, source).map_err(|(o, m)| at(o, m))?;
     }
     let action =
         actions::compile(file.fix.as_ref(), &query, &param_exists).map_err(|(o, m)| at(o, m))?;
+    let captures = template_captures(&query, pattern.as_ref());
+    for (name, key, source) in &written {
+        let action_vars = action.template_vars(actions::TemplateRole::of(name));
+        let given = super::template_vars::Given {
+            captures: &captures,
+            param_exists: &param_exists,
+            action: &action_described(&file, &action_vars),
+            action_vars: &action_vars,
+        };
+        super::template_vars::check(&templates, name, key, source, text, &given)
+            .map_err(|(o, m)| at(o, m))?;
+    }
     let param_info = compile_params(&file.params).map_err(|(o, m)| at(o, m))?;
     Ok(Rule {
         id: file.id.into_inner(),
@@ -396,6 +394,59 @@ fn go_duration_filter(
                 "go_duration: `{text}` is not a duration such as 10ms or 1.5s"
             ))
         })
+}
+
+/// The captures a template may name: the query's, or a pattern's holes
+/// and `match` (not the helper captures its query is compiled with).
+fn template_captures<'q>(
+    query: &'q Query,
+    pattern: Option<&'q crate::engine::pattern::Pattern>,
+) -> Vec<&'q str> {
+    match pattern {
+        Some(pattern) => std::iter::once(crate::engine::pattern::MATCH_CAPTURE)
+            .chain(pattern.holes.iter().map(String::as_str))
+            .collect(),
+        None => query.capture_names().to_vec(),
+    }
+}
+
+/// The rule's templates: the name each is registered under, the key
+/// that writes it in the rule file, and its text.
+fn templates_of(file: &RuleFile) -> Vec<(String, String, &Spanned<String>)> {
+    let mut out = vec![("message".to_string(), "message".to_string(), &file.message)];
+    let Some(fix) = &file.fix else {
+        return out;
+    };
+    if let Some(template) = &fix.template {
+        out.push(("fix".into(), "template".into(), template));
+    }
+    let edits = fix.edits.as_deref().unwrap_or_default();
+    for (i, edit) in edits.iter().enumerate() {
+        if let Some(template) = &edit.template {
+            out.push((format!("fix.{i}"), "template".into(), template));
+        }
+    }
+    if let Some(add_file) = &fix.add_file {
+        out.push((
+            "file".into(),
+            "add_file.template".into(),
+            &add_file.template,
+        ));
+    }
+    out
+}
+
+/// `of action `replace` (it gives: raised, raised_about)`, for an error
+/// naming a template variable the rule does not give.
+fn action_described(file: &RuleFile, vars: &[String]) -> String {
+    let Some(fix) = &file.fix else {
+        return "(the rule has no [fix])".to_string();
+    };
+    let gives = match vars.is_empty() {
+        true => "none".to_string(),
+        false => vars.join(", "),
+    };
+    format!("of action `{}` (it gives: {gives})", fix.action.get_ref())
 }
 
 fn add_template(

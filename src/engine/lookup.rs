@@ -242,6 +242,19 @@ pub fn compile_lookups(
 /// Template variables: (name, value).
 pub type Vars = Vec<(String, String)>;
 
+/// The template variables the lookups give: `NAME` and `NAME_about` each.
+pub fn names(lookups: &Lookups) -> Vec<String> {
+    lookups
+        .iter()
+        .flat_map(|(name, _)| [name.clone(), about(name)])
+        .collect()
+}
+
+/// `wait` → `wait_about`: how a message says what lookup `wait` found.
+fn about(name: &str) -> String {
+    format!("{name}_about")
+}
+
 /// Every lookup's value for one match: template variables (`NAME` and
 /// `NAME_about`) and the imports they need.
 pub fn find_all(
@@ -254,7 +267,7 @@ pub fn find_all(
     for (name, lookup) in lookups {
         let found = lookup.find(cx, params)?;
         vars.push((name.clone(), found.text));
-        vars.push((format!("{name}_about"), found.about));
+        vars.push((about(name), found.about));
         if let Some(path) = found.import {
             if !imports.contains(&path) {
                 imports.push(path);

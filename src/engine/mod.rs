@@ -18,6 +18,7 @@ pub mod rule;
 pub mod sieve;
 pub mod template_bounds;
 pub mod template_growth;
+pub mod template_vars;
 
 use crate::go::error_nodes::{why_not_fixable, ErrorNode, ErrorNodes};
 use crate::go::generated::is_generated;

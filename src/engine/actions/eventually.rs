@@ -7,7 +7,9 @@
 //! - `poll-statements`: an assertion (with the statements that fetch what
 //!   it reads) is wrapped in the poll the rule's template renders.
 
-use super::{reject_options, required, Action, CaptureLookup, Plan, PlanEnv, PlannedFinding};
+use super::{
+    reject_options, required, Action, CaptureLookup, Plan, PlanEnv, PlannedFinding, TemplateRole,
+};
 use crate::engine::edit::Edit;
 use crate::engine::lookup::{compile_lookups, find_all, package_name, Lookups, Vars};
 use crate::engine::matcher::Match;
@@ -137,6 +139,14 @@ impl CollectCondition {
 }
 
 impl Action for CollectCondition {
+    /// The message names the stopping call and the poll (`plan_one`).
+    fn template_vars(&self, role: TemplateRole) -> Vec<String> {
+        match role {
+            TemplateRole::Message => super::owned(&["stopper", "poll", "invariant"]),
+            TemplateRole::Fix | TemplateRole::File => Vec::new(),
+        }
+    }
+
     fn plan<'t>(&self, env: &PlanEnv<'_, 't>, matches: &[Match<'t>]) -> Plan {
         plan_each(matches, |m, i| self.plan_one(env, m, i))
     }
@@ -335,7 +345,22 @@ impl PollStatements {
     }
 }
 
+/// What `PollStatements::wrap` gives its template beside the lookups.
+const POLL_VARS: [&str; 5] = ["t", "collect", "assert", "body", "indent"];
+
 impl Action for PollStatements {
+    /// The fix's variables; the message gets them too once the fix is made.
+    fn template_vars(&self, role: TemplateRole) -> Vec<String> {
+        match role {
+            TemplateRole::Message | TemplateRole::Fix => {
+                let mut vars = crate::engine::lookup::names(&self.lookups);
+                vars.extend(super::owned(&POLL_VARS));
+                vars
+            }
+            TemplateRole::File => Vec::new(),
+        }
+    }
+
     fn plan<'t>(&self, env: &PlanEnv<'_, 't>, matches: &[Match<'t>]) -> Plan {
         let mut plan = Plan::default();
         for (i, m) in matches.iter().enumerate() {
@@ -722,6 +747,14 @@ impl MergePoll {
 }
 
 impl Action for MergePoll {
+    /// The message names the poll and its fetch (`plan_one`).
+    fn template_vars(&self, role: TemplateRole) -> Vec<String> {
+        match role {
+            TemplateRole::Message => super::owned(&["poll", "fetch"]),
+            TemplateRole::Fix | TemplateRole::File => Vec::new(),
+        }
+    }
+
     fn plan<'t>(&self, env: &PlanEnv<'_, 't>, matches: &[Match<'t>]) -> Plan {
         plan_each(matches, |m, i| self.plan_one(env, m, i))
     }

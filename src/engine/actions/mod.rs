@@ -30,6 +30,43 @@ pub trait Action: Send + Sync {
     fn function_sieve(&self) -> Option<FunctionSieve> {
         None
     }
+
+    /// The variables the action gives `role`'s template beside the
+    /// captures and `params`. A rule template naming anything else is a
+    /// mistake in the rule file, reported when it loads (`rule::load`);
+    /// each action lists here what its `render` calls pass, and debug
+    /// builds check every rendering against the list.
+    fn template_vars(&self, _role: TemplateRole) -> Vec<String> {
+        Vec::new()
+    }
+}
+
+/// Which of a rule's templates renders: each sees its own variables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TemplateRole {
+    /// `message`, for each finding.
+    Message,
+    /// `template`, or a `[[fix.edits]]` one: the fix's code.
+    Fix,
+    /// `add_file`'s template: a file the fix adds.
+    File,
+}
+
+impl TemplateRole {
+    /// The role of the template `rule::load` registered as `name`
+    /// (`message`, `fix`, `fix.0`…, `file`).
+    pub fn of(name: &str) -> TemplateRole {
+        match name {
+            "message" => TemplateRole::Message,
+            "file" => TemplateRole::File,
+            _ => TemplateRole::Fix,
+        }
+    }
+}
+
+/// `names` as the owned list [`Action::template_vars`] returns.
+pub(crate) fn owned(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| n.to_string()).collect()
 }
 
 /// Whether `source[function.0..function.1]` may hold what an action finds.
@@ -84,6 +121,16 @@ impl PlanEnv<'_, '_> {
         }
         context.insert("params", &self.rule.params);
         for (key, value) in extra {
+            debug_assert!(
+                self.rule
+                    .action
+                    .template_vars(TemplateRole::of(template))
+                    .iter()
+                    .any(|v| v == key.as_ref()),
+                "{}: the action renders `{template}` with `{}`, which its template_vars does not list",
+                self.rule.origin,
+                key.as_ref()
+            );
             context.insert(key.as_ref(), value);
         }
         crate::engine::template_bounds::render(&self.rule.templates, template, &context)

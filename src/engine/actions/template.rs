@@ -1,6 +1,8 @@
 //! `replace` and `insert`: edits rendered from the rule's tera template.
 
-use super::{reject_options, required, Action, CaptureLookup, Plan, PlanEnv, PlannedFinding};
+use super::{
+    reject_options, required, Action, CaptureLookup, Plan, PlanEnv, PlannedFinding, TemplateRole,
+};
 use crate::engine::edit::{Edit, Fix};
 use crate::engine::lookup::{compile_lookups, find_all, Lookups, Vars};
 use crate::engine::matcher::Match;
@@ -147,6 +149,16 @@ pub(super) fn left_unused(imports: &[Import], source: &str, edited: &str) -> Vec
 }
 
 impl Action for TemplateEdit {
+    /// The lookups' values, for the fix and the message (`edits`).
+    fn template_vars(&self, role: TemplateRole) -> Vec<String> {
+        match role {
+            TemplateRole::Message | TemplateRole::Fix => {
+                crate::engine::lookup::names(&self.lookups)
+            }
+            TemplateRole::File => Vec::new(),
+        }
+    }
+
     fn plan<'t>(&self, env: &PlanEnv<'_, 't>, matches: &[Match<'t>]) -> Plan {
         let mut plan = Plan::default();
         for (i, m) in matches.iter().enumerate() {

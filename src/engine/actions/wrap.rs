@@ -7,7 +7,9 @@
 //! reported with the reason. A helper file the loop calls is added to the
 //! package once, when the package lacks it.
 
-use super::{reject_options, required, Action, CaptureLookup, Plan, PlanEnv, PlannedFinding};
+use super::{
+    reject_options, required, Action, CaptureLookup, Plan, PlanEnv, PlannedFinding, TemplateRole,
+};
 use crate::engine::edit::{Edit, NewFile};
 use crate::engine::matcher::Match;
 use crate::engine::predicate::param_strings;
@@ -119,7 +121,25 @@ impl WrapFunction {
     }
 }
 
+/// What the target says of a function, for the message (`Verdict`).
+const MESSAGE_VARS: [&str; 2] = ["tables", "role"];
+/// The wrapper's signature, for the fix's template
+/// (`Signature::template_vars`).
+const FIX_VARS: [&str; 9] = [
+    "name", "once", "call", "results", "assign", "err", "ctx", "attempt", "retry",
+];
+/// The added file's package, for its template (`WrapFunction::add_file`).
+const FILE_VARS: [&str; 1] = ["package"];
+
 impl Action for WrapFunction {
+    fn template_vars(&self, role: TemplateRole) -> Vec<String> {
+        super::owned(match role {
+            TemplateRole::Message => &MESSAGE_VARS,
+            TemplateRole::Fix => &FIX_VARS,
+            TemplateRole::File => &FILE_VARS,
+        })
+    }
+
     fn plan<'t>(&self, env: &PlanEnv<'_, 't>, matches: &[Match<'t>]) -> Plan {
         let mut plan = Plan::default();
         let file = env.cx.path.rsplit('/').next().unwrap_or(env.cx.path);
@@ -349,7 +369,7 @@ impl WrapFunction {
             .ok_or_else(|| format!("{} and {fallback} exist already", add.name))?;
         let package = package_name(env.cx.root, env.cx.source).ok_or("no package clause")?;
         let mut text = env
-            .render("file", m, &[("package", package)])
+            .render("file", m, &[(FILE_VARS[0], package)])
             .map_err(|e| format!("the rule's file template failed: {e}"))?;
         if !text.ends_with('\n') {
             text.push('\n');
@@ -483,28 +503,21 @@ impl Signature {
         } else {
             format!("[{}]", self.type_args.join(", "))
         };
-        vec![
-            ("name", name.to_string()),
-            ("once", once.to_string()),
-            (
-                "call",
-                format!("{callee}{type_args}({})", self.args.join(", ")),
-            ),
-            ("results", self.results.join(", ")),
-            (
-                "assign",
-                if self.named_results { "=" } else { ":=" }.to_string(),
-            ),
-            ("err", self.results.last().cloned().unwrap_or_default()),
-            (
-                "ctx",
-                self.context
-                    .clone()
-                    .unwrap_or_else(|| "context.Background()".into()),
-            ),
-            ("attempt", self.attempt.clone()),
-            ("retry", self.attempt.clone()),
-        ]
+        // In the order of `FIX_VARS`, which names them.
+        let values = [
+            name.to_string(),
+            once.to_string(),
+            format!("{callee}{type_args}({})", self.args.join(", ")),
+            self.results.join(", "),
+            if self.named_results { "=" } else { ":=" }.to_string(),
+            self.results.last().cloned().unwrap_or_default(),
+            self.context
+                .clone()
+                .unwrap_or_else(|| "context.Background()".into()),
+            self.attempt.clone(),
+            self.attempt.clone(),
+        ];
+        FIX_VARS.into_iter().zip(values).collect()
     }
 }
 

@@ -9,7 +9,9 @@ mod edits;
 mod exposure;
 mod verdict;
 
-use super::{reject_options, required, Action, CaptureLookup, Plan, PlanEnv, PlannedFinding};
+use super::{
+    reject_options, required, Action, CaptureLookup, Plan, PlanEnv, PlannedFinding, TemplateRole,
+};
 use crate::engine::matcher::Match;
 use crate::engine::Severity;
 use crate::go::refs::References;
@@ -59,6 +61,14 @@ impl Action for Localize {
     /// Every finding is a closure writing a variable declared outside it.
     fn function_sieve(&self) -> Option<super::FunctionSieve> {
         Some(crate::go::closure_sieve::literal_may_write_outside)
+    }
+
+    /// The message names the variable and where it is declared (`report`).
+    fn template_vars(&self, role: TemplateRole) -> Vec<String> {
+        match role {
+            TemplateRole::Message => super::owned(&["var", "declared"]),
+            TemplateRole::Fix | TemplateRole::File => Vec::new(),
+        }
     }
 
     fn plan<'t>(&self, env: &PlanEnv<'_, 't>, matches: &[Match<'t>]) -> Plan {
