@@ -12,19 +12,12 @@ pub struct GoCheck {
     gofmt: PathBuf,
 }
 
-/// The gofmt of the `go` on PATH (the one its toolchain ships, so that
-/// both agree on the language version), or None when there is no `go`.
+/// The gofmt of the Go toolchain (the one beside `go`, so that both agree
+/// on the language version), or None when there is no toolchain. GOROOT
+/// is the one the type index asks for: one `go env` per run.
 fn find_gofmt() -> Option<PathBuf> {
-    let out = Command::new("go")
-        .args(["env", "GOROOT"])
-        .stdin(Stdio::null())
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    let root = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    let beside = Path::new(&root).join("bin").join("gofmt");
+    let root = crate::go::module::goroot()?;
+    let beside = root.join("bin").join("gofmt");
     Some(if beside.is_file() {
         beside
     } else {

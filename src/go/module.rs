@@ -157,7 +157,7 @@ fn is_standard(import_path: &str) -> bool {
 }
 
 /// `$GOROOT`, else what `go env GOROOT` says (asked once per run).
-fn goroot() -> Option<PathBuf> {
+pub fn goroot() -> Option<PathBuf> {
     static GOROOT: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
     GOROOT
         .get_or_init(|| {
