@@ -2,7 +2,7 @@
 //! file once and parsing only files a rule's prefilter lets through.
 
 use crate::engine::edit::NewFile;
-use crate::engine::{Engine, FileResult};
+use crate::engine::{DeferredProof, Engine, FileResult};
 use crate::fsio::{read_fingerprinted_within, Bounded, Fingerprint, Unhashed};
 use crate::output::progress::ScanProgress;
 use crate::workspace::SourceFile;
@@ -53,6 +53,14 @@ enum Outcome {
     Quiet,
 }
 
+/// A file's outcome, and the proofs it took as not holding until the scan
+/// settles them (see `Engine::process_deferring`), with the file to scan
+/// again should one hold.
+struct Pass {
+    outcome: Outcome,
+    deferred: Option<(SourceFile, Vec<DeferredProof>)>,
+}
+
 pub fn scan(engine: &Engine, files: Vec<SourceFile>) -> ScanReport {
     scan_with(engine, files, &|_| None, None)
 }
@@ -66,21 +74,25 @@ pub fn scan_with(
     overlay: &(dyn Fn(&SourceFile) -> Option<String> + Sync),
     progress: Option<&ScanProgress>,
 ) -> ScanReport {
-    let outcomes: Vec<Outcome> = files
+    let scan_file = |file: SourceFile, defer: bool| match overlay(&file) {
+        Some(text) => scan_text(engine, file, &text, None, defer),
+        None => scan_one(engine, file, defer),
+    };
+    // Proofs about a whole module wait for the scan to have read it.
+    let defer = engine.defers_proofs();
+    let mut passes: Vec<Pass> = files
         .into_par_iter()
         .map(|file| {
-            let outcome = match overlay(&file) {
-                Some(text) => scan_text(engine, file, &text, None),
-                None => scan_one(engine, file),
-            };
+            let pass = scan_file(file, defer);
             if let Some(progress) = progress {
                 progress.tick();
             }
-            outcome
+            pass
         })
         .collect();
+    settle_deferred(engine, &mut passes, &|file| scan_file(file, false));
     let mut report = ScanReport::default();
-    for outcome in outcomes {
+    for Pass { outcome, .. } in passes {
         match outcome {
             Outcome::Done(scanned) => {
                 report
@@ -96,6 +108,39 @@ pub fn scan_with(
     keep_gofmt_layout(engine, &mut report);
     collect_created(engine, &mut report);
     report
+}
+
+/// Answers the proofs the scan left for later, all together, and scans
+/// again the files for which one holds after all: their results are then
+/// what a scan answering each proof at once would have given.
+fn settle_deferred(
+    engine: &Engine,
+    passes: &mut [Pass],
+    scan_again: &(dyn Fn(SourceFile) -> Pass + Sync),
+) {
+    let deferred: Vec<DeferredProof> = passes
+        .iter()
+        .filter_map(|p| p.deferred.as_ref())
+        .flat_map(|(_, proofs)| proofs.iter().cloned())
+        .collect();
+    if deferred.is_empty() {
+        return;
+    }
+    engine.settle(&deferred);
+    let again: Vec<(usize, SourceFile)> = passes
+        .iter_mut()
+        .enumerate()
+        .filter_map(|(i, p)| Some((i, p.deferred.take()?)))
+        .filter(|(_, (_, proofs))| engine.settled_differently(proofs))
+        .map(|(i, (file, _))| (i, file))
+        .collect();
+    let redone: Vec<(usize, Pass)> = again
+        .into_par_iter()
+        .map(|(i, file)| (i, scan_again(file)))
+        .collect();
+    for (i, pass) in redone {
+        passes[i] = pass;
+    }
 }
 
 /// A file whose fixes leave code gofmt would lay out otherwise is not
@@ -185,7 +230,7 @@ fn collect_created(engine: &Engine, report: &mut ScanReport) {
     }
 }
 
-fn scan_one(engine: &Engine, file: SourceFile) -> Outcome {
+fn scan_one(engine: &Engine, file: SourceFile, defer: bool) -> Pass {
     // Most files are read and let go: one buffer per thread spares an
     // allocation, and the page faults of fresh memory, per file. It is
     // taken out while in use, not borrowed: a thread waiting for its turn
@@ -194,26 +239,57 @@ fn scan_one(engine: &Engine, file: SourceFile) -> Outcome {
         static BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
     }
     let mut bytes = BUFFER.take();
-    let outcome = scan_bytes(engine, file, &mut bytes);
+    let pass = scan_bytes(engine, file, &mut bytes, defer);
     BUFFER.set(bytes);
-    outcome
+    pass
 }
 
-fn scan_bytes(engine: &Engine, file: SourceFile, bytes: &mut Vec<u8>) -> Outcome {
+fn scan_bytes(engine: &Engine, file: SourceFile, bytes: &mut Vec<u8>, defer: bool) -> Pass {
     let limit = engine.max_filesize();
+    let skipped = |warning: String| Pass {
+        outcome: Outcome::Skipped(warning),
+        deferred: None,
+    };
     let read = match read_fingerprinted_within(&file.abs, limit.bytes(), bytes) {
         Ok(Bounded::Read(read)) => read,
-        Ok(Bounded::TooLarge(len)) => return Outcome::Skipped(limit.skipped(&file.rel, len)),
-        Err(e) => return Outcome::Skipped(format!("{}: cannot read ({e}); skipped", file.rel)),
+        Ok(Bounded::TooLarge(len)) => return skipped(limit.skipped(&file.rel, len)),
+        Err(e) => return skipped(format!("{}: cannot read ({e}); skipped", file.rel)),
     };
     let Ok(original) = std::str::from_utf8(bytes) else {
-        return Outcome::Skipped(format!("{}: not UTF-8; skipped", file.rel));
+        return skipped(format!("{}: not UTF-8; skipped", file.rel));
     };
-    scan_text(engine, file, original, Some(read))
+    if defer {
+        engine.record_read(&file.rel, original);
+    }
+    scan_text(engine, file, original, Some(read), defer)
 }
 
-fn scan_text(engine: &Engine, file: SourceFile, original: &str, read: Option<Unhashed>) -> Outcome {
-    match engine.process(&file.rel, original) {
+fn scan_text(
+    engine: &Engine,
+    file: SourceFile,
+    original: &str,
+    read: Option<Unhashed>,
+    defer: bool,
+) -> Pass {
+    let result = match defer {
+        true => engine.process_deferring(&file.rel, original),
+        false => engine.process(&file.rel, original),
+    };
+    let deferred = match &result {
+        Ok(result) if !result.deferred.is_empty() => Some((file.clone(), result.deferred.clone())),
+        _ => None,
+    };
+    let outcome = outcome_of(file, original, read, result);
+    Pass { outcome, deferred }
+}
+
+fn outcome_of(
+    file: SourceFile,
+    original: &str,
+    read: Option<Unhashed>,
+    result: Result<FileResult, crate::go::parse::SyntaxError>,
+) -> Outcome {
+    match result {
         Ok(result) if !result.considered && result.explanation.is_empty() => Outcome::Quiet,
         Ok(result) => {
             let read = read.map(|read| read.hashed(original.as_bytes()));

@@ -106,6 +106,17 @@ pub struct FileResult {
     /// Why the file's fixes cannot be written although rules found work
     /// (they never settle): the run fails.
     pub failure: Option<String>,
+    /// `process_deferring`: the proofs this result took as not holding
+    /// until they are answered (`Engine::settle`).
+    pub deferred: Vec<DeferredProof>,
+}
+
+/// A proof about a type name left for later (`Engine::process_deferring`):
+/// the question, and whether the condition asking it is negated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeferredProof {
+    ask: crate::go::reuse_index::ReuseAsk,
+    negated: bool,
 }
 
 pub struct Engine {
@@ -650,7 +661,13 @@ impl Engine {
     /// leaves out everything but those functions, the package clause,
     /// imports and package variables, and each rule's query runs only over
     /// the functions holding its own literals.
-    fn parse_plan(&self, path: &str, source: &str, located: bool) -> ParsePlan {
+    fn parse_plan(
+        &self,
+        path: &str,
+        source: &str,
+        located: bool,
+        later: Option<&mut Vec<DeferredProof>>,
+    ) -> ParsePlan {
         let top = TopLevel::of(source);
         let (candidates, hits) = self.prefilter_hits(path, &top);
         let scope = |i: usize| self.rules[i].prefilter_scope;
@@ -670,7 +687,7 @@ impl Engine {
             scope(rule) != PrefilterScope::Signature || top.in_signature(offset)
         };
         let hits: Vec<(usize, usize)> = hits.into_iter().filter(counts).collect();
-        let hits = self.proven_by_type_name(path, source, hits, located);
+        let hits = self.proven_by_type_name(path, source, hits, located, later);
         let offsets_of = |rule: usize| -> Vec<usize> {
             hits.iter()
                 .filter(|&&(_, r)| r == rule)
@@ -697,12 +714,15 @@ impl Engine {
     /// Run by default, a rule whose proof is about a parameter's type
     /// (`proof_by_type_name`) keeps only the hits naming a type for which
     /// the proof holds: the functions naming no such type are not parsed.
+    /// With `later`, a proof that needs the whole module's code and is not
+    /// answered yet does not hold: it goes on `later`.
     fn proven_by_type_name(
         &self,
         path: &str,
         source: &str,
         hits: Vec<(usize, usize)>,
         located: bool,
+        mut later: Option<&mut Vec<DeferredProof>>,
     ) -> Vec<(usize, usize)> {
         let gated = |rule: usize| {
             let rule = &self.rules[rule];
@@ -717,18 +737,68 @@ impl Engine {
             .as_ref()
             .and_then(|root| root.join(path).parent().map(|d| d.to_path_buf()))
             .and_then(|dir| self.types.module_for(&dir));
+        let Some(module) = module else {
+            return hits.into_iter().filter(|&(_, i)| !gated(i)).collect();
+        };
+        let types = (&self.types, &*module);
+        let mut proven = |offset: usize, rule: &Rule| {
+            let name = name_around(source, offset);
+            for condition in &rule.proof {
+                if let Some(later) = later.as_deref_mut() {
+                    if let Some((ask, negated)) =
+                        condition.unanswered_for_type_name(name, types, &rule.params)
+                    {
+                        later.push(DeferredProof { ask, negated });
+                        return false;
+                    }
+                }
+                if !condition.holds_for_type_name(name, types, &rule.params) {
+                    return false;
+                }
+            }
+            true
+        };
         hits.into_iter()
-            .filter(|&(offset, i)| {
-                let rule = &self.rules[i];
-                !gated(i)
-                    || module.as_ref().is_some_and(|module| {
-                        let name = name_around(source, offset);
-                        rule.proof.iter().all(|c| {
-                            c.holds_for_type_name(name, (&self.types, module), &rule.params)
-                        })
-                    })
-            })
+            .filter(|&(offset, i)| !gated(i) || proven(offset, &self.rules[i]))
             .collect()
+    }
+
+    /// Whether a default run asks proofs that need the whole module's code
+    /// (see `process_deferring`).
+    pub fn defers_proofs(&self) -> bool {
+        self.root.is_some()
+            && self
+                .rules
+                .iter()
+                .any(|rule| rule.proof_by_type_name && !rule.named)
+    }
+
+    /// Keeps what the deferred proofs need of a file a scan read from
+    /// disk (`path` relative to the root), so that answering them does not
+    /// read it again.
+    pub fn record_read(&self, path: &str, source: &str) {
+        if let Some(root) = &self.root {
+            self.types.record_read(root.join(path), source);
+        }
+    }
+
+    /// Answers the proofs `process_deferring` left for later, together:
+    /// each file of a module is read once for all the type names asked
+    /// about it, on every core.
+    pub fn settle(&self, deferred: &[DeferredProof]) {
+        let asks: Vec<_> = deferred.iter().map(|d| d.ask.clone()).collect();
+        self.types.settle_reuse(&asks);
+    }
+
+    /// Whether a result of `process_deferring` differs from what `process`
+    /// gives now that its proofs are settled: some proof it took as not
+    /// holding holds.
+    pub fn settled_differently(&self, deferred: &[DeferredProof]) -> bool {
+        deferred.iter().any(|d| {
+            let found = self.types.reuse_known(&d.ask.module, &d.ask.type_name);
+            // Not answered (its module went away): ask again.
+            found.is_none_or(|found| found.is_some() != d.negated)
+        })
     }
 
     /// `check --explain`: what each rule of the engine does with the file
@@ -777,6 +847,26 @@ impl Engine {
     /// Finds and fixes defects in one file. A file that does not parse is an
     /// error, never rewritten.
     pub fn process(&self, path: &str, source: &str) -> Result<FileResult, SyntaxError> {
+        self.process_with(path, source, false)
+    }
+
+    /// Like `process`, leaving proofs that need the whole module's code
+    /// (whether some caller reuses what it puts in a request type) for
+    /// later when not answered yet: they do not hold, and the result lists
+    /// them (`FileResult::deferred`). A scan answers them all at its end
+    /// (`settle`), from what it read (`record_read`), and processes again
+    /// the files they were `settled_differently` for. Answering each when
+    /// first asked would read the module again, in one thread.
+    pub fn process_deferring(&self, path: &str, source: &str) -> Result<FileResult, SyntaxError> {
+        self.process_with(path, source, true)
+    }
+
+    fn process_with(
+        &self,
+        path: &str,
+        source: &str,
+        defer: bool,
+    ) -> Result<FileResult, SyntaxError> {
         let crlf = uses_crlf(source);
         let normalised;
         let text: &str = if crlf {
@@ -785,7 +875,7 @@ impl Engine {
         } else {
             source
         };
-        let mut result = self.fixed_point(path, text)?;
+        let mut result = self.fixed_point(path, text, defer)?;
         if result.fixed.is_none() {
             // Nothing is written: no finding's edits are what apply makes.
             result.findings.iter_mut().for_each(|f| f.fix = None);
@@ -799,8 +889,14 @@ impl Engine {
         Ok(result)
     }
 
-    fn fixed_point(&self, path: &str, original: &str) -> Result<FileResult, SyntaxError> {
+    fn fixed_point(
+        &self,
+        path: &str,
+        original: &str,
+        defer: bool,
+    ) -> Result<FileResult, SyntaxError> {
         let mut result = FileResult::default();
+        let mut deferred = Vec::new();
         let mut current = original.to_string();
         // `--at` lines, moved along as earlier rounds insert or remove lines.
         let mut at = self.lines_selected_in(path);
@@ -814,7 +910,8 @@ impl Engine {
         let mut edits_by_round: Vec<Spans> = Vec::new();
         // One round more than the limit: to learn whether fixes settle.
         for round in 0..=MAX_ROUNDS {
-            let plan = self.parse_plan(path, &current, at.is_some());
+            let plan =
+                self.parse_plan(path, &current, at.is_some(), defer.then_some(&mut deferred));
             if self.explain && round == 0 {
                 result.explanation = self.plan_explained(path, original, &plan, at.is_some());
             }
@@ -935,6 +1032,7 @@ impl Engine {
                 }
             }
         }
+        result.deferred = deferred;
         if let Some(first) = original_errors.first() {
             // Once per file, whatever the rules and rounds that met it.
             result

@@ -266,13 +266,7 @@ impl Condition {
         types: (&crate::go::typeindex::TypeIndex, &crate::go::module::Module),
         params: &BTreeMap<String, toml::Value>,
     ) -> bool {
-        let strings = |i: usize| -> Vec<&str> {
-            match &self.args[i] {
-                Arg::Str(s) => vec![s.as_str()],
-                Arg::Param(name) => param_strings(params.get(name)),
-                Arg::Capture(_) => Vec::new(),
-            }
-        };
+        let strings = |i: usize| self.arg_strings(i, params);
         let (index, module) = types;
         let holds = match self.kind {
             Predicate::CallerReuses => index
@@ -282,6 +276,47 @@ impl Condition {
             _ => return true,
         };
         holds != self.negated
+    }
+
+    /// The question [`Condition::holds_for_type_name`] would answer from
+    /// the whole module's code, when not answered yet: a run may leave it
+    /// for later (see `Engine::process_deferring`). With it, whether the
+    /// condition is negated.
+    pub fn unanswered_for_type_name(
+        &self,
+        type_name: &str,
+        types: (&crate::go::typeindex::TypeIndex, &crate::go::module::Module),
+        params: &BTreeMap<String, toml::Value>,
+    ) -> Option<(crate::go::reuse_index::ReuseAsk, bool)> {
+        let (index, module) = types;
+        if self.kind != Predicate::CallerReuses
+            || index.reuse_known(&module.root, type_name).is_some()
+        {
+            return None;
+        }
+        let ask = crate::go::reuse_index::ReuseAsk {
+            module: module.root.clone(),
+            type_name: type_name.to_string(),
+            writers: self
+                .arg_strings(1, params)
+                .into_iter()
+                .map(String::from)
+                .collect(),
+        };
+        Some((ask, self.negated))
+    }
+
+    /// The strings argument `i` stands for: itself, or a parameter's list.
+    fn arg_strings<'a>(
+        &'a self,
+        i: usize,
+        params: &'a BTreeMap<String, toml::Value>,
+    ) -> Vec<&'a str> {
+        match &self.args[i] {
+            Arg::Str(s) => vec![s.as_str()],
+            Arg::Param(name) => param_strings(params.get(name)),
+            Arg::Capture(_) => Vec::new(),
+        }
     }
 
     /// Whether the condition holds for the match. A condition about a

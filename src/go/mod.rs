@@ -20,6 +20,7 @@ pub mod package_names;
 pub mod parse;
 pub mod refs;
 pub mod reuse;
+pub mod reuse_index;
 pub mod reuse_sieve;
 pub mod scope;
 pub mod sql;

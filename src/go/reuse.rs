@@ -69,19 +69,31 @@ type HashedFunctions = (u64, Vec<(usize, usize)>);
 
 impl LiteralSites {
     /// The sites in `files` (in that order); files larger than
-    /// `max_filesize` are not read.
-    pub fn of(files: Vec<std::path::PathBuf>, max_filesize: crate::filesize::MaxFilesize) -> Self {
+    /// `max_filesize` are not read. `recorded` gives a file's literal type
+    /// names when a scan has already read it (see [`literal_type_names_of`]):
+    /// those files are not read again.
+    pub fn of(
+        files: Vec<std::path::PathBuf>,
+        max_filesize: crate::filesize::MaxFilesize,
+        recorded: &dyn Fn(&std::path::Path) -> Option<Box<str>>,
+    ) -> Self {
         let mut by_name: std::collections::HashMap<String, Vec<u32>> = Default::default();
         let mut buffer = Vec::new();
         for (i, path) in files.iter().enumerate() {
-            let Some(source) = max_filesize.read_text_into(path, &mut buffer) else {
-                continue;
+            let names = match recorded(path) {
+                Some(names) => names,
+                None => match max_filesize.read_text_into(path, &mut buffer) {
+                    Some(source) => literal_type_names_of(source),
+                    None => continue,
+                },
             };
-            let mut names: Vec<&str> = literal_type_names(source).map(|(_, n)| n).collect();
-            names.sort_unstable();
-            names.dedup();
-            for name in names {
-                by_name.entry(name.to_string()).or_default().push(i as u32);
+            for name in names.split('\n').filter(|n| !n.is_empty()) {
+                match by_name.get_mut(name) {
+                    Some(files) => files.push(i as u32),
+                    None => {
+                        by_name.insert(name.to_string(), vec![i as u32]);
+                    }
+                }
             }
         }
         let functions = files.iter().map(|_| Default::default()).collect();
@@ -117,6 +129,16 @@ impl LiteralSites {
             }
         }
     }
+}
+
+/// The distinct type names of a text's literal sites (see
+/// [`LiteralSites`]), a line each: what a scan keeps of a file it reads
+/// anyway, so that the module's sites need no second read.
+pub fn literal_type_names_of(source: &str) -> Box<str> {
+    let mut names: Vec<&str> = literal_type_names(source).map(|(_, n)| n).collect();
+    names.sort_unstable();
+    names.dedup();
+    names.join("\n").into_boxed_str()
 }
 
 /// (offset of `{`, the identifier just before it) for each `{` of the
@@ -158,55 +180,176 @@ pub fn handed_over_and_reused(
     writers: &[&str],
     max_filesize: crate::filesize::MaxFilesize,
 ) -> Option<String> {
-    // A type name leads to many files, most let go at the text sieve: one
-    // buffer for them all.
-    let mut buffer = Vec::new();
-    for (i, path) in sites.files_naming(type_name) {
-        let Some(source) = max_filesize.read_text_into(path, &mut buffer) else {
-            continue;
+    let asked = Asked {
+        sites,
+        base,
+        writers,
+        max_filesize,
+    };
+    asked.answers(&[type_name], false).pop().flatten()
+}
+
+/// [`handed_over_and_reused`] for each of `type_names`, reading each file
+/// that names some of them once, on every core when `parallel`.
+pub fn handed_over_and_reused_each(
+    sites: &LiteralSites,
+    base: &std::path::Path,
+    type_names: &[&str],
+    writers: &[&str],
+    max_filesize: crate::filesize::MaxFilesize,
+    parallel: bool,
+) -> Vec<Option<String>> {
+    let asked = Asked {
+        sites,
+        base,
+        writers,
+        max_filesize,
+    };
+    asked.answers(type_names, parallel)
+}
+
+/// What a question about literal types reads: the module's sites, and how.
+struct Asked<'a> {
+    sites: &'a LiteralSites,
+    base: &'a std::path::Path,
+    writers: &'a [&'a str],
+    max_filesize: crate::filesize::MaxFilesize,
+}
+
+impl Asked<'_> {
+    /// For each type name, the first file (in the sites' order) that
+    /// hands a variable over in one of its literals and writes it after.
+    fn answers(&self, type_names: &[&str], parallel: bool) -> Vec<Option<String>> {
+        // File index → the type names (their indexes) it holds literals of.
+        let mut by_file: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+        for (t, name) in type_names.iter().enumerate() {
+            for (i, _) in self.sites.files_naming(name) {
+                by_file.entry(i).or_default().push(t);
+            }
+        }
+        let by_file: Vec<(usize, Vec<usize>)> = by_file.into_iter().collect();
+        let found: Vec<Vec<(usize, String)>> = if parallel {
+            use rayon::prelude::*;
+            by_file
+                .par_iter()
+                .map(|(i, types)| self.in_file(*i, type_names, types))
+                .collect()
+        } else {
+            by_file
+                .iter()
+                .map(|(i, types)| self.in_file(*i, type_names, types))
+                .collect()
+        };
+        // Files come in order: the first answer for a type is its file's.
+        let mut answers = vec![None; type_names.len()];
+        for (t, write) in found.into_iter().flatten() {
+            answers[t].get_or_insert(write);
+        }
+        answers
+    }
+
+    /// The types among `types` (indexes into `type_names`) whose literals
+    /// in file `i` hand over a variable written after, with the write.
+    fn in_file(&self, i: usize, type_names: &[&str], types: &[usize]) -> Vec<(usize, String)> {
+        thread_local! {
+            static BUFFER: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+        }
+        let mut buffer = BUFFER.take();
+        let found = self.in_text(i, &mut buffer, type_names, types);
+        BUFFER.set(buffer);
+        found
+    }
+
+    fn in_text(
+        &self,
+        i: usize,
+        buffer: &mut Vec<u8>,
+        type_names: &[&str],
+        types: &[usize],
+    ) -> Vec<(usize, String)> {
+        let path = &self.sites.files[i];
+        let Some(source) = self.max_filesize.read_text_into(path, buffer) else {
+            return Vec::new();
         };
         // Only the functions holding such a literal (one outside any
         // function has no later write to look for) whose text shows it
         // may be handed over and written again.
-        let functions = sites.functions_of(i, source);
+        let functions = self.sites.functions_of(i, source);
         let function_of = |brace: usize| {
             let i = functions.partition_point(|&(start, _)| start <= brace);
             i.checked_sub(1)
                 .map(|i| functions[i])
                 .filter(|&(_, end)| brace < end)
         };
-        let mut sieve = LiteralSieve::new(source, writers);
-        let at: Vec<usize> = literal_braces(source, type_name)
-            .filter_map(|brace| Some((brace, function_of(brace)?)))
-            .filter(|&(brace, function)| sieve.may_hand_over_reused(function, brace))
-            .map(|(brace, _)| brace)
+        // (brace, type) of each literal of the types, in the text's order:
+        // the sieve reads a function once for all the literals in it.
+        let mut braces: Vec<(usize, usize)> = types
+            .iter()
+            .flat_map(|&t| literal_braces(source, type_names[t]).map(move |brace| (brace, t)))
             .collect();
-        if at.is_empty() {
-            continue;
-        }
-        let left_out = super::narrow::items_unneeded_around(source, &at);
-        let Ok(tree) = super::parse::parse_leaving_out(source, &left_out) else {
-            continue;
-        };
-        for literal in descendants(tree.root_node()) {
-            if literal.kind() != "composite_literal" || !names_type(literal, source, type_name) {
+        braces.sort_unstable();
+        let mut sieve = LiteralSieve::new(source, self.writers);
+        // For each type, the functions where one of its literals passes.
+        let mut passing: Vec<(usize, Vec<(usize, usize)>)> = Vec::new();
+        for (brace, t) in braces {
+            let Some(function) = function_of(brace) else {
+                continue;
+            };
+            if !sieve.may_hand_over_reused(function, brace) {
                 continue;
             }
-            let reused = keyed_values(literal)
-                .into_iter()
-                .find_map(|value| written_after(value, value, source, writers));
+            match passing.iter_mut().find(|(u, _)| *u == t) {
+                Some((_, held)) if held.last() == Some(&function) => {}
+                Some((_, held)) => held.push(function),
+                None => passing.push((t, vec![function])),
+            }
+        }
+        if passing.is_empty() {
+            return Vec::new();
+        }
+        let at: Vec<usize> = passing
+            .iter()
+            .flat_map(|(_, held)| held.iter().map(|&(start, _)| start))
+            .collect();
+        let left_out = super::narrow::items_unneeded_around(source, &at);
+        let Ok(tree) = super::parse::parse_leaving_out(source, &left_out) else {
+            return Vec::new();
+        };
+        let literals: Vec<Node> = descendants(tree.root_node())
+            .into_iter()
+            .filter(|n| n.kind() == "composite_literal")
+            .collect();
+        let mut found = Vec::new();
+        for (t, held) in passing {
+            // As if the tree held only these functions: a literal in
+            // another type's function, outside its own, is not read.
+            let read = |literal: &Node| match function_of(literal.start_byte()) {
+                Some(function) => held.contains(&function),
+                None => true,
+            };
+            let reused = literals
+                .iter()
+                .filter(|l| read(l) && names_type(**l, source, type_names[t]))
+                .find_map(|literal| {
+                    keyed_values(*literal)
+                        .into_iter()
+                        .find_map(|value| written_after(value, value, source, self.writers))
+                });
             if let Some(write) = reused {
-                let shown = path.strip_prefix(base).unwrap_or(path);
-                return Some(format!(
-                    "{}:{} writes it with `{}` after handing it over",
-                    shown.display(),
-                    write.start_position().row + 1,
-                    text(write, source)
+                let shown = path.strip_prefix(self.base).unwrap_or(path);
+                found.push((
+                    t,
+                    format!(
+                        "{}:{} writes it with `{}` after handing it over",
+                        shown.display(),
+                        write.start_position().row + 1,
+                        text(write, source)
+                    ),
                 ));
             }
         }
+        found
     }
-    None
 }
 
 /// Whether a composite literal's type is `type_name`, written as
@@ -537,7 +680,7 @@ mod tests {
         std::fs::write(dir.path().join("b.go"), other).unwrap();
         let files = vec![dir.path().join("a.go"), dir.path().join("b.go")];
         let limit = crate::filesize::MaxFilesize::default();
-        let sites = LiteralSites::of(files, limit);
+        let sites = LiteralSites::of(files, limit, &|_| None);
         let found = |name: &str| handed_over_and_reused(&sites, dir.path(), name, WRITERS, limit);
         assert_eq!(
             found("PutRequest").as_deref(),
@@ -547,6 +690,52 @@ mod tests {
         assert_eq!(found("Put"), None);
         let names: Vec<&str> = literal_type_names(caller).map(|(_, n)| n).collect();
         assert_eq!(names, ["PutRequest", "PutRequest"]);
+    }
+
+    /// Asking for several types at once (one read and parse a file) gives
+    /// each type the answer it gets alone: the first file's write, and no
+    /// write found through another type's literal in the same function.
+    #[test]
+    fn types_asked_together_get_the_answers_they_get_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = concat!(
+            "package c\n\n",
+            "func send(c Client, items []string) {\n\ttags := make([]string, 0, 8)\n",
+            "\tfor _, it := range items {\n\t\ttags = append(tags[:0], it)\n",
+            "\t\tc.Put(&pb.PutRequest{Tags: tags})\n\t}\n}\n\n",
+            "func get(c Client, keys []string) {\n\tbuf := make([]string, 0, 8)\n",
+            "\tfor _, k := range keys {\n\t\tbuf = append(buf[:0], k)\n",
+            "\t\tc.Get(&pb.GetRequest{Keys: buf})\n\t\tc.Del(&pb.DelRequest{})\n\t}\n}\n",
+        );
+        let second = concat!(
+            "package c\n\nfunc put(c Client, items []string) {\n\tvar tags []string\n",
+            "\tfor _, it := range items {\n\t\tc.Put(&pb.PutRequest{Tags: tags})\n",
+            "\t\ttags = append(tags[:0], it)\n\t}\n}\n",
+        );
+        std::fs::write(dir.path().join("a.go"), first).unwrap();
+        std::fs::write(dir.path().join("b.go"), second).unwrap();
+        let files = vec![dir.path().join("a.go"), dir.path().join("b.go")];
+        let limit = crate::filesize::MaxFilesize::default();
+        let sites = LiteralSites::of(files, limit, &|_| None);
+        let names = ["DelRequest", "GetRequest", "PutRequest", "Missing"];
+        let alone: Vec<Option<String>> = names
+            .iter()
+            .map(|name| handed_over_and_reused(&sites, dir.path(), name, WRITERS, limit))
+            .collect();
+        assert_eq!(
+            alone,
+            [
+                None,
+                Some("a.go:14 writes it with `append(buf[:0], k)` after handing it over".into()),
+                Some("a.go:6 writes it with `append(tags[:0], it)` after handing it over".into()),
+                None,
+            ]
+        );
+        for parallel in [false, true] {
+            let together =
+                handed_over_and_reused_each(&sites, dir.path(), &names, WRITERS, limit, parallel);
+            assert_eq!(together, alone, "parallel: {parallel}");
+        }
     }
 
     /// The sieve's walk down from the writes finds exactly the identifiers

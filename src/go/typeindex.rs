@@ -123,11 +123,8 @@ pub struct TypeIndex {
     /// (callee file, declaration offset, parameter) → how the callee keeps
     /// that argument past its return, if it does.
     kept_arguments: Mutex<HashMap<(PathBuf, usize, usize), Option<String>>>,
-    /// (module root, type) → where code of the module reuses a slice
-    /// after handing it over in a literal of that type, if anywhere.
-    reused_fields: Mutex<HashMap<(PathBuf, String), Option<String>>>,
-    /// Module root → which of its files name each type before a `{`.
-    literal_sites: Mutex<HashMap<PathBuf, Arc<super::reuse::LiteralSites>>>,
+    /// Which literal types code of a module reuses after handing over.
+    reuse: super::reuse_index::ReuseIndex,
     /// Larger files are not read: a generated giant would cost more than
     /// the types it declares are worth.
     max_filesize: MaxFilesize,
@@ -189,44 +186,39 @@ impl TypeIndex {
         type_name: &str,
         writers: &[&str],
     ) -> Option<String> {
-        let key = (module.root.clone(), type_name.to_string());
-        if let Some(found) = self.reused_fields.lock().unwrap().get(&key) {
-            return found.clone();
-        }
-        let sites = self.literal_sites(module);
-        let found = super::reuse::handed_over_and_reused(
-            &sites,
-            &module.root,
-            type_name,
-            writers,
-            self.max_filesize,
-        );
-        self.reused_fields
-            .lock()
-            .unwrap()
-            .insert(key, found.clone());
-        found
+        self.reuse
+            .answer(module, type_name, writers, self.max_filesize)
+    }
+
+    /// The answer `handed_over_and_reused` gives for `type_name` in the
+    /// module rooted at `module`, if already worked out.
+    pub fn reuse_known(&self, module: &Path, type_name: &str) -> Option<Option<String>> {
+        self.reuse.known(module, type_name)
+    }
+
+    /// Works out the answers to `asks` left for later, together.
+    pub fn settle_reuse(&self, asks: &[super::reuse_index::ReuseAsk]) {
+        let module_of = |root: &Path| {
+            self.module_roots
+                .lock()
+                .unwrap()
+                .get(root)
+                .cloned()
+                .flatten()
+        };
+        self.reuse.settle(asks, module_of, self.max_filesize);
+    }
+
+    /// Keeps what the reuse questions need of a file a scan read from
+    /// disk, so that it is not read again for them.
+    pub fn record_read(&self, path: PathBuf, source: &str) {
+        self.reuse.record_read(path, source);
     }
 
     /// The text of the file declaring `callee`, unless larger than the
     /// limit or gone.
     pub fn callee_text(&self, callee: &Callee) -> Option<String> {
         self.max_filesize.read_text(&callee.dir.join(&callee.file))
-    }
-
-    /// The literal sites of `module`'s files, scanned on first use.
-    fn literal_sites(&self, module: &Module) -> Arc<super::reuse::LiteralSites> {
-        if let Some(found) = self.literal_sites.lock().unwrap().get(&module.root) {
-            return found.clone();
-        }
-        let files = super::module::go_files(&module.root);
-        let scanned = Arc::new(super::reuse::LiteralSites::of(files, self.max_filesize));
-        self.literal_sites
-            .lock()
-            .unwrap()
-            .entry(module.root.clone())
-            .or_insert(scanned)
-            .clone()
     }
 
     /// `compute`'s answer for a callee's parameter, worked out once per
