@@ -63,7 +63,7 @@ fn first_unformatted_line(fixed: &str, original: &str) -> Option<usize> {
 
 /// The top-level items of `text` (declarations, comment lines) whose
 /// text `other` does not hold as an item of its own.
-fn changed_items(text: &str, other: &str) -> Vec<(usize, usize)> {
+pub(crate) fn changed_items(text: &str, other: &str) -> Vec<(usize, usize)> {
     let others: HashSet<&str> = TopLevel::of(other)
         .items()
         .iter()

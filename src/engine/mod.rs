@@ -304,26 +304,49 @@ impl ParsePlan {
         within
     }
 
-    /// The plan over parts that together hold the whole file, so that the
-    /// trees a round parses also check the text it was given as
-    /// `check_go_file` would (see `Engine::run_round`). Each part's tree
-    /// holds the header, the package variables and the part; each rule
-    /// keeps its ranges inside the part. `None` when the plan's rules need
-    /// more than one function at a time, or the file cannot be cut.
-    fn covering(&self, source: &str) -> Option<(Vec<ParsePlan>, usize)> {
+    /// The plan over the parts of the file that hold a declaration in
+    /// `changed` (spans of top-level items) or a candidate's range, so
+    /// that the trees a round parses also check what the last rounds
+    /// changed as `check_go_file` would (see `Engine::run_round`). Each
+    /// part's tree holds the header, the package variables and the part;
+    /// each rule keeps its ranges inside the part. A declaration no fix
+    /// changed is the author's, as it was: parsing it again (most of a
+    /// large test file) would say nothing of the fixes. `None` when the
+    /// plan's rules need more than one function at a time, or the file
+    /// cannot be cut.
+    fn covering(
+        &self,
+        source: &str,
+        changed: &[(usize, usize)],
+    ) -> Option<(Vec<ParsePlan>, usize)> {
         if self.ranges.iter().any(|r| r.is_none()) {
             return None;
         }
         // At most `FUNCTIONS_PER_TREE` items a part, as for the windows.
         let cut = file_parts(source, PART_BYTES, FUNCTIONS_PER_TREE)?;
-        let windows = cut
+        let holds_change =
+            |&(start, end): &(usize, usize)| changed.iter().any(|&(s, _)| start <= s && s < end);
+        let mut windows: Vec<ParsePlan> = cut
             .parts
             .iter()
             .map(|&part| ParsePlan {
                 left_out: cut.left_out(part, &cut.variables, source.len()),
                 ..self.within(part)
             })
+            .zip(&cut.parts)
+            .filter(|(window, part)| !window.candidates.is_empty() || holds_change(part))
+            .map(|(window, _)| window)
             .collect();
+        // The header and the package variables are in every part's tree:
+        // a change there needs one.
+        if windows.is_empty() && !changed.is_empty() {
+            if let Some(&part) = cut.parts.first() {
+                windows.push(ParsePlan {
+                    left_out: cut.left_out(part, &cut.variables, source.len()),
+                    ..self.within(part)
+                });
+            }
+        }
         Some((windows, cut.header_end))
     }
 }
@@ -926,14 +949,14 @@ impl Engine {
                 }
                 result.considered = true;
             }
-            // After a round that changed it, the text is checked as a
-            // whole Go file by the trees the next round parses anyway.
-            let check_text = round > 0;
+            // After a round that changed it, what the fixes changed is
+            // checked as Go by the trees the next round parses anyway.
+            let changed = (round > 0).then(|| layout::changed_items(&current, original));
             let Round {
                 found: (findings, fixes, warnings, explained),
                 valid: checked,
                 errors,
-            } = match self.run_round(path, &current, plan, at.as_deref(), check_text) {
+            } = match self.run_round(path, &current, plan, at.as_deref(), changed.as_deref()) {
                 Ok(round) => round,
                 Err(e) if round == 0 => return Err(e),
                 Err(e) => {
@@ -1043,23 +1066,26 @@ impl Engine {
     }
 
     /// One round of every rule the plan names, a window of the file at a
-    /// time. With `check_text`, the windows cover the whole file where the
-    /// plan allows, each tree is checked as `check_go_file` checks a
-    /// part, and `Round::valid` says whether `source` passed whole. A
-    /// syntax error where the file's error nodes are not tolerated.
+    /// time. With `changed` (the top-level items earlier rounds changed),
+    /// the windows also cover those items where the plan allows, each
+    /// tree is checked as `check_go_file` checks a part, and
+    /// `Round::valid` says whether they passed. A syntax error where the
+    /// file's error nodes are not tolerated.
     fn run_round(
         &self,
         path: &str,
         source: &str,
         plan: ParsePlan,
         at: Option<&[usize]>,
-        check_text: bool,
+        changed: Option<&[(usize, usize)]>,
     ) -> Result<Round, SyntaxError> {
+        let check_text = changed.is_some();
         use rayon::prelude::*;
         let lines = LineIndex::new(source);
         let directives = Directives::scan(source, &|id| self.known_rules.contains(id));
         let whole_file = plan.left_out.is_empty() && plan.ranges.iter().all(|r| r.is_none());
-        let (windows, decls_from) = match check_text.then(|| plan.covering(source)).flatten() {
+        let (windows, decls_from) = match changed.and_then(|changed| plan.covering(source, changed))
+        {
             Some(covering) => covering,
             // One tree of the whole file checks it as it stands.
             None if check_text && whole_file => (vec![plan], source.len()),
@@ -1620,6 +1646,59 @@ mod window_tests {
             100 + 16 * 1000,
             "the header and its 16 functions"
         );
+    }
+
+    /// After a fix, a round parses the parts holding a change or a
+    /// candidate, not the file's other declarations: they are as the
+    /// author wrote them.
+    #[test]
+    fn a_checking_round_parses_the_parts_with_changes_or_candidates() {
+        let body = format!("\t_ = \"{}\"\n", "x".repeat(PART_BYTES / 2));
+        let mut source = String::from("package p\n\nimport \"fmt\"\n");
+        let mut functions = Vec::new();
+        for i in 0..12 {
+            source.push('\n');
+            let start = source.len();
+            source.push_str(&format!("func F{i}() {{\n{body}\tfmt.Println()\n}}\n"));
+            functions.push((start, source.len() - 1));
+        }
+        let plan = ParsePlan {
+            candidates: vec![0],
+            ranges: vec![Some(vec![functions[0]])],
+            left_out: Vec::new(),
+            functions: vec![functions[0]],
+        };
+        let parsed = |changed: &[(usize, usize)]| {
+            let (windows, _) = plan.covering(&source, changed).expect("a file that cuts");
+            windows
+                .iter()
+                .map(|w| {
+                    let kept = crate::go::narrow::kept(source.len(), &w.left_out);
+                    (0..12)
+                        .filter(|&i| {
+                            kept.iter()
+                                .any(|k| k.0 <= functions[i].0 && functions[i].1 <= k.1)
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>()
+        };
+        // Two 64 KiB functions a part.
+        assert_eq!(parsed(&[]), [vec![0, 1]], "the candidate's part alone");
+        assert_eq!(parsed(&[functions[9]]), [vec![0, 1], vec![8, 9]]);
+        let import = (
+            source.find("import").unwrap(),
+            source.find("\n\nfunc").unwrap(),
+        );
+        let no_candidate = ParsePlan {
+            candidates: Vec::new(),
+            ranges: Vec::new(),
+            left_out: Vec::new(),
+            functions: Vec::new(),
+        };
+        let (windows, _) = no_candidate.covering(&source, &[import]).unwrap();
+        assert_eq!(windows.len(), 1, "a changed header needs one tree");
+        assert!(no_candidate.covering(&source, &[]).unwrap().0.is_empty());
     }
 
     #[test]
