@@ -920,7 +920,7 @@ fn a_broken_rule_file_is_reported_with_its_path_and_line() {
         (
             "unknown function sieve",
             GOOD_RULE.replace("report = ", "function_sieve = \"sends\"\nreport = "),
-            "bad.toml:14: function_sieve `sends`: no such sieve (known: hands-over-written, launched-literal-writes-outside)",
+            "bad.toml:14: function_sieve `sends`: no such sieve (known: hands-over-written, launched-literal-writes-outside, parallel-literal-writes-outside)",
         ),
         (
             "function sieve without a function scope",

@@ -25,6 +25,12 @@ pub enum TextSieve {
     /// start) assigns to a name it does not declare. For rules whose
     /// matches are such goroutines' writes (`goroutine-shared-var`).
     LaunchedLiteralWritesOutside,
+    /// `parallel-literal-writes-outside`: a function literal that calls
+    /// `.Parallel()` (a parallel subtest, which runs beside its siblings),
+    /// or one nested in it, assigns to a name it does not declare. For
+    /// rules whose matches are such subtests' writes
+    /// (`parallel-subtest-shared-var`).
+    ParallelLiteralWritesOutside,
 }
 
 /// Each sieve's name, the parameters it reads, and what it keeps.
@@ -38,6 +44,11 @@ pub const SIEVES: &[(&str, TextSieve, &[&str])] = &[
         "launched-literal-writes-outside",
         TextSieve::LaunchedLiteralWritesOutside,
         &["launchers"],
+    ),
+    (
+        "parallel-literal-writes-outside",
+        TextSieve::ParallelLiteralWritesOutside,
+        &[],
     ),
 ];
 
@@ -89,6 +100,11 @@ impl TextSieve {
                     source,
                     function,
                     &param_strings(params.get("launchers")),
+                )
+            }
+            TextSieve::ParallelLiteralWritesOutside => {
+                crate::go::closure_sieve::calling_literal_may_write_outside(
+                    source, function, "Parallel",
                 )
             }
         }

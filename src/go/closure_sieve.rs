@@ -13,7 +13,7 @@
 /// declares before it.
 pub fn literal_may_write_outside(source: &str, function: (usize, usize)) -> bool {
     let tokens = tokens(&source[function.0..function.1]);
-    Scan::new(&tokens, None).run()
+    Scan::new(&tokens, Counted::All).run()
 }
 
 /// As [`literal_may_write_outside`], counting only the writes in a
@@ -28,7 +28,48 @@ pub fn launched_literal_may_write_outside(
     launchers: &[&str],
 ) -> bool {
     let tokens = tokens(&source[function.0..function.1]);
-    Scan::new(&tokens, Some(launchers)).run()
+    Scan::new(&tokens, Counted::Launched(launchers)).run()
+}
+
+/// As [`literal_may_write_outside`], counting only the writes in a
+/// function literal whose body calls method `method` with no arguments
+/// (`t.Parallel()` of a parallel subtest), or in one nested in such a
+/// literal: the closures that run beside their siblings.
+pub fn calling_literal_may_write_outside(
+    source: &str,
+    function: (usize, usize),
+    method: &str,
+) -> bool {
+    let tokens = tokens(&source[function.0..function.1]);
+    Scan::new(&tokens, Counted::Calling(method)).run()
+}
+
+/// Whether the body whose `{` is `tokens[open]` calls `.method()`
+/// anywhere in it.
+fn body_calls(tokens: &[Token], open: usize, method: &str) -> bool {
+    let mut depth = 0usize;
+    for (i, token) in tokens.iter().enumerate().skip(open) {
+        match token {
+            Token::Op("{") => depth += 1,
+            Token::Op("}") => {
+                depth -= 1;
+                if depth == 0 {
+                    return false;
+                }
+            }
+            Token::Word(name) if *name == method => {
+                let call = [Token::Op("("), Token::Op(")")];
+                if i > 0
+                    && tokens[i - 1] == Token::Op(".")
+                    && tokens.get(i + 1..i + 3) == Some(&call[..])
+                {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Whether the function literal whose `func` is `tokens[at]` may be
@@ -154,20 +195,32 @@ struct Scan<'a, 's> {
     in_header: bool,
     /// Brackets open inside the current block.
     depth: usize,
-    /// Count only the writes of launched literals, these methods
-    /// launching (see [`launched_literal_may_write_outside`]).
-    launchers: Option<&'a [&'a str]>,
+    /// Which literals' writes count.
+    counted: Counted<'a>,
+}
+
+/// The function literals whose writes a [`Scan`] counts (with those
+/// nested in them).
+#[derive(Clone, Copy)]
+enum Counted<'a> {
+    All,
+    /// Those that may run on their own goroutine, these methods launching
+    /// (see [`launched_literal_may_write_outside`]).
+    Launched(&'a [&'a str]),
+    /// Those calling this method (see
+    /// [`calling_literal_may_write_outside`]).
+    Calling(&'a str),
 }
 
 impl<'a, 's> Scan<'a, 's> {
-    fn new(tokens: &'a [Token<'s>], launchers: Option<&'a [&'a str]>) -> Self {
+    fn new(tokens: &'a [Token<'s>], counted: Counted<'a>) -> Self {
         Scan {
             tokens,
             blocks: Vec::new(),
             pending: Vec::new(),
             in_header: false,
             depth: 0,
-            launchers,
+            counted,
         }
     }
 
@@ -179,9 +232,11 @@ impl<'a, 's> Scan<'a, 's> {
                 Token::Word("func") if !self.blocks.is_empty() => {
                     if let Some((body, names)) = literal_signature(self.tokens, i + 1) {
                         let launched = self.blocks.iter().any(|b| b.launched)
-                            || self
-                                .launchers
-                                .is_some_and(|l| launch_position(self.tokens, i, l));
+                            || match self.counted {
+                                Counted::All => false,
+                                Counted::Launched(l) => launch_position(self.tokens, i, l),
+                                Counted::Calling(m) => body_calls(self.tokens, body, m),
+                            };
                         self.open(names, true);
                         if let Some(block) = self.blocks.last_mut() {
                             block.launched = launched;
@@ -275,7 +330,8 @@ impl<'a, 's> Scan<'a, 's> {
         let Some(literal) = self.blocks.iter().rposition(|b| b.literal) else {
             return false;
         };
-        if self.launchers.is_some() && !self.blocks.iter().any(|b| b.launched) {
+        let all = matches!(self.counted, Counted::All);
+        if !all && !self.blocks.iter().any(|b| b.launched) {
             return false;
         }
         let (start, _) = statement_start(self.tokens, at);
@@ -448,6 +504,30 @@ mod tests {
             "\tgo func() {\n\t\tdefer func() { outer = 1 }()\n\t}()",
         ] {
             assert!(launched_writes(body), "{body}");
+        }
+    }
+
+    fn parallel_writes(body: &str) -> bool {
+        let source = format!("func F(t *testing.T, xs []int) {{\n{body}\n}}\n");
+        calling_literal_may_write_outside(&source, (0, source.len()), "Parallel")
+    }
+
+    #[test]
+    fn only_the_writes_of_literals_calling_parallel_count_for_parallel_subtests() {
+        for body in [
+            "\tt.Run(\"a\", func(t *testing.T) {\n\t\tt.Parallel()\n\t\terr = run()\n\t})",
+            "\tt.Run(\"a\", func(t *testing.T) {\n\t\tt.Parallel()\n\t\tfunc() { n++ }()\n\t})",
+            "\tt.Run(\"a\", func(tt *testing.T) {\n\t\ttt.Parallel() // siblings\n\t\tgot.n = 1\n\t})",
+        ] {
+            assert!(parallel_writes(body), "{body}");
+        }
+        for body in [
+            "\tt.Run(\"a\", func(t *testing.T) {\n\t\terr = run()\n\t})",
+            "\tt.Run(\"a\", func(t *testing.T) {\n\t\tt.Parallel()\n\t\terr := run()\n\t\terr = nil\n\t})",
+            "\tt.Parallel()\n\tt.Run(\"a\", func(t *testing.T) {\n\t\tgot = 1\n\t})",
+            "\tt.Run(\"a\", func(t *testing.T) {\n\t\tt.Parallel\n\t\tgot = 1\n\t})",
+        ] {
+            assert!(!parallel_writes(body), "{body}");
         }
     }
 
