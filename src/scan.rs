@@ -118,10 +118,14 @@ fn settle_deferred(
     passes: &mut [Pass],
     scan_again: &(dyn Fn(SourceFile) -> Pass + Sync),
 ) {
+    // Files of a module ask alike: each question once.
     let deferred: Vec<DeferredProof> = passes
         .iter()
         .filter_map(|p| p.deferred.as_ref())
-        .flat_map(|(_, proofs)| proofs.iter().cloned())
+        .flat_map(|(_, proofs)| proofs.iter())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .cloned()
         .collect();
     if deferred.is_empty() {
         return;

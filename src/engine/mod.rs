@@ -113,7 +113,7 @@ pub struct FileResult {
 
 /// A proof about a type name left for later (`Engine::process_deferring`):
 /// the question, and whether the condition asking it is negated.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct DeferredProof {
     ask: crate::go::reuse_index::ReuseAsk,
     negated: bool,
@@ -771,7 +771,12 @@ impl Engine {
                     if let Some((ask, negated)) =
                         condition.unanswered_for_type_name(name, types, &rule.params)
                     {
-                        later.push(DeferredProof { ask, negated });
+                        // Handlers of one request type ask alike: once a
+                        // file (a proof holds a module path and a list).
+                        let proof = DeferredProof { ask, negated };
+                        if !later.contains(&proof) {
+                            later.push(proof);
+                        }
                         return false;
                     }
                 }
