@@ -639,8 +639,17 @@ pub fn written_again<'t>(
     if !crate::go::reuse::may_be_written(value, cx.source, writers, cx.serial()) {
         return None;
     }
-    let from = hand_over(cx, value, queue_methods).map_or(value, |kept| kept.at);
-    crate::go::reuse::written_after(value, from, cx.source, writers)
+    // Where the value leaves the function follows the value on every path
+    // that still holds its storage: no write after the value, none after
+    // that. The value's own flow is cheap; finding where it leaves may
+    // read the callees' bodies, so it comes second.
+    let after_value = crate::go::reuse::written_after(value, value, cx.source, writers)?;
+    match hand_over(cx, value, queue_methods) {
+        Some(kept) if kept.at != value => {
+            crate::go::reuse::written_after(value, kept.at, cx.source, writers)
+        }
+        _ => Some(after_value),
+    }
 }
 
 /// Whether code of the module reuses storage it handed over in a literal
