@@ -180,8 +180,11 @@ struct Block<'s> {
     /// clause's own end at the next clause.
     declared_before: usize,
     literal: bool,
-    /// A literal that may run on its own goroutine, or is nested in one.
-    launched: bool,
+    /// A literal whose writes count, by its own position or body (see
+    /// [`Counted`]); a literal nested in it counts too, but a name declared
+    /// anywhere inside it is its own, even where a nested literal writes
+    /// it (an HTTP handler setting a subtest's `gotHost`).
+    counted_here: bool,
     /// The bracket depth inside it, to find its own `}`.
     depth: usize,
 }
@@ -231,15 +234,14 @@ impl<'a, 's> Scan<'a, 's> {
             match self.tokens[i] {
                 Token::Word("func") if !self.blocks.is_empty() => {
                     if let Some((body, names)) = literal_signature(self.tokens, i + 1) {
-                        let launched = self.blocks.iter().any(|b| b.launched)
-                            || match self.counted {
-                                Counted::All => false,
-                                Counted::Launched(l) => launch_position(self.tokens, i, l),
-                                Counted::Calling(m) => body_calls(self.tokens, body, m),
-                            };
+                        let counted_here = match self.counted {
+                            Counted::All => false,
+                            Counted::Launched(l) => launch_position(self.tokens, i, l),
+                            Counted::Calling(m) => body_calls(self.tokens, body, m),
+                        };
                         self.open(names, true);
                         if let Some(block) = self.blocks.last_mut() {
-                            block.launched = launched;
+                            block.counted_here = counted_here;
                         }
                         i = body + 1;
                         continue;
@@ -281,7 +283,7 @@ impl<'a, 's> Scan<'a, 's> {
             declared_before: names.len(),
             names,
             literal,
-            launched: false,
+            counted_here: false,
             depth: self.depth,
         });
         self.depth = 0;
@@ -327,13 +329,15 @@ impl<'a, 's> Scan<'a, 's> {
     /// Whether the assignment or step at `at`, inside a literal, has a
     /// target whose root the literal does not declare.
     fn writes_outside(&self, at: usize) -> bool {
-        let Some(literal) = self.blocks.iter().rposition(|b| b.literal) else {
+        // The literal whose writes count: the innermost one, or with a
+        // criterion, the innermost that meets it itself.
+        let literal = match self.counted {
+            Counted::All => self.blocks.iter().rposition(|b| b.literal),
+            _ => self.blocks.iter().rposition(|b| b.counted_here),
+        };
+        let Some(literal) = literal else {
             return false;
         };
-        let all = matches!(self.counted, Counted::All);
-        if !all && !self.blocks.iter().any(|b| b.launched) {
-            return false;
-        }
         let (start, _) = statement_start(self.tokens, at);
         // A header's names (`for i := 0; i < n; i++`) are its own too.
         let own = |name: &str| {
@@ -529,6 +533,26 @@ mod tests {
         ] {
             assert!(!parallel_writes(body), "{body}");
         }
+    }
+
+    /// A callback inside a subtest or goroutine (an HTTP handler, a
+    /// nested goroutine) writing what the subtest or goroutine declares
+    /// shares nothing with its siblings or the enclosing function; one
+    /// writing a name from outside does.
+    #[test]
+    fn names_declared_in_the_counted_literal_are_its_own_in_nested_literals() {
+        let handler = |declared: &str| {
+            format!("\tt.Run(\"a\", func(t *testing.T) {{\n\t\tt.Parallel()\n{declared}\t\th := func(w W, r *R) {{\n\t\t\tgotHost = r.Host\n\t\t}}\n\t\tserve(h)\n\t}})")
+        };
+        assert!(!parallel_writes(&handler("\t\tvar gotHost string\n")));
+        assert!(parallel_writes(&handler("")));
+        assert!(!launched_writes(
+            "\tgo func() {\n\t\tn := 0\n\t\teach(func() { n++ })\n\t}()"
+        ));
+        // A goroutine started inside a goroutine shares that one's names.
+        assert!(launched_writes(
+            "\tgo func() {\n\t\tn := 0\n\t\tgo func() { n++ }()\n\t}()"
+        ));
     }
 
     #[test]

@@ -12,12 +12,14 @@
 use super::narrow::{walk_code_bytes, ByteSet};
 
 /// What the text of one function writes, read once for all the literals
-/// in it: the names with a writing use, and the names each name may have
-/// been copied from.
+/// in it: the names with a writing use and where, the names each name may
+/// have been copied from, and which code may run after which.
 pub struct FunctionWrites<'s> {
     /// The lines that may declare a variable (`:=`, `var`).
     declaring: Vec<&'s str>,
-    written: std::collections::HashSet<&'s str>,
+    /// Each written name, with the offsets of its writing uses.
+    written: std::collections::HashMap<&'s str, Vec<usize>>,
+    order: TextOrder,
 }
 
 impl<'s> FunctionWrites<'s> {
@@ -26,26 +28,128 @@ impl<'s> FunctionWrites<'s> {
     /// `Strings`…).
     pub fn of(source: &'s str, function: (usize, usize), writers: &[&str]) -> Self {
         let text = &source[function.0..function.1];
-        let written = words_at(text)
-            .filter(|&(at, name)| writing_use(text, at, name, writers))
-            .map(|(_, name)| name)
-            .collect();
+        let mut written: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+        // A field (`p.stop[i] = c`) is no variable's own storage.
+        let field = |at: usize| text[..at].trim_end().ends_with('.');
+        let writes =
+            words_at(text).filter(|&(at, name)| !field(at) && writing_use(text, at, name, writers));
+        for (at, name) in writes {
+            written.entry(name).or_default().push(function.0 + at);
+        }
         let declaring = text
             .lines()
             .filter(|l| l.contains(":=") || l.trim_start().starts_with("var "))
             .collect();
-        FunctionWrites { declaring, written }
+        let order = match written.is_empty() {
+            true => TextOrder::default(),
+            false => TextOrder::of(source, function),
+        };
+        FunctionWrites {
+            declaring,
+            written,
+            order,
+        }
     }
 
-    /// Whether the function writes one of `values` (the variables a
-    /// literal hands over), or a variable one of them was declared from.
-    fn writes_any(&self, values: &[&str]) -> bool {
+    /// Whether the function writes one of `values` (the variables handed
+    /// over, each with where), or a variable one of them was declared
+    /// from, where the write may run after the hand-over.
+    fn writes_any_after(&self, values: &[(&str, usize)]) -> bool {
         !self.written.is_empty()
-            && values.iter().any(|name| {
-                with_origins(&self.declaring, name)
-                    .is_none_or(|names| names.iter().any(|n| self.written.contains(n)))
+            && values.iter().any(|&(name, at)| {
+                with_origins(&self.declaring, name).is_none_or(|names| {
+                    names.iter().any(|n| {
+                        (self.written.get(n).into_iter().flatten())
+                            .any(|&write| self.order.may_run_after(write, at))
+                    })
+                })
             })
     }
+}
+
+/// Which code of a function may run after which, from its text: code
+/// later in the text; in a loop, all of the loop; in a deferred
+/// statement, anywhere; with a `goto`, anything. A superset of what
+/// [`super::flow::Flow`] lets run after a statement (its steps follow the
+/// text but for loops, jumps and deferred closures), so a sieve asking
+/// "is there a write after the hand-over?" keeps every function the flow
+/// analysis would find one in.
+#[derive(Default)]
+struct TextOrder {
+    /// From each `for` to the `}` closing its body.
+    loops: Vec<(usize, usize)>,
+    /// Each `defer` statement.
+    deferred: Vec<(usize, usize)>,
+    jumps: bool,
+}
+
+impl TextOrder {
+    fn of(source: &str, (start, end): (usize, usize)) -> Self {
+        let bytes = source.as_bytes();
+        let mut order = TextOrder::default();
+        // (offset, depth) of the `for`s and `defer`s not closed yet.
+        let mut open_loops: Vec<(usize, i64)> = Vec::new();
+        let mut open_defers: Vec<(usize, i64)> = Vec::new();
+        let wanted = ByteSet::of(b"dfg}\n");
+        walk_code_bytes(source, start, end, &wanted, |i, b, depth| {
+            match b {
+                b'd' | b'f' | b'g' if i == 0 || !in_name(bytes[i - 1]) => {
+                    let len = bytes[i..end].iter().take_while(|&&c| in_name(c)).count();
+                    match &source[i..i + len] {
+                        "for" => open_loops.push((i, depth)),
+                        "defer" => open_defers.push((i, depth)),
+                        "goto" => order.jumps = true,
+                        _ => {}
+                    }
+                }
+                // A loop's body closes back to the loop's depth at the end
+                // of a line; a literal in its header closes before `{` or
+                // `,`. Missing the close only widens the loop.
+                b'}' => {
+                    if let Some(&(at, d)) = open_loops.last() {
+                        if depth == d + 1 && ends_line(&source[i + 1..end]) {
+                            order.loops.push((at, i + 1));
+                            open_loops.pop();
+                        }
+                    }
+                }
+                // A `defer` statement ends at a newline at its own depth.
+                b'\n' => {
+                    while let Some(&(at, d)) = open_defers.last() {
+                        if depth > d {
+                            break;
+                        }
+                        order.deferred.push((at, i));
+                        open_defers.pop();
+                    }
+                }
+                _ => {}
+            }
+            true
+        });
+        let unclosed = open_loops.into_iter().map(|(at, _)| (at, end));
+        order.loops.extend(unclosed);
+        order
+            .deferred
+            .extend(open_defers.into_iter().map(|(at, _)| (at, end)));
+        order
+    }
+
+    /// Whether the code at `write` may run after the code at `from`.
+    fn may_run_after(&self, write: usize, from: usize) -> bool {
+        let holds = |&(s, e): &(usize, usize), at: usize| s <= at && at < e;
+        self.jumps
+            || write >= from
+            || self.deferred.iter().any(|d| holds(d, write))
+            || self.loops.iter().any(|l| holds(l, from) && holds(l, write))
+    }
+}
+
+/// Whether `rest` (the text after a `}`) ends the line: blanks, then a
+/// newline, a comment or nothing.
+fn ends_line(rest: &str) -> bool {
+    let rest = rest.trim_start_matches([' ', '\t', '\r']);
+    rest.is_empty() || rest.starts_with('\n') || rest.starts_with("//") || rest.starts_with("/*")
 }
 
 /// The literals of one text, asked about in order: a function's writes
@@ -86,7 +190,8 @@ impl<'s, 'w> LiteralSieve<'s, 'w> {
             self.read = Some((function, writes));
         }
         let (_, writes) = self.read.as_ref().expect("just read");
-        writes.writes_any(&values)
+        let values: Vec<(&str, usize)> = values.into_iter().map(|v| (v, brace)).collect();
+        writes.writes_any_after(&values)
     }
 }
 
@@ -107,12 +212,14 @@ pub fn may_hand_over_reused(
 /// name it hands over (sends, `ch <- buf[:n]`; puts in a composite
 /// literal, `Packet{buf, from}`; passes to a `go` call or to a method in
 /// `queue_methods`) is one the function writes (see [`FunctionWrites`]),
-/// or was declared from one. The first look of `reused-buffer`'s
+/// or was declared from one, where the write may run after the hand-over
+/// (see [`TextOrder`]). The first look of `reused-buffer`'s
 /// `function_sieve`: a function with a send and an `append` is common, one
-/// sending what it appends to is not. It may keep what the parse then
+/// sending what it appends to next is not. It may keep what the parse then
 /// rejects, never the other way round: every value those shapes hand over
 /// starts with its variable's name right after `<-`, after `{`, `,` or
-/// `:` inside braces, or after `(` or `,` in such a call's arguments.
+/// `:` inside braces, or after `(` or `,` in such a call's arguments, and
+/// ends it (or a reslice of it) there.
 pub fn hands_over_written(
     source: &str,
     function: (usize, usize),
@@ -124,7 +231,7 @@ pub fn hands_over_written(
         return false;
     }
     let writes = FunctionWrites::of(source, function, writers);
-    writes.writes_any(&handed)
+    writes.writes_any_after(&handed)
 }
 
 /// What an open bracket holds, for [`handed_names`].
@@ -140,14 +247,15 @@ enum Opened {
     Other,
 }
 
-/// The names at the places [`hands_over_written`] counts as handing over.
+/// The names at the places [`hands_over_written`] counts as handing over,
+/// each with its offset.
 fn handed_names<'s>(
     source: &'s str,
     (start, end): (usize, usize),
     queue_methods: &[&str],
-) -> Vec<&'s str> {
+) -> Vec<(&'s str, usize)> {
     let bytes = source.as_bytes();
-    let mut names: Vec<&str> = Vec::new();
+    let mut names: Vec<(&str, usize)> = Vec::new();
     let mut open: Vec<Opened> = Vec::new();
     // The last code byte that is not a blank, and where the line began.
     let mut previous: Option<usize> = None;
@@ -170,8 +278,12 @@ fn handed_names<'s>(
                     && ends_an_element(&source[i + len..end]);
                 let argument = open.last() == Some(&Opened::HandingCall)
                     && matches!(before, Some(b'(' | b','));
-                if (sent || element || argument) && !is_keyword(name) && name != "_" {
-                    names.push(name);
+                // A send or an argument hands over the variable itself or
+                // a reslice of it, not a field (`ch <- s.buf`).
+                let whole = || ends_a_value(&source[i + len..end]);
+                if (element || ((sent || argument) && whole())) && !is_keyword(name) && name != "_"
+                {
+                    names.push((name, i));
                 }
             }
             match b {
@@ -201,8 +313,6 @@ fn handed_names<'s>(
             true
         },
     );
-    names.sort_unstable();
-    names.dedup();
     names
 }
 
@@ -450,7 +560,37 @@ fn declares(line: &str, name: &str) -> bool {
 fn writing_use(text: &str, at: usize, name: &str, writers: &[&str]) -> bool {
     let after = text[at + name.len()..].trim_start_matches([' ', '\t']);
     let line_end = after.find('\n').unwrap_or(after.len());
-    (after.starts_with('[') && assigns(&after[..line_end])) || argument_of_writer(text, at, writers)
+    (after.starts_with('[') && assigns(&after[..line_end]))
+        || (ends_a_value(after) && argument_of_writer(text, at, writers))
+}
+
+/// Whether a name followed by `rest` is a whole value, the variable or a
+/// reslice of it (`buf`, `buf[:n]`), and not the start of a longer
+/// expression (`s.buf`, `f(x)`, `a + b`): after any `[…]`, the next code
+/// ends a statement, an argument, a case or an element, or is a comment
+/// or `...`.
+fn ends_a_value(rest: &str) -> bool {
+    let mut rest = rest.trim_start_matches([' ', '\t']);
+    while rest.starts_with('[') {
+        let mut depth = 0;
+        let close = rest.bytes().position(|b| {
+            match b {
+                b'[' => depth += 1,
+                b']' => depth -= 1,
+                _ => {}
+            }
+            depth == 0
+        });
+        match close {
+            Some(close) => rest = rest[close + 1..].trim_start_matches([' ', '\t']),
+            None => return true,
+        }
+    }
+    match rest.as_bytes().first() {
+        None | Some(b',' | b')' | b'}' | b';' | b':' | b'\n' | b'\r' | b'/') => true,
+        Some(b'.') => rest.starts_with("..."),
+        _ => false,
+    }
 }
 
 /// An assignment (`=`, `+=`…, not `==`, `!=`, `<=`, `>=` or `:=`) or a
@@ -660,6 +800,47 @@ mod tests {
             "\tuse(buf)\n\tbuf[0] = 1\n\tch <- nil",
             // Declared from a call: shares no variable's storage.
             "\tdata, err := load(buf, \"a, b\")\n\tch <- data\n\tbuf[0] = 1\n\t_ = err",
+        ] {
+            assert!(!hands_over(body), "{body}");
+        }
+    }
+
+    /// A write counts only where it may run after the hand-over: later in
+    /// the text, anywhere in a loop holding the hand-over, in a deferred
+    /// statement, or anywhere once the function has a `goto`.
+    #[test]
+    fn only_writes_that_may_follow_the_hand_over_keep_a_function() {
+        for body in [
+            "\tch <- buf\n\tbuf = append(buf, 1)",
+            "\tfor {\n\t\tbuf = append(buf[:0], 1)\n\t\tch <- buf\n\t}",
+            "\tfor _, x := range []int{1} {\n\t\tif x > 0 {\n\t\t\tbuf[0] = 1\n\t\t}\n\t\tch <- buf\n\t}",
+            "\tdefer func() {\n\t\tbuf[0] = 0\n\t}()\n\tch <- buf",
+            "\tdefer sort.Strings(buf)\n\tch <- buf",
+            "again:\n\tbuf = append(buf, 1)\n\tch <- buf\n\tgoto again",
+        ] {
+            assert!(hands_over(body), "{body}");
+        }
+        for body in [
+            // Filled in, then handed over once.
+            "\tfor _, x := range xs {\n\t\tbuf = append(buf, x)\n\t}\n\tch <- buf",
+            "\tbuf[0] = 1\n\tgo send(buf)",
+            // A loop that ended before the hand-over.
+            "\tfor {\n\t\tbuf = append(buf, 1)\n\t}\n\tq.Enqueue(buf)",
+            // A deferred statement that ended before the write.
+            "\tdefer close(ch)\n\tbuf[0] = 1\n\tch <- buf",
+        ] {
+            assert!(!hands_over(body), "{body}");
+        }
+    }
+
+    /// A field shares no variable's storage: `p.stop[i] = c` writes none,
+    /// and `ch <- s.buf` or `go run(s.buf)` hands none over.
+    #[test]
+    fn fields_are_neither_written_nor_handed_variables() {
+        for body in [
+            "\tp := &Pool{stop: make([]chan int, n)}\n\tfor i := range n {\n\t\tp.stop[i] = make(chan int)\n\t\tgo p.run(stop)\n\t}",
+            "\tfor {\n\t\ts.buf = append(s.buf, 1)\n\t\tch <- s.buf\n\t}",
+            "\tfor {\n\t\tbuf = append(buf, 1)\n\t\tgo run(buf.Len())\n\t}",
         ] {
             assert!(!hands_over(body), "{body}");
         }
