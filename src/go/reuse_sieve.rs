@@ -12,59 +12,98 @@
 use super::narrow::{walk_code_bytes, ByteSet};
 
 /// What the text of one function writes, read once for all the literals
-/// in it: the names with a writing use and where, the names each name may
-/// have been copied from, and which code may run after which.
-pub struct FunctionWrites<'s> {
+/// in it: for each name asked about, where it is written; the names each
+/// name may have been copied from; and which code may run after which.
+/// The writes of a name are looked for only when it is handed over (or
+/// one handed over was copied from it): most names never are.
+pub struct FunctionWrites<'s, 'w> {
+    source: &'s str,
+    function: (usize, usize),
+    writers: &'w [&'w str],
     /// The lines that may declare a variable (`:=`, `var`).
     declaring: Vec<&'s str>,
-    /// Each written name, with the offsets of its writing uses.
+    /// The offsets of each name's writing uses, once asked for.
     written: std::collections::HashMap<&'s str, Vec<usize>>,
-    order: TextOrder,
+    /// Read once a write is found.
+    order: Option<TextOrder>,
 }
 
-impl<'s> FunctionWrites<'s> {
+impl<'s, 'w> FunctionWrites<'s, 'w> {
     /// `function` is the byte range of a top-level function in `source`;
     /// `writers` are the calls that write their slice arguments (`Read`,
     /// `Strings`…).
-    pub fn of(source: &'s str, function: (usize, usize), writers: &[&str]) -> Self {
+    pub fn of(source: &'s str, function: (usize, usize), writers: &'w [&'w str]) -> Self {
         let text = &source[function.0..function.1];
-        let mut written: std::collections::HashMap<&str, Vec<usize>> = Default::default();
-        // A field (`p.stop[i] = c`) is no variable's own storage.
-        let field = |at: usize| text[..at].trim_end().ends_with('.');
-        let writes =
-            words_at(text).filter(|&(at, name)| !field(at) && writing_use(text, at, name, writers));
-        for (at, name) in writes {
-            written.entry(name).or_default().push(function.0 + at);
-        }
         let declaring = text
             .lines()
             .filter(|l| l.contains(":=") || l.trim_start().starts_with("var "))
             .collect();
-        let order = match written.is_empty() {
-            true => TextOrder::default(),
-            false => TextOrder::of(source, function),
-        };
         FunctionWrites {
+            source,
+            function,
+            writers,
             declaring,
-            written,
-            order,
+            written: Default::default(),
+            order: None,
         }
     }
 
     /// Whether the function writes one of `values` (the variables handed
     /// over, each with where), or a variable one of them was declared
     /// from, where the write may run after the hand-over.
-    fn writes_any_after(&self, values: &[(&str, usize)]) -> bool {
-        !self.written.is_empty()
-            && values.iter().any(|&(name, at)| {
-                with_origins(&self.declaring, name).is_none_or(|names| {
-                    names.iter().any(|n| {
-                        (self.written.get(n).into_iter().flatten())
-                            .any(|&write| self.order.may_run_after(write, at))
-                    })
-                })
-            })
+    fn writes_any_after(&mut self, values: &[(&'s str, usize)]) -> bool {
+        for &(name, at) in values {
+            // A declaration whose value the line does not show: any
+            // variable may be the origin.
+            let Some(names) = with_origins(&self.declaring, name) else {
+                return true;
+            };
+            for name in names {
+                if self.written_after(name, at) {
+                    return true;
+                }
+            }
+        }
+        false
     }
+
+    /// Whether a write of `name` may run after the code at `at`.
+    fn written_after(&mut self, name: &'s str, at: usize) -> bool {
+        let (source, function, writers) = (self.source, self.function, self.writers);
+        let writes = self
+            .written
+            .entry(name)
+            .or_insert_with(|| writing_uses(source, function, name, writers));
+        if writes.is_empty() {
+            return false;
+        }
+        let order = self
+            .order
+            .get_or_insert_with(|| TextOrder::of(source, function));
+        writes.iter().any(|&write| order.may_run_after(write, at))
+    }
+}
+
+/// The offsets of the uses of variable `name` in `function` that write
+/// its storage (see [`writing_use`]). A field (`p.stop[i] = c`) is no
+/// variable's own storage.
+fn writing_uses(
+    source: &str,
+    function: (usize, usize),
+    name: &str,
+    writers: &[&str],
+) -> Vec<usize> {
+    let text = &source[function.0..function.1];
+    let bytes = text.as_bytes();
+    let whole = |at: usize| {
+        (at == 0 || !in_name(bytes[at - 1]))
+            && bytes.get(at + name.len()).is_none_or(|&b| !in_name(b))
+    };
+    let field = |at: usize| text[..at].trim_end().ends_with('.');
+    memchr::memmem::find_iter(bytes, name.as_bytes())
+        .filter(|&at| whole(at) && !field(at) && writing_use(text, at, name, writers))
+        .map(|at| function.0 + at)
+        .collect()
 }
 
 /// Which code of a function may run after which, from its text: code
@@ -158,7 +197,7 @@ fn ends_line(rest: &str) -> bool {
 pub struct LiteralSieve<'s, 'w> {
     source: &'s str,
     writers: &'w [&'w str],
-    read: Option<((usize, usize), FunctionWrites<'s>)>,
+    read: Option<((usize, usize), FunctionWrites<'s, 'w>)>,
 }
 
 impl<'s, 'w> LiteralSieve<'s, 'w> {
@@ -189,7 +228,7 @@ impl<'s, 'w> LiteralSieve<'s, 'w> {
             let writes = FunctionWrites::of(self.source, function, self.writers);
             self.read = Some((function, writes));
         }
-        let (_, writes) = self.read.as_ref().expect("just read");
+        let (_, writes) = self.read.as_mut().expect("just read");
         let values: Vec<(&str, usize)> = values.into_iter().map(|v| (v, brace)).collect();
         writes.writes_any_after(&values)
     }
@@ -230,8 +269,7 @@ pub fn hands_over_written(
     if handed.is_empty() {
         return false;
     }
-    let writes = FunctionWrites::of(source, function, writers);
-    writes.writes_any_after(&handed)
+    FunctionWrites::of(source, function, writers).writes_any_after(&handed)
 }
 
 /// What an open bracket holds, for [`handed_names`].
@@ -653,29 +691,6 @@ fn open_paren_of(text: &str, at: usize) -> Option<usize> {
         }
     }
     None
-}
-
-/// Each name of `text` with its offset (keywords too; strings and
-/// comments are not told apart: a name there only keeps more).
-fn words_at(text: &str) -> impl Iterator<Item = (usize, &str)> {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    std::iter::from_fn(move || {
-        while i < bytes.len() {
-            if in_name(bytes[i]) && (i == 0 || !in_name(bytes[i - 1])) {
-                let start = i;
-                while i < bytes.len() && in_name(bytes[i]) {
-                    i += 1;
-                }
-                if !bytes[start].is_ascii_digit() {
-                    return Some((start, &text[start..i]));
-                }
-            } else {
-                i += 1;
-            }
-        }
-        None
-    })
 }
 
 /// The identifiers of a line (keywords too: they never name a variable
