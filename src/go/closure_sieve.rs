@@ -185,6 +185,10 @@ struct Block<'s> {
     /// anywhere inside it is its own, even where a nested literal writes
     /// it (an HTTP handler setting a subtest's `gotHost`).
     counted_here: bool,
+    /// The body of a `for` loop: what it declares (not its clause's
+    /// names, `names[..declared_before]`) is each iteration's own, and so
+    /// each closure's started in it (`go::localize`'s `per_iteration`).
+    loop_body: bool,
     /// The bracket depth inside it, to find its own `}`.
     depth: usize,
 }
@@ -196,6 +200,8 @@ struct Scan<'a, 's> {
     /// it opens.
     pending: Vec<&'s str>,
     in_header: bool,
+    /// The header is a `for` loop's.
+    loop_header: bool,
     /// Brackets open inside the current block.
     depth: usize,
     /// Which literals' writes count.
@@ -222,6 +228,7 @@ impl<'a, 's> Scan<'a, 's> {
             blocks: Vec::new(),
             pending: Vec::new(),
             in_header: false,
+            loop_header: false,
             depth: 0,
             counted,
         }
@@ -247,15 +254,21 @@ impl<'a, 's> Scan<'a, 's> {
                         continue;
                     }
                 }
-                Token::Word("if" | "for" | "switch") => {
+                Token::Word(word @ ("if" | "for" | "switch")) => {
                     self.in_header = true;
+                    self.loop_header = word == "for";
                     self.pending.clear();
                 }
                 Token::Word("var" | "const") => self.declare_var(i + 1),
                 Token::Op("{") if self.depth == 0 || self.blocks.is_empty() => {
                     let names = std::mem::take(&mut self.pending);
+                    let loop_body = self.in_header && self.loop_header;
                     self.in_header = false;
+                    self.loop_header = false;
                     self.open(names, false);
+                    if let Some(block) = self.blocks.last_mut() {
+                        block.loop_body = loop_body;
+                    }
                 }
                 Token::Op("{" | "(" | "[") => self.depth += 1,
                 Token::Op("}") if self.depth == 0 => {
@@ -284,6 +297,7 @@ impl<'a, 's> Scan<'a, 's> {
             names,
             literal,
             counted_here: false,
+            loop_body: false,
             depth: self.depth,
         });
         self.depth = 0;
@@ -345,10 +359,32 @@ impl<'a, 's> Scan<'a, 's> {
                 .iter()
                 .any(|b| b.names.contains(&name))
                 || (self.in_header && self.pending.contains(&name))
+                || self.per_iteration(literal, name)
+        };
+        // `slots[i] = …` with `i` the literal's own: its own element.
+        let own_element = |target: &Target| {
+            (target.indexes.iter()).any(|index| !index.is_empty() && index.iter().all(|n| own(n)))
         };
         targets(&self.tokens[start..at])
             .into_iter()
-            .any(|root| root != "_" && !own(root))
+            .any(|target| target.root != "_" && !own(target.root) && !own_element(&target))
+    }
+
+    /// Whether `name` is declared, outside the literal whose block is
+    /// `blocks[literal]`, in the body of a loop holding it (not in the
+    /// loop's clause): each iteration has its own.
+    fn per_iteration(&self, literal: usize, name: &str) -> bool {
+        let outside = &self.blocks[..literal];
+        let Some(first) = outside.iter().position(|b| b.loop_body) else {
+            return false;
+        };
+        outside[first..].iter().any(|b| {
+            let declared = match b.loop_body {
+                true => &b.names[b.declared_before.min(b.names.len())..],
+                false => &b.names[..],
+            };
+            declared.contains(&name)
+        })
     }
 }
 
@@ -397,27 +433,51 @@ fn statement_start(tokens: &[Token], at: usize) -> (usize, bool) {
     (0, false)
 }
 
-/// The root names of the comma-separated targets (`x` of `x.f[i]`, `p` of
-/// `*p`).
-fn targets<'s>(tokens: &[Token<'s>]) -> Vec<&'s str> {
-    let mut roots = Vec::new();
+/// One target of an assignment: its root name (`x` of `x.f[i]`, `p` of
+/// `*p`) and the words of each index on the way to it (`[i]`).
+struct Target<'s> {
+    root: &'s str,
+    indexes: Vec<Vec<&'s str>>,
+}
+
+/// The comma-separated targets.
+fn targets<'s>(tokens: &[Token<'s>]) -> Vec<Target<'s>> {
+    let mut out: Vec<Target<'s>> = Vec::new();
     let mut nested = 0usize;
     let mut expecting = true;
+    // The outermost bracket open is an index of the current target.
+    let mut in_index = false;
     for token in tokens {
         match token {
-            Token::Op("(" | "[" | "{") if !expecting => nested += 1,
+            Token::Op(open @ ("(" | "[" | "{")) if !expecting => {
+                if nested == 0 {
+                    in_index = *open == "[";
+                    if let (true, Some(target)) = (in_index, out.last_mut()) {
+                        target.indexes.push(Vec::new());
+                    }
+                }
+                nested += 1;
+            }
             Token::Op(")" | "]" | "}") => nested = nested.saturating_sub(1),
             Token::Op(",") if nested == 0 => expecting = true,
             Token::Word(name) if expecting => {
-                roots.push(*name);
+                out.push(Target {
+                    root: name,
+                    indexes: Vec::new(),
+                });
                 expecting = false;
+            }
+            Token::Word(name) if nested > 0 && in_index => {
+                if let Some(index) = out.last_mut().and_then(|t| t.indexes.last_mut()) {
+                    index.push(name);
+                }
             }
             // `*p`, `(x)`: the root comes after.
             Token::Op("*" | "(") if expecting => {}
             _ => {}
         }
     }
-    roots
+    out
 }
 
 /// For `func` at `tokens[at - 1]`: when a function literal follows, the
@@ -553,6 +613,31 @@ mod tests {
         assert!(launched_writes(
             "\tgo func() {\n\t\tn := 0\n\t\tgo func() { n++ }()\n\t}()"
         ));
+    }
+
+    /// As `go::localize` judges: a variable declared in the body of a loop
+    /// holding the literal is each iteration's own, and an element indexed
+    /// only by the literal's own names is its own element; a loop clause's
+    /// variable is shared (before Go 1.22), and so is an element indexed by
+    /// a shared name.
+    #[test]
+    fn per_iteration_names_and_own_elements_are_not_writes_outside() {
+        for body in [
+            "\tfor i, c := range cs {\n\t\tgo func(c C, idx int) {\n\t\t\treply[idx] = c.Info()\n\t\t}(c, i)\n\t}",
+            "\tfor _, x := range xs {\n\t\tvar n int\n\t\tgo func() { n = x }()\n\t}",
+            "\tfor _, x := range xs {\n\t\tif ok {\n\t\t\tres := x\n\t\t\tgo func() { res = 2 }()\n\t\t}\n\t}",
+            "\tgo func() {\n\t\tk := 1\n\t\tout[k].n = 2\n\t}()",
+        ] {
+            assert!(!launched_writes(body), "{body}");
+        }
+        for body in [
+            "\tfor i := 0; i < 3; i++ {\n\t\tgo func() { i = 1 }()\n\t}",
+            "\tfor _, x := range xs {\n\t\tgo func() { xs[k] = x }()\n\t}",
+            "\tgo func() {\n\t\tk := 1\n\t\tout[k+j] = 2\n\t}()",
+            "\tvar n int\n\tfor range xs {\n\t\tgo func() { n = 1 }()\n\t}",
+        ] {
+            assert!(launched_writes(body), "{body}");
+        }
     }
 
     #[test]
