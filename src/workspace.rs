@@ -54,13 +54,11 @@ impl Workspace {
             .canonicalize()
             .with_context(|| format!("{}: no such file or folder", first.display()))?;
         let anchor = real_folder_of(first)?;
-        if let Ok(repo) = git2::Repository::discover(&anchor) {
-            if let Some(workdir) = repo.workdir() {
-                return Ok(Workspace {
-                    root: workdir.canonicalize()?,
-                    in_git: true,
-                });
-            }
+        if let Some(workdir) = git_workdir_of(&anchor) {
+            return Ok(Workspace {
+                root: workdir.canonicalize()?,
+                in_git: true,
+            });
         }
         Ok(Workspace {
             root: anchor.canonicalize()?,
@@ -292,6 +290,47 @@ fn excluded_folders(
 
 /// The deepest folder on `path` as given, before any symlink in it: the
 /// path itself when it is a folder, else the folder it names it in.
+/// The working tree of the git repository holding `folder`, found as
+/// `git_repository_discover` finds it: the nearest folder upward holding a
+/// `.git` folder, or a `.git` file naming one (a linked worktree, a
+/// submodule), that is a repository; `None` outside git or in a bare
+/// repository. Read from the file system: libgit2's first call sets up
+/// OpenSSL and reads the system's certificates, tens of milliseconds that
+/// every `check` paid before reading a file. (A `core.worktree` setting
+/// is not read: the tree is where `.git` is.)
+fn git_workdir_of(folder: &Path) -> Option<PathBuf> {
+    for dir in folder.ancestors() {
+        let dot_git = dir.join(".git");
+        let linked = || gitdir_named_by(&dot_git).is_some_and(|d| is_git_dir(&d));
+        if (dot_git.is_dir() && is_git_dir(&dot_git)) || (dot_git.is_file() && linked()) {
+            return Some(dir.to_path_buf());
+        }
+        // Inside `.git`, the tree is around it; a bare repository has none.
+        if is_git_dir(dir) {
+            let in_dot_git = dir.file_name().is_some_and(|n| n == ".git");
+            return dir.parent().filter(|_| in_dot_git).map(Path::to_path_buf);
+        }
+    }
+    None
+}
+
+/// Whether `dir` is a repository's git folder: `HEAD`, with `objects`
+/// and `refs` in it or in the folder its `commondir` names (a linked
+/// worktree's).
+fn is_git_dir(dir: &Path) -> bool {
+    let common = std::fs::read_to_string(dir.join("commondir"))
+        .map_or_else(|_| dir.to_path_buf(), |c| dir.join(c.trim()));
+    dir.join("HEAD").is_file() && common.join("objects").is_dir() && common.join("refs").is_dir()
+}
+
+/// The folder a `.git` file names (`gitdir: …`, relative to the file's
+/// folder unless absolute).
+fn gitdir_named_by(file: &Path) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let named = text.strip_prefix("gitdir:")?.trim();
+    Some(file.parent()?.join(named))
+}
+
 fn real_folder_of(path: &Path) -> Result<PathBuf> {
     let mut folder = PathBuf::new();
     for component in std::env::current_dir()?.join(path).components() {
@@ -397,6 +436,42 @@ mod tests {
         for path in [selected, workspace.root.join("pkg/new.go")] {
             let refused = workspace.ensure_owned(&path).unwrap_err().to_string();
             assert!(refused.contains("outside the repository"), "{refused}");
+        }
+    }
+
+    /// The repository is found as libgit2 finds it: from a subfolder, a
+    /// linked worktree and a bare repository, and not from a folder whose
+    /// `.git` is no repository.
+    #[test]
+    fn the_repository_is_the_one_libgit2_discovers() {
+        let base = tempfile::tempdir().unwrap();
+        let main = base.path().join("main");
+        let repo = git2::Repository::init(&main).unwrap();
+        std::fs::create_dir_all(main.join("pkg/sub")).unwrap();
+        let signature = git2::Signature::now("t", "t@example.com").unwrap();
+        let tree = repo
+            .find_tree(repo.index().unwrap().write_tree().unwrap())
+            .unwrap();
+        repo.commit(Some("HEAD"), &signature, &signature, "c", &tree, &[])
+            .unwrap();
+        repo.worktree("wt", &base.path().join("wt"), None).unwrap();
+        git2::Repository::init_bare(base.path().join("bare.git")).unwrap();
+        std::fs::create_dir_all(base.path().join("fake/.git")).unwrap();
+        std::fs::create_dir_all(base.path().join("fake/pkg")).unwrap();
+        for folder in [
+            "main",
+            "main/pkg/sub",
+            "wt",
+            "bare.git",
+            "fake/pkg",
+            "main/.git",
+        ] {
+            let folder = base.path().join(folder);
+            let expected = git2::Repository::discover(&folder)
+                .ok()
+                .and_then(|r| r.workdir().map(|w| w.canonicalize().unwrap()));
+            let found = git_workdir_of(&folder).map(|w| w.canonicalize().unwrap());
+            assert_eq!(found, expected, "{}", folder.display());
         }
     }
 
