@@ -591,7 +591,7 @@ impl Engine {
             }
         }
         if hits.iter().any(|&(_, rule)| self.sieves(rule)) {
-            hits = self.sifted(top, hits);
+            hits = self.sifted(path, top, hits);
             wanted = self.unfiltered.clone();
             for &(_, rule) in &hits {
                 wanted[rule] = true;
@@ -607,8 +607,9 @@ impl Engine {
     /// at its text: the action's (`Action::function_sieve`) and the
     /// rule's `function_sieve`; each function is looked at once per rule.
     /// A hit outside any function stays.
-    fn sifted(&self, top: &TopLevel, hits: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    fn sifted(&self, path: &str, top: &TopLevel, hits: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
         let mut passed: std::collections::HashMap<(usize, usize), bool> = Default::default();
+        let facts = std::cell::OnceCell::new();
         hits.into_iter()
             .filter(|&(offset, rule)| {
                 if !self.sieves(rule) {
@@ -617,9 +618,10 @@ impl Engine {
                 let Some(function) = top.function_holding(offset) else {
                     return true;
                 };
-                *passed
-                    .entry((rule, function.0))
-                    .or_insert_with(|| self.function_kept(rule, top.source(), function))
+                *passed.entry((rule, function.0)).or_insert_with(|| {
+                    let facts = facts.get_or_init(|| self.file_facts(path));
+                    self.function_kept(rule, top.source(), function, facts)
+                })
             })
             .collect()
     }
@@ -631,14 +633,34 @@ impl Engine {
     }
 
     /// Whether every first look of rule `rule` keeps `function`.
-    fn function_kept(&self, rule: usize, source: &str, function: (usize, usize)) -> bool {
+    fn function_kept(
+        &self,
+        rule: usize,
+        source: &str,
+        function: (usize, usize),
+        facts: &sieve::FileFacts,
+    ) -> bool {
         let rule = &self.rules[rule];
         rule.action
             .function_sieve()
-            .is_none_or(|sieve| sieve(source, function))
+            .is_none_or(|sieve| sieve(source, function, facts))
             && rule
                 .function_sieve
-                .is_none_or(|sieve| sieve.keeps(source, function, &rule.params))
+                .is_none_or(|sieve| sieve.keeps(source, function, &rule.params, facts))
+    }
+
+    /// What the sieves may know of file `path` (relative to the root)
+    /// besides its text: its module's Go version. Without a module, the
+    /// oldest Go's rules, which keep the most.
+    fn file_facts(&self, path: &str) -> sieve::FileFacts {
+        let module = self
+            .root
+            .as_ref()
+            .and_then(|root| root.join(path).parent().map(|d| d.to_path_buf()))
+            .and_then(|dir| self.types.module_for(&dir));
+        sieve::FileFacts {
+            loopvars: module.is_some_and(|m| m.go_at_least(1, 22)),
+        }
     }
 
     /// The hits that have every `prefilter_all` literal of their rule

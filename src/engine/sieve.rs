@@ -9,6 +9,15 @@ use crate::engine::predicate::param_strings;
 use crate::rule::model::PrefilterScope;
 use std::collections::BTreeMap;
 
+/// What a first look may know of a file besides its text: facts of its
+/// module that decide what the analysis after the parse accepts.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FileFacts {
+    /// The module's Go is 1.22 or later: a loop clause's variables are
+    /// each iteration's own.
+    pub loopvars: bool,
+}
+
 /// The sieves a rule can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TextSieve {
@@ -87,6 +96,7 @@ impl TextSieve {
         source: &str,
         function: (usize, usize),
         params: &BTreeMap<String, toml::Value>,
+        facts: &FileFacts,
     ) -> bool {
         match self {
             TextSieve::HandsOverWritten => crate::go::reuse_sieve::hands_over_written(
@@ -100,11 +110,15 @@ impl TextSieve {
                     source,
                     function,
                     &param_strings(params.get("launchers")),
+                    facts.loopvars,
                 )
             }
             TextSieve::ParallelLiteralWritesOutside => {
                 crate::go::closure_sieve::calling_literal_may_write_outside(
-                    source, function, "Parallel",
+                    source,
+                    function,
+                    "Parallel",
+                    facts.loopvars,
                 )
             }
         }

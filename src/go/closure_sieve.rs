@@ -11,9 +11,11 @@
 /// of an assignment's or step's target (`x` of `x.f[i] = …`) that no
 /// enclosing block of the literal, nor its parameters or named results,
 /// declares before it.
-pub fn literal_may_write_outside(source: &str, function: (usize, usize)) -> bool {
+/// With `loopvars` (a module on Go 1.22 or later), a loop clause's
+/// variables are each iteration's own, as the body's are.
+pub fn literal_may_write_outside(source: &str, function: (usize, usize), loopvars: bool) -> bool {
     let tokens = tokens(&source[function.0..function.1]);
-    Scan::new(&tokens, Counted::All).run()
+    Scan::new(&tokens, Counted::All, loopvars).run()
 }
 
 /// As [`literal_may_write_outside`], counting only the writes in a
@@ -26,9 +28,10 @@ pub fn launched_literal_may_write_outside(
     source: &str,
     function: (usize, usize),
     launchers: &[&str],
+    loopvars: bool,
 ) -> bool {
     let tokens = tokens(&source[function.0..function.1]);
-    Scan::new(&tokens, Counted::Launched(launchers)).run()
+    Scan::new(&tokens, Counted::Launched(launchers), loopvars).run()
 }
 
 /// As [`literal_may_write_outside`], counting only the writes in a
@@ -39,9 +42,10 @@ pub fn calling_literal_may_write_outside(
     source: &str,
     function: (usize, usize),
     method: &str,
+    loopvars: bool,
 ) -> bool {
     let tokens = tokens(&source[function.0..function.1]);
-    Scan::new(&tokens, Counted::Calling(method)).run()
+    Scan::new(&tokens, Counted::Calling(method), loopvars).run()
 }
 
 /// Whether the body whose `{` is `tokens[open]` calls `.method()`
@@ -202,6 +206,8 @@ struct Scan<'a, 's> {
     in_header: bool,
     /// The header is a `for` loop's.
     loop_header: bool,
+    /// A loop clause's variables are each iteration's own (Go 1.22).
+    loopvars: bool,
     /// Brackets open inside the current block.
     depth: usize,
     /// Which literals' writes count.
@@ -222,13 +228,14 @@ enum Counted<'a> {
 }
 
 impl<'a, 's> Scan<'a, 's> {
-    fn new(tokens: &'a [Token<'s>], counted: Counted<'a>) -> Self {
+    fn new(tokens: &'a [Token<'s>], counted: Counted<'a>, loopvars: bool) -> Self {
         Scan {
             tokens,
             blocks: Vec::new(),
             pending: Vec::new(),
             in_header: false,
             loop_header: false,
+            loopvars,
             depth: 0,
             counted,
         }
@@ -371,15 +378,15 @@ impl<'a, 's> Scan<'a, 's> {
     }
 
     /// Whether `name` is declared, outside the literal whose block is
-    /// `blocks[literal]`, in the body of a loop holding it (not in the
-    /// loop's clause): each iteration has its own.
+    /// `blocks[literal]`, in the body of a loop holding it (in the loop's
+    /// clause too with `loopvars`): each iteration has its own.
     fn per_iteration(&self, literal: usize, name: &str) -> bool {
         let outside = &self.blocks[..literal];
         let Some(first) = outside.iter().position(|b| b.loop_body) else {
             return false;
         };
         outside[first..].iter().any(|b| {
-            let declared = match b.loop_body {
+            let declared = match b.loop_body && !self.loopvars {
                 true => &b.names[b.declared_before.min(b.names.len())..],
                 false => &b.names[..],
             };
@@ -549,12 +556,12 @@ mod tests {
 
     fn writes(body: &str) -> bool {
         let source = format!("func F(t *testing.T, xs []int) {{\n{body}\n}}\n");
-        literal_may_write_outside(&source, (0, source.len()))
+        literal_may_write_outside(&source, (0, source.len()), false)
     }
 
     fn launched_writes(body: &str) -> bool {
         let source = format!("func F(t *testing.T, xs []int) {{\n{body}\n}}\n");
-        launched_literal_may_write_outside(&source, (0, source.len()), &["Go", "Submit"])
+        launched_literal_may_write_outside(&source, (0, source.len()), &["Go", "Submit"], false)
     }
 
     #[test]
@@ -573,7 +580,7 @@ mod tests {
 
     fn parallel_writes(body: &str) -> bool {
         let source = format!("func F(t *testing.T, xs []int) {{\n{body}\n}}\n");
-        calling_literal_may_write_outside(&source, (0, source.len()), "Parallel")
+        calling_literal_may_write_outside(&source, (0, source.len()), "Parallel", false)
     }
 
     #[test]
@@ -638,6 +645,26 @@ mod tests {
         ] {
             assert!(launched_writes(body), "{body}");
         }
+    }
+
+    /// From Go 1.22 a loop clause's variables are each iteration's own.
+    #[test]
+    fn loop_clause_names_are_per_iteration_with_go_1_22() {
+        let body = "\tfor i := 0; i < 3; i++ {\n\t\tgo func() { i = 1 }()\n\t}";
+        let source = format!("func F(t *testing.T, xs []int) {{\n{body}\n}}\n");
+        let function = (0, source.len());
+        assert!(launched_literal_may_write_outside(
+            &source,
+            function,
+            &[],
+            false
+        ));
+        assert!(!launched_literal_may_write_outside(
+            &source,
+            function,
+            &[],
+            true
+        ));
     }
 
     #[test]

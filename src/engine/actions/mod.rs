@@ -70,7 +70,8 @@ pub(crate) fn owned(names: &[&str]) -> Vec<String> {
 }
 
 /// Whether `source[function.0..function.1]` may hold what an action finds.
-pub type FunctionSieve = fn(source: &str, function: (usize, usize)) -> bool;
+pub type FunctionSieve =
+    fn(source: &str, function: (usize, usize), facts: &super::sieve::FileFacts) -> bool;
 
 /// What an action sees: the file and the rule (parameters, templates).
 pub struct PlanEnv<'a, 't> {

@@ -60,7 +60,9 @@ impl Localize {
 impl Action for Localize {
     /// Every finding is a closure writing a variable declared outside it.
     fn function_sieve(&self) -> Option<super::FunctionSieve> {
-        Some(crate::go::closure_sieve::literal_may_write_outside)
+        Some(|source, function, facts| {
+            crate::go::closure_sieve::literal_may_write_outside(source, function, facts.loopvars)
+        })
     }
 
     /// The message names the variable and where it is declared (`report`).
