@@ -24,6 +24,9 @@ pub struct FunctionWrites<'s, 'w> {
     declaring: Vec<&'s str>,
     /// The offsets of each name's writing uses, once asked for.
     written: std::collections::HashMap<&'s str, Vec<usize>>,
+    /// Each name's origins (see [`with_origins`]), once asked for: a
+    /// table test hands over the same names hundreds of times.
+    origins: std::collections::HashMap<&'s str, Option<Vec<&'s str>>>,
     /// Read once a write is found.
     order: Option<TextOrder>,
 }
@@ -44,6 +47,7 @@ impl<'s, 'w> FunctionWrites<'s, 'w> {
             writers,
             declaring,
             written: Default::default(),
+            origins: Default::default(),
             order: None,
         }
     }
@@ -53,9 +57,14 @@ impl<'s, 'w> FunctionWrites<'s, 'w> {
     /// from, where the write may run after the hand-over.
     fn writes_any_after(&mut self, values: &[(&'s str, usize)]) -> bool {
         for &(name, at) in values {
+            let declaring = &self.declaring;
+            let origins = self
+                .origins
+                .entry(name)
+                .or_insert_with(|| with_origins(declaring, name));
             // A declaration whose value the line does not show: any
             // variable may be the origin.
-            let Some(names) = with_origins(&self.declaring, name) else {
+            let Some(names) = origins.clone() else {
                 return true;
             };
             for name in names {

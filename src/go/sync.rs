@@ -224,6 +224,10 @@ pub fn gates(closure: Node, writes: &[Node], source: &str) -> Vec<String> {
     let Some(body) = closure.child_by_field_name("body") else {
         return Vec::new();
     };
+    // No receive, no gate: the text says so before any flow is built.
+    if !text(body, source).contains("<-") {
+        return Vec::new();
+    }
     let flow = Flow::of(body, source);
     let write_steps: Vec<usize> = writes.iter().filter_map(|w| flow.step_of(*w)).collect();
     if write_steps.is_empty() {

@@ -344,6 +344,8 @@ impl<'t> Launcher<'_, 't> {
         let uses = uses.as_slice();
         let starts = self.starts(launches);
         e.repeats |= starts.len() > 1;
+        // Where the closure may pass its gates: the same for every start.
+        let released = self.released(closure, writes);
         for (start, launch) in starts {
             let signals = self.signals(closure, writes, launch);
             let (waits, ordered) = self.ordered_after(start, &signals);
@@ -353,7 +355,6 @@ impl<'t> Launcher<'_, 't> {
             let kills = |s: usize| uses.iter().any(|u| u.step == s && u.kills);
             let seen = self.flow.reaching(start, &kills);
             let after = self.flow.reaching(start, &|_| false);
-            let released = self.released(closure, writes);
             for u in uses {
                 // Before the function lets the closure past its gate.
                 if released.as_ref().is_some_and(|r| !r[u.step]) {
