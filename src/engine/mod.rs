@@ -653,14 +653,20 @@ impl Engine {
     /// besides its text: its module's Go version. Without a module, the
     /// oldest Go's rules, which keep the most.
     fn file_facts(&self, path: &str) -> sieve::FileFacts {
-        let module = self
-            .root
-            .as_ref()
-            .and_then(|root| root.join(path).parent().map(|d| d.to_path_buf()))
-            .and_then(|dir| self.types.module_for(&dir));
         sieve::FileFacts {
-            loopvars: module.is_some_and(|m| m.go_at_least(1, 22)),
+            loopvars: self.module_of(path).is_some_and(|m| m.go_at_least(1, 22)),
         }
+    }
+
+    /// The folder of file `path` (relative to the root), on disk.
+    fn dir_of(&self, path: &str) -> Option<std::path::PathBuf> {
+        let root = self.root.as_ref()?;
+        root.join(path).parent().map(|d| d.to_path_buf())
+    }
+
+    /// The module holding file `path`, as the rules' `FileContext` sees it.
+    fn module_of(&self, path: &str) -> Option<std::sync::Arc<crate::go::module::Module>> {
+        self.types.module_for(&self.dir_of(path)?)
     }
 
     /// The hits that have every `prefilter_all` literal of their rule
@@ -777,12 +783,7 @@ impl Engine {
             return hits;
         }
         // Without a module there is no type index, and no proof holds.
-        let module = self
-            .root
-            .as_ref()
-            .and_then(|root| root.join(path).parent().map(|d| d.to_path_buf()))
-            .and_then(|dir| self.types.module_for(&dir));
-        let Some(module) = module else {
+        let Some(module) = self.module_of(path) else {
             return hits.into_iter().filter(|&(_, i)| !gated(i)).collect();
         };
         let types = (&self.types, &*module);
@@ -1187,11 +1188,7 @@ impl Engine {
         if self.explain && explaining {
             cx = cx.explaining();
         }
-        if let Some(dir) = self
-            .root
-            .as_ref()
-            .and_then(|r| r.join(path).parent().map(|d| d.to_path_buf()))
-        {
+        if let Some(dir) = self.dir_of(path) {
             cx = cx.with_types(&self.types, dir);
         }
         let mut findings = Vec::new();

@@ -365,26 +365,15 @@ fn handed_names<'s>(
 
 /// Whether a name followed by `rest` may be a whole element of a
 /// composite literal (a key, a value, or a reslice of one as a value):
-/// after a `[…]`, the next code is `,`, `}`, or a `:` that is no `:=`.
+/// after any `[…]`, the next code is `,`, `}`, or a `:` that is no `:=`.
 /// A statement starting a block (`buf = append(…)`, `x.f()`) is not.
 /// A comment there keeps the name.
 fn ends_an_element(rest: &str) -> bool {
-    let mut rest = rest.trim_start();
-    if rest.starts_with('[') {
-        let mut depth = 0;
-        let close = rest.bytes().position(|b| {
-            match b {
-                b'[' => depth += 1,
-                b']' => depth -= 1,
-                _ => {}
-            }
-            depth == 0
-        });
-        match close {
-            Some(close) => rest = rest[close + 1..].trim_start(),
-            None => return true,
-        }
-    }
+    // An index that does not close: let the parse decide.
+    let Some(rest) = after_indexes(rest.trim_start()) else {
+        return true;
+    };
+    let rest = rest.trim_start();
     match rest.as_bytes().first() {
         Some(b',' | b'}' | b'/') | None => true,
         Some(b':') => !rest.starts_with(":="),
@@ -617,6 +606,19 @@ fn writing_use(text: &str, at: usize, name: &str, writers: &[&str]) -> bool {
 /// ends a statement, an argument, a case or an element, or is a comment
 /// or `...`.
 fn ends_a_value(rest: &str) -> bool {
+    let Some(rest) = after_indexes(rest) else {
+        return true;
+    };
+    match rest.as_bytes().first() {
+        None | Some(b',' | b')' | b'}' | b';' | b':' | b'\n' | b'\r' | b'/') => true,
+        Some(b'.') => rest.starts_with("..."),
+        _ => false,
+    }
+}
+
+/// `rest` after the blanks and any `[…]` it starts with (`[:n]`,
+/// `[i][j]`), up to the next code; `None` when an index does not close.
+fn after_indexes(rest: &str) -> Option<&str> {
     let mut rest = rest.trim_start_matches([' ', '\t']);
     while rest.starts_with('[') {
         let mut depth = 0;
@@ -627,17 +629,10 @@ fn ends_a_value(rest: &str) -> bool {
                 _ => {}
             }
             depth == 0
-        });
-        match close {
-            Some(close) => rest = rest[close + 1..].trim_start_matches([' ', '\t']),
-            None => return true,
-        }
+        })?;
+        rest = rest[close + 1..].trim_start_matches([' ', '\t']);
     }
-    match rest.as_bytes().first() {
-        None | Some(b',' | b')' | b'}' | b';' | b':' | b'\n' | b'\r' | b'/') => true,
-        Some(b'.') => rest.starts_with("..."),
-        _ => false,
-    }
+    Some(rest)
 }
 
 /// An assignment (`=`, `+=`…, not `==`, `!=`, `<=`, `>=` or `:=`) or a
